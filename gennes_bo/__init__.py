@@ -1,0 +1,21 @@
+"""gennes-bo: GENNES (neural generative models for global optimization) for BoTorch, and standalone optimizers."""
+
+from gennes_bo.acquisition import (
+    AcqfOptimizationInfo,
+    count_acqf_evals,
+    gen_candidates_gennes,
+    optimize_acqf_gennes,
+)
+from gennes_bo.gennes import GennesConfig, GennesResult, gennes_maximize
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AcqfOptimizationInfo",
+    "GennesConfig",
+    "GennesResult",
+    "count_acqf_evals",
+    "gen_candidates_gennes",
+    "gennes_maximize",
+    "optimize_acqf_gennes",
+]

@@ -1,0 +1,23 @@
+"""The BoTorch boundary: GENNES as an `optimize_acqf` drop-in and as a `gen_candidates` hook."""
+
+from gennes_bo.acquisition.counting import AcqfEvalCounter, count_acqf_evals
+from gennes_bo.acquisition.gen_candidates import gen_candidates_gennes
+from gennes_bo.acquisition.optimize import AcqfOptimizationInfo, optimize_acqf_gennes
+from gennes_bo.acquisition.options import (
+    ACQF_DEFAULT_CONFIG,
+    PAPER_BO_CONFIG,
+    GennesOptionError,
+    UnsupportedAcqfArgumentError,
+)
+
+__all__ = [
+    "ACQF_DEFAULT_CONFIG",
+    "PAPER_BO_CONFIG",
+    "AcqfEvalCounter",
+    "AcqfOptimizationInfo",
+    "GennesOptionError",
+    "UnsupportedAcqfArgumentError",
+    "count_acqf_evals",
+    "gen_candidates_gennes",
+    "optimize_acqf_gennes",
+]

@@ -1,0 +1,124 @@
+"""How GENNES settings travel through BoTorch's `options` dict, and the defaults for acquisition optimization.
+
+`optimize_acqf` hands its `options` to the initializer and to `gen_candidates`; GENNES settings ride along as
+`options["gennes_config"]` (a :class:`GennesConfig` or a dict of its fields) and/or `gennes_<field>` keys
+(e.g. `options={"gennes_population_size": 16}`), plus `gennes_seed`. Every other key keeps its BoTorch meaning
+and is given to the L-BFGS-B polish (`gen_candidates_scipy`). A misspelled `gennes_*` key raises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from gennes_bo.gennes.config import GENNES_CONFIG_FIELDS, GennesConfig
+
+PREFIX = "gennes_"
+CONFIG_KEY = "gennes_config"
+SEED_KEY = "gennes_seed"
+
+# Defaults tuned for acquisition functions (benchmarks/acquisition.md): small generators, short annealed runs,
+# then L-BFGS-B polish of every restart. The paper's settings (6 layers, N=10, alpha=0.99, 20-30 iterations)
+# are `PAPER_BO_CONFIG`.
+ACQF_DEFAULT_CONFIG = GennesConfig(
+    population_size=16,
+    n_iterations=40,
+    hidden_width=32,
+    n_hidden=2,
+    output_std=0.3,
+    lr=0.02,
+    alpha=0.9,
+    n_polish=1_000_000,
+    polish_maxiter=200,
+)
+PAPER_BO_CONFIG = GennesConfig(
+    population_size=10, n_iterations=20, hidden_width=64, n_hidden=5, alpha=0.99, lr=1e-2, n_polish=0
+)
+
+
+class GennesOptionError(ValueError):
+    """A `gennes_*` option that GENNES does not know or cannot use."""
+
+
+class UnsupportedAcqfArgumentError(ValueError):
+    """An `optimize_acqf` argument that the GENNES optimizer cannot honor."""
+
+
+@dataclass(frozen=True)
+class ParsedOptions:
+    """GENNES settings split off BoTorch `options`.
+
+    Attributes:
+        config: The GENNES configuration to use.
+        seed: Seed of the generators' initialization and noise, or None.
+        botorch_options: The remaining options, for BoTorch's initializer and `gen_candidates_scipy`.
+    """
+
+    config: GennesConfig
+    seed: int | None
+    botorch_options: dict[str, Any]
+
+
+def split_options(options: dict[str, Any] | None, default: GennesConfig = ACQF_DEFAULT_CONFIG) -> ParsedOptions:
+    """Separate GENNES settings from BoTorch options.
+
+    Args:
+        options: An `optimize_acqf`-style options dict, possibly holding `gennes_*` keys.
+        default: Configuration used for fields that the options leave unset.
+
+    Returns:
+        The parsed settings.
+
+    Raises:
+        GennesOptionError: On an unknown `gennes_*` key or an invalid value.
+    """
+    options = dict(options or {})
+    config = default
+    base = options.pop(CONFIG_KEY, None)
+    if isinstance(base, GennesConfig):
+        config = base
+    elif isinstance(base, dict):
+        config = _replace(config, base, source=f"options[{CONFIG_KEY!r}]")
+    elif base is not None:
+        raise GennesOptionError(
+            f"options[{CONFIG_KEY!r}] must be a GennesConfig or a dict of its fields, got {type(base).__name__}"
+        )
+    seed = options.pop(SEED_KEY, None)
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+        raise GennesOptionError(f"options[{SEED_KEY!r}] must be an int or None, got {seed!r}")
+    fields = {key[len(PREFIX):]: options.pop(key) for key in list(options) if key.startswith(PREFIX)}
+    if fields:
+        config = _replace(config, fields, source="options")
+    return ParsedOptions(config=config, seed=seed, botorch_options=options)
+
+
+def merge_options(
+    options: dict[str, Any] | None, config: GennesConfig | None, seed: int | None
+) -> dict[str, Any]:
+    """Options for `optimize_acqf` carrying a config and a seed to `gen_candidates_gennes`.
+
+    The seed also seeds BoTorch's raw-sample initializer (`options["seed"]`) unless that is set already.
+    """
+    merged = dict(options or {})
+    if config is not None:
+        if CONFIG_KEY in merged:
+            raise GennesOptionError(f"give the GENNES config either as `config=` or as options[{CONFIG_KEY!r}]")
+        merged[CONFIG_KEY] = config
+    if seed is not None:
+        merged.setdefault(SEED_KEY, seed)
+        merged.setdefault("seed", seed)
+    split_options(merged)  # fail early, before any acquisition evaluation
+    return merged
+
+
+def _replace(config: GennesConfig, fields: dict[str, Any], source: str) -> GennesConfig:
+    unknown = sorted(set(fields) - set(GENNES_CONFIG_FIELDS))
+    if unknown:
+        names = ", ".join(PREFIX + name for name in unknown) if source == "options" else ", ".join(unknown)
+        raise GennesOptionError(
+            f"unknown GENNES option(s) {names} in {source}; known: {', '.join(GENNES_CONFIG_FIELDS)}"
+        )
+    try:
+        return config.replace(**fields)
+    except ValueError as error:
+        raise GennesOptionError(f"invalid GENNES option in {source}: {error}") from error

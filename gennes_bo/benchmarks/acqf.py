@@ -1,0 +1,306 @@
+"""Acquisition-optimizer benchmark: `optimize_acqf_gennes` against `optimize_acqf` on fixed GP posteriors.
+
+For each case (test function, dimension, training-set size, q, acquisition) and seed, a SingleTaskGP is fitted
+on uniformly random training points of the function (mapped to the unit cube, negated to maximize); then every
+method maximizes the same acquisition function (same QMC base samples). Recorded per run: acquisition value
+reached, wall time, acquisition points evaluated and the anytime curve (best value vs points). Records are
+JSONL, one line per run, resumable; `--report` writes the markdown table from records only.
+
+    gennes-bo bench-acqf --out results/acqf.jsonl          # the full suite, resumable
+    gennes-bo bench-acqf --out results/acqf.jsonl --report docs/benchmarks/acquisition.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import time
+import warnings
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from botorch.acquisition import LogExpectedImprovement, qLogExpectedImprovement
+from botorch.fit import fit_gpytorch_mll
+from botorch.models import SingleTaskGP
+from botorch.models.transforms import Standardize
+from botorch.optim import optimize_acqf
+from botorch.sampling import SobolQMCNormalSampler
+from botorch.test_functions import Ackley, Hartmann, Levy
+from gpytorch.mlls import ExactMarginalLogLikelihood
+from tqdm.auto import tqdm
+
+from gennes_bo.acquisition import count_acqf_evals, optimize_acqf_gennes
+from gennes_bo.benchmarks.records import append_record, environment, load_records, pending
+from gennes_bo.test_functions import Alpine1
+
+PROBLEMS = {
+    "hartmann6": lambda: Hartmann(dim=6),
+    "ackley10": lambda: Ackley(dim=10),
+    "ackley20": lambda: Ackley(dim=20),
+    "alpine1_20": lambda: Alpine1(dim=20),
+    "levy10": lambda: Levy(dim=10),
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One acquisition landscape family: a test function, a training-set size, q and the acquisition."""
+
+    problem: str
+    n_train: int
+    q: int
+    acqf: str  # "logei" (analytic, q = 1) or "qlogei"
+
+
+def _suite() -> list[Case]:
+    shapes = [("hartmann6", 30, (1, 4, 8)), ("ackley10", 50, (1, 4)), ("ackley20", 100, (1, 4)),
+              ("alpine1_20", 100, (1, 4)), ("levy10", 50, (1, 4))]
+    cases = []
+    for problem, n_train, qs in shapes:
+        for q in qs:
+            for acqf in (("logei", "qlogei") if q == 1 else ("qlogei",)):
+                cases.append(Case(problem, n_train, q, acqf))
+    return cases
+
+
+SUITE = _suite()
+QUICK_SUITE = [Case("hartmann6", 20, 1, "logei"), Case("hartmann6", 20, 2, "qlogei")]
+
+# Methods: the drop-in at its recommended restart/raw-sample counts; BoTorch's defaults; a 10x budget.
+METHODS: dict[str, dict[str, Any]] = {
+    "gennes": {"optimizer": "gennes", "num_restarts": 8, "raw_samples": 256},
+    "default": {"optimizer": "botorch", "num_restarts": 20, "raw_samples": 1024},
+    "default_10x": {"optimizer": "botorch", "num_restarts": 200, "raw_samples": 10240},
+}
+QUICK_METHODS = {
+    "gennes": {"optimizer": "gennes", "num_restarts": 4, "raw_samples": 64, "gennes_n_iterations": 5},
+    "default": {"optimizer": "botorch", "num_restarts": 4, "raw_samples": 64},
+}
+
+
+def build_acquisition(case: Case, seed: int) -> tuple[torch.nn.Module, torch.Tensor]:
+    """Fit the case's GP on seeded training data and build its acquisition over the unit cube."""
+    function = PROBLEMS[case.problem]()
+    d = function.dim
+    rng = torch.Generator().manual_seed(seed)
+    X = torch.rand(case.n_train, d, generator=rng, dtype=torch.float64)
+    lower, upper = function.bounds.to(X)
+    Y = -function(lower + (upper - lower) * X)  # maximize
+    model = SingleTaskGP(X, Y.unsqueeze(-1), outcome_transform=Standardize(1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
+    best_f = Y.max()
+    if case.acqf == "logei":
+        acqf = LogExpectedImprovement(model, best_f=best_f)
+    elif case.acqf == "qlogei":
+        sampler = SobolQMCNormalSampler(sample_shape=torch.Size([128]), seed=seed)
+        acqf = qLogExpectedImprovement(model, best_f=best_f, sampler=sampler)
+    else:
+        raise ValueError(f"`acqf` must be 'logei' or 'qlogei', got {case.acqf!r}")
+    bounds = torch.stack([torch.zeros(d), torch.ones(d)]).to(X)
+    return acqf, bounds
+
+
+def run_method(acqf: torch.nn.Module, bounds: torch.Tensor, q: int, settings: dict[str, Any], seed: int) -> dict:
+    """Run one acquisition optimizer; return value, time, points evaluated and the anytime curve."""
+    settings = dict(settings)
+    kind = settings.pop("optimizer")
+    gennes_options = {k: settings.pop(k) for k in list(settings) if k.startswith("gennes_")}
+    torch.manual_seed(seed)
+    start = time.monotonic()
+    with count_acqf_evals(acqf, record=True) as counter:
+        if kind == "gennes":
+            candidates, _ = optimize_acqf_gennes(acqf, bounds, q=q, seed=seed, options=gennes_options or None,
+                                                 **settings)
+        elif kind == "botorch":
+            candidates, _ = optimize_acqf(acqf, bounds, q=q, options={"seed": seed}, **settings)
+        else:
+            raise ValueError(f"unknown optimizer {kind!r}")
+    wall_time = time.monotonic() - start
+    with torch.no_grad():
+        value = float(acqf(candidates.unsqueeze(0)).squeeze())
+    return {"value": value, "wall_time": wall_time, "n_evals": counter.n_evals, "n_calls": counter.n_calls,
+            "trace": _thin(counter.trace)}
+
+
+def _thin(trace: list[tuple[int, float]], max_points: int = 200) -> list[list[float]]:
+    """Keep the anytime curve small: its improvements only, at most `max_points` of them plus the end."""
+    improvements = [[n, v] for i, (n, v) in enumerate(trace) if i == 0 or v > trace[i - 1][1]]
+    if len(improvements) > max_points:
+        step = math.ceil(len(improvements) / max_points)
+        improvements = improvements[::step] + [improvements[-1]]
+    if trace:
+        improvements.append([trace[-1][0], trace[-1][1]])
+    return improvements
+
+
+def run_suite(cases: Sequence[Case], methods: dict[str, dict], seeds: Sequence[int], out: str | Path,
+              progress: bool = True) -> int:
+    """Run every (case, seed, method) not yet recorded in `out`; return how many ran."""
+    specs = [{"case": asdict(case), "seed": seed, "method": name, "settings": settings}
+             for case in cases for seed in seeds for name, settings in methods.items()]
+    todo = pending(specs, out)
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for spec in todo:  # fit each GP once for all its methods
+        groups[json.dumps([spec["case"], spec["seed"]], sort_keys=True)].append(spec)
+    env = environment()
+    bar = tqdm(total=len(todo), desc="bench-acqf", disable=not progress)
+    for group in groups.values():
+        case, seed = Case(**group[0]["case"]), group[0]["seed"]
+        acqf, bounds = build_acquisition(case, seed)
+        for spec in group:
+            bar.set_postfix_str(f"{case.problem} q={case.q} {case.acqf} seed={seed} {spec['method']}")
+            result = run_method(acqf, bounds, case.q, spec["settings"], seed)
+            append_record(out, {"spec": spec, "result": result, "env": env})
+            bar.update(1)
+    bar.close()
+    return len(todo)
+
+
+# ----------------------------------------------------------------------------------------------- report
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else math.nan
+
+
+def summarize(records: list[dict], baseline: str = "default", method: str = "gennes", rel_tol: float = 1e-3):
+    """Per case: values, ratios and win/tie/loss of `method` against `baseline` (paired by seed)."""
+    by_run = {(json.dumps(r["spec"]["case"], sort_keys=True), r["spec"]["seed"], r["spec"]["method"]): r["result"]
+              for r in records}
+    rows = []
+    for case_key in sorted({k[0] for k in by_run}, key=lambda k: list(json.loads(k).values())):
+        seeds = sorted({k[1] for k in by_run if k[0] == case_key and (k[0], k[1], baseline) in by_run
+                        and (k[0], k[1], method) in by_run})
+        if not seeds:
+            continue
+        row: dict[str, Any] = {"case": json.loads(case_key), "n_seeds": len(seeds)}
+        rel_gain, time_ratio, eval_ratio, reach_ratio, wins, ties, losses = [], [], [], [], 0, 0, 0
+        others: dict[str, list[float]] = defaultdict(list)
+        for seed in seeds:
+            base, ours = by_run[(case_key, seed, baseline)], by_run[(case_key, seed, method)]
+            scale = max(abs(base["value"]), 1e-12)
+            gain = (ours["value"] - base["value"]) / scale
+            rel_gain.append(gain)
+            wins, ties, losses = wins + (gain > rel_tol), ties + (abs(gain) <= rel_tol), losses + (gain < -rel_tol)
+            time_ratio.append(ours["wall_time"] / base["wall_time"])
+            eval_ratio.append(ours["n_evals"] / base["n_evals"])
+            target = base["value"] - rel_tol * scale
+            reached = next((n for n, v in ours["trace"] if v >= target), None)
+            reach_ratio.append(reached / base["n_evals"] if reached is not None else math.inf)
+            for name in {k[2] for k in by_run if k[0] == case_key and k[1] == seed}:
+                others[name].append(by_run[(case_key, seed, name)]["value"])
+                others[name + ":time"].append(by_run[(case_key, seed, name)]["wall_time"])
+                others[name + ":evals"].append(by_run[(case_key, seed, name)]["n_evals"])
+        row.update(rel_gain=rel_gain, time_ratio=_median(time_ratio), eval_ratio=_median(eval_ratio),
+                   reach_ratio=_median(reach_ratio), wins=wins, ties=ties, losses=losses,
+                   medians={k: _median(v) for k, v in others.items()})
+        rows.append(row)
+    return rows
+
+
+def write_report(records: list[dict], path: str | Path, command: str) -> str:
+    """Write the markdown comparison table generated from `records`; return it."""
+    rows = summarize(records)
+    methods = sorted({r["spec"]["method"] for r in records})
+    settings = {r["spec"]["method"]: r["spec"]["settings"] for r in records}
+    env = records[0]["env"] if records else {}
+    lines = [
+        "# Acquisition-optimizer benchmark",
+        "",
+        "Generated by `gennes_bo.benchmarks.acqf` from the records; do not edit by hand. Rerun with:",
+        "",
+        f"    {command}",
+        "",
+        "Each case fits a SingleTaskGP to `n_train` uniformly random points of the (negated) test function in the",
+        "unit cube and maximizes the acquisition with every method (same QMC base samples). Values are",
+        "acquisition values (log scale for LogEI/qLogEI): higher is better. Ratios are GENNES / default,",
+        "medians over seeds. *Points to reach* = acquisition points GENNES evaluated until its best value came",
+        "within 1e-3 (relative) of the default's final value, divided by the default's total points (inf: never).",
+        "",
+        "Methods: " + "; ".join(f"`{m}` = {json.dumps(settings[m], sort_keys=True)}" for m in methods),
+        "",
+        f"Environment: {json.dumps(env, sort_keys=True)}; wall times on this machine, serial runs.",
+        "",
+        "| problem | n_train | q | acqf | seeds | default | 10x budget | GENNES | GENNES vs default (median rel.) | "
+        "W/T/L | time ratio | points ratio | points to reach |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        c, med = row["case"], row["medians"]
+        lines.append(
+            f"| {c['problem']} | {c['n_train']} | {c['q']} | {c['acqf']} | {row['n_seeds']} | "
+            f"{med.get('default', math.nan):.4f} | {med.get('default_10x', math.nan):.4f} | "
+            f"{med.get('gennes', math.nan):.4f} | {_median(row['rel_gain']):+.2e} | "
+            f"{row['wins']}/{row['ties']}/{row['losses']} | {row['time_ratio']:.2f} | {row['eval_ratio']:.2f} | "
+            f"{row['reach_ratio']:.2f} |"
+        )
+    lines += ["", "## Targets", ""] + _targets(rows)
+    text = "\n".join(lines) + "\n"
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(text)
+    return text
+
+
+def _targets(rows: list[dict]) -> list[str]:
+    q1 = [g for r in rows if r["case"]["q"] == 1 for g in r["rel_gain"]]
+    qb = [r for r in rows if r["case"]["q"] >= 4]
+    worst_q1 = min(q1) if q1 else math.nan
+    qb_better = sum(_median(r["rel_gain"]) > 0 for r in qb)
+    times = [r["time_ratio"] for r in rows]
+    reach = [r["reach_ratio"] for r in rows]
+    def status(ok: bool) -> str:
+        return "met" if ok else "**missed**"
+    return [
+        f"- q = 1 never worse than default by more than 1e-3 relative: worst run {worst_q1:+.2e} "
+        f"-> {status(worst_q1 >= -1e-3)}",
+        f"- q >= 4 median better than default: {qb_better} of {len(qb)} cases -> {status(qb_better == len(qb))}",
+        f"- wall time <= 1x default: case medians {min(times, default=math.nan):.2f} to "
+        f"{max(times, default=math.nan):.2f}, {sum(t <= 1 for t in times)} of {len(times)} cases -> "
+        f"{status(all(t <= 1 for t in times))}",
+        f"- points to reach the default's value <= 50% of the default's points: case medians "
+        f"{min(reach, default=math.nan):.2f} to {max(reach, default=math.nan):.2f}, "
+        f"{sum(x <= 0.5 for x in reach)} of {len(reach)} cases -> {status(all(x <= 0.5 for x in reach))}",
+    ]
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Register `gennes-bo bench-acqf`."""
+    parser = commands.add_parser("bench-acqf", help="benchmark optimize_acqf_gennes against optimize_acqf",
+                                 description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default="results/acqf.jsonl", help="JSONL records (resumed if present)")
+    parser.add_argument("--seeds", type=int, default=5, help="seeds per case (default 5)")
+    parser.add_argument("--problems", nargs="*", choices=sorted(PROBLEMS), help="restrict to these problems")
+    parser.add_argument("--q", nargs="*", type=int, help="restrict to these q")
+    parser.add_argument("--methods", nargs="*", choices=sorted(METHODS), help="restrict to these methods")
+    parser.add_argument("--quick", action="store_true", help="tiny suite and budgets (for tests)")
+    parser.add_argument("--report", metavar="MARKDOWN", help="write the report from the records and exit")
+    parser.add_argument("--no-progress", action="store_true")
+    parser.set_defaults(run=_main)
+
+
+def _main(args: argparse.Namespace) -> int:
+    if args.report:
+        records = load_records(args.out)
+        if not records:
+            raise SystemExit(f"no records in {args.out}; run `gennes-bo bench-acqf --out {args.out}` first")
+        print(write_report(records, args.report, f"gennes-bo bench-acqf --out {args.out} --report {args.report}"))
+        return 0
+    cases = QUICK_SUITE if args.quick else SUITE
+    methods = QUICK_METHODS if args.quick else METHODS
+    if args.problems:
+        cases = [c for c in cases if c.problem in args.problems]
+    if args.q:
+        cases = [c for c in cases if c.q in args.q]
+    if args.methods:
+        methods = {k: v for k, v in methods.items() if k in args.methods}
+    n = run_suite(cases, methods, range(args.seeds), args.out, progress=not args.no_progress)
+    print(f"ran {n} new runs; records in {args.out}")
+    return 0

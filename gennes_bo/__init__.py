@@ -7,6 +7,7 @@ from gennes_bo.acquisition import (
     optimize_acqf_gennes,
 )
 from gennes_bo.gennes import GennesConfig, GennesResult, gennes_maximize
+from gennes_bo.optimizers import OPTIMIZERS, OptimizeResult, minimize
 
 __version__ = "0.1.0"
 
@@ -14,8 +15,11 @@ __all__ = [
     "AcqfOptimizationInfo",
     "GennesConfig",
     "GennesResult",
+    "OPTIMIZERS",
+    "OptimizeResult",
     "count_acqf_evals",
     "gen_candidates_gennes",
     "gennes_maximize",
+    "minimize",
     "optimize_acqf_gennes",
 ]

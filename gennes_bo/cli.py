@@ -46,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     from gennes_bo.benchmarks import acqf as bench_acqf
 
     bench_acqf.add_parser(commands)
+
+    from gennes_bo.benchmarks import standalone
+    from gennes_bo.optimizers import registry
+
+    registry.add_parser(commands)
+    standalone.add_parser(commands)
     return parser
 
 

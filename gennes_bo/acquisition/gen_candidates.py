@@ -1,13 +1,14 @@
 """`gen_candidates_gennes`: GENNES as the `gen_candidates` hook of `botorch.optim.optimize_acqf`.
 
-For `b` initial conditions, `b` generators are trained side by side as one batched network, each centered at
-its initial condition; a population member is a whole `q x d` batch, evaluated jointly by the acquisition
-function (all `b * N` members in one call per step). Then the best member of each generator (or its initial
-condition, if that is better) is polished by BoTorch's L-BFGS-B (`gen_candidates_scipy`): the annealed
-generator already ends as gradient ascent on its best particle (paper, Section 3), and L-BFGS-B finishes it
-with curvature information at a fraction of the cost.
+Two stages. (1) GENNES: `K` generators, trained side by side as one batched network, start by covering the
+whole box (the paper's Appendix-B initialization) and are trained by Adam on the acquisition value of their
+samples while the noise support is annealed; a population member is a whole `q x d` batch, evaluated jointly,
+and all `K * N` members of a step are evaluated in one acquisition call. (2) Polish: BoTorch's L-BFGS-B
+(`gen_candidates_scipy`) starts from every initial condition and from the best sample of every generator, in
+one batched run. The annealed generator ends as gradient ascent on its best particle (paper, Section 3);
+L-BFGS-B finishes it with curvature information, and starting it from the initial conditions as well means
+GENNES only ever adds basins to what multi-start L-BFGS-B would find from the same initial conditions.
 """
-
 from __future__ import annotations
 
 import time
@@ -56,7 +57,7 @@ def gen_candidates_gennes(
 
     Returns:
         A two-element tuple with `b x q x d` detached candidates inside the bounds and their `b` acquisition
-        values (for a 2-d input, `q x d` and a scalar, like `gen_candidates_scipy`).
+        values (for a 2-d input, `q x d` and a one-element tensor, like `gen_candidates_scipy`).
 
     Raises:
         UnsupportedAcqfArgumentError: For constraints or infinite bounds.
@@ -100,45 +101,56 @@ def gen_candidates_gennes(
             values[index] = value
         return fix_features(x_free, values, replace_current_value=False)
 
+    n_generators = config.n_generators
+    slot_of_generator = torch.arange(n_generators, device=ics.device) % b
+
     def objective(x_free: Tensor) -> Tensor:
-        rows = torch.arange(x_free.shape[0], device=x_free.device) // population
-        return acquisition_function(full_x(x_free, rows))
+        members = torch.arange(x_free.shape[0], device=x_free.device)
+        return acquisition_function(full_x(x_free, slot_of_generator[members // population]))
 
     ics_free = ics[..., free]
-    with torch.no_grad():
-        ic_values = acquisition_function(full_x(ics_free))
     result = gennes_maximize(
-        objective, bounds[:, free], config.replace(n_generators=b), q=q, initial_points=ics_free, seed=parsed.seed,
+        objective, bounds[:, free], config, q=q, seed=parsed.seed,
         timeout_sec=None if timeout_sec is None else 0.5 * timeout_sec,
     )
-    # Keep the initial condition where no generator sample beat it.
-    use_ic = ~(result.generator_values > ic_values)
-    best_free = torch.where(use_ic.view(b, 1, 1), ics_free, result.generator_x)
-    best_values = torch.where(use_ic, ic_values, result.generator_values)
-
-    n_polish = min(config.n_polish, b)
-    if n_polish > 0:
-        order = best_values.argsort(descending=True)[:n_polish]
-        remaining = None if timeout_sec is None else max(timeout_sec - (time.monotonic() - start), 1e-3)
-        polish_fixed = {
-            k: (v[order] if torch.is_tensor(v) and v.dim() > 0 else v) for k, v in fixed.items()
-        } or None
-        polished, polished_values = gen_candidates_scipy(
-            initial_conditions=full_x(best_free[order], None if not fixed else order),
-            acquisition_function=acquisition_function,
-            lower_bounds=bounds[0],
-            upper_bounds=bounds[1],
-            options={"maxiter": config.polish_maxiter, **botorch_options},
-            fixed_features=polish_fixed,
-            timeout_sec=remaining,
-        )
-        # L-BFGS-B never returns a worse point than its start on a deterministic acquisition, but MC noise or
-        # a failed line search can; keep the better of the two.
-        better = polished_values > best_values[order]
-        best_free[order] = torch.where(better.view(-1, 1, 1), polished[..., free], best_free[order])
-        best_values[order] = torch.where(better, polished_values, best_values[order])
+    # Polish starts: every initial condition (slot i) and the best sample of every generator (slot k mod b).
+    chosen = result.generator_values.argsort(descending=True)[: config.n_polish]
+    starts = torch.cat([ics_free, result.generator_x[chosen]])
+    start_slots = torch.cat([torch.arange(b, device=ics.device), slot_of_generator[chosen]])
+    start_values = torch.cat([torch.full((b,), -torch.inf).to(result.generator_values),
+                              result.generator_values[chosen]])
+    remaining = None if timeout_sec is None else max(timeout_sec - (time.monotonic() - start), 1e-3)
+    polish_fixed = {k: (v[start_slots] if torch.is_tensor(v) and v.dim() > 0 else v) for k, v in fixed.items()}
+    polished, polished_values = gen_candidates_scipy(
+        initial_conditions=full_x(starts, start_slots),
+        acquisition_function=acquisition_function,
+        lower_bounds=bounds[0],
+        upper_bounds=bounds[1],
+        options={"maxiter": config.polish_maxiter, **botorch_options},
+        fixed_features=polish_fixed or None,
+        timeout_sec=remaining,
+    )
+    # L-BFGS-B does not return a worse point than a generator sample on a deterministic acquisition, but a failed
+    # line search can; keep the better of the two.
+    better = polished_values > start_values
+    starts = torch.where(better.view(-1, 1, 1), polished[..., free], starts)
+    start_values = torch.where(better, polished_values, start_values)
+    # Generators beyond `n_polish` still offer their best sample as it is (with n_polish=0, GENNES alone).
+    unpolished = result.generator_values.argsort(descending=True)[config.n_polish:]
+    starts = torch.cat([starts, result.generator_x[unpolished]])
+    start_slots = torch.cat([start_slots, slot_of_generator[unpolished]])
+    start_values = torch.cat([start_values, result.generator_values[unpolished]])
+    # Each slot returns the best of its own starts (slots differ only when fixed features are per-restart).
+    best_free = torch.empty_like(ics_free)
+    best_values = torch.empty(b, dtype=start_values.dtype, device=start_values.device)
+    for slot in range(b):
+        mine = (start_slots == slot).nonzero().squeeze(-1)
+        top = mine[start_values[mine].argmax()]
+        best_free[slot], best_values[slot] = starts[top], start_values[top]
     rows = torch.arange(b, device=ics.device)
-    candidates = columnwise_clamp(full_x(best_free, rows), bounds[0], bounds[1]).detach()
+    # Clamp the searched features only: a fixed value is honored even outside the box, as gen_candidates_scipy does.
+    best_free = columnwise_clamp(best_free, bounds[0, free], bounds[1, free])
+    candidates = full_x(best_free, rows).detach()
     return _shape_output(candidates, best_values.detach(), squeeze)
 
 
@@ -161,7 +173,6 @@ def _box(
 
 
 def _shape_output(candidates: Tensor, values: Tensor, squeeze: bool) -> tuple[Tensor, Tensor]:
-    if squeeze:
-        return candidates.squeeze(0), values.squeeze(0)
-    return candidates, values
+    # gen_candidates_scipy returns `acqf(q x d)` for a 2-d input: BoTorch acquisitions give a `1` tensor there.
+    return (candidates.squeeze(0), values) if squeeze else (candidates, values)
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from botorch.acquisition import AcquisitionFunction
 from botorch.optim import optimize_acqf
+from botorch.utils.sampling import manual_seed
 from torch import Tensor
 
 from gennes_bo.acquisition.counting import count_acqf_evals
@@ -103,7 +104,8 @@ def optimize_acqf_gennes(
         return_full_tree: As in `optimize_acqf` (one-shot acquisitions).
         retry_on_optimization_warning: As in `optimize_acqf`.
         config: GENNES settings; default `ACQF_DEFAULT_CONFIG`.
-        seed: Seeds the raw samples and the generators: same seed, same result.
+        seed: Seeds the raw samples, the choice of restarts among them and the generators: same seed, same
+            result (the global torch RNG is restored afterwards).
         return_info: Also return an :class:`AcqfOptimizationInfo` (acquisition points evaluated, time).
         **ic_gen_kwargs: Passed to the initial-condition generator, as in `optimize_acqf`.
 
@@ -142,7 +144,8 @@ def optimize_acqf_gennes(
 
     start = time.monotonic()
     counted = acq_function if acq_function is not None else acq_function_sequence[0]
-    with count_acqf_evals(counted) as counter:
+    # BoTorch's initializer seeds its raw samples but draws the restarts from them with the global RNG.
+    with count_acqf_evals(counted) as counter, manual_seed(seed):
         candidates, values = optimize_acqf(
             acq_function, bounds, q, num_restarts, raw_samples, merged,
             fixed_features=fixed_features, post_processing_func=post_processing_func,

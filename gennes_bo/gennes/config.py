@@ -63,14 +63,14 @@ class GennesConfig:
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
                 raise ValueError(f"`{name}` must be None or an integer >= 1, got {value!r}")
-        if not isinstance(self.n_polish, int) or self.n_polish < 0:
+        if not isinstance(self.n_polish, int) or isinstance(self.n_polish, bool) or self.n_polish < 0:
             raise ValueError(f"`n_polish` must be an integer >= 0, got {self.n_polish!r}")
         for name in ("noise_scale", "output_std", "layer_gain", "lr"):
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+            if not _is_real(value) or not math.isfinite(value) or value <= 0:
                 raise ValueError(f"`{name}` must be a finite number > 0, got {value!r}")
-        if not 0.0 < self.alpha < 1.0:
-            raise ValueError(f"`alpha` must be in (0, 1), got {self.alpha}")
+        if not _is_real(self.alpha) or not 0.0 < self.alpha < 1.0:
+            raise ValueError(f"`alpha` must be in (0, 1), got {self.alpha!r}")
         if self.schedule is not None and not callable(self.schedule):
             raise ValueError(f"`schedule` must be a callable n_steps -> schedule, got {self.schedule!r}")
 
@@ -89,6 +89,11 @@ class GennesConfig:
         if unknown:
             raise TypeError(f"unknown GennesConfig field(s) {unknown}; known fields: {sorted(known)}")
         return replace(self, **changes)
+
+
+def _is_real(value: Any) -> bool:
+    """An int or float, not a bool (`True` is an int to Python, never a meaningful setting here)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 GENNES_CONFIG_FIELDS = tuple(f.name for f in fields(GennesConfig))

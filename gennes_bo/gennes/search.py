@@ -183,6 +183,9 @@ def gennes_maximize(
         finite = torch.isfinite(values)
         n_evals += budget_left
         n_nonfinite += budget_left - int(finite[:budget_left].sum())
+        if x.requires_grad and not finite.all():
+            # Masking the loss is not enough: a NaN local derivative times the zero upstream gradient is NaN.
+            x.register_hook(_mask_rows(finite))
         if not finite.any() and not math.isfinite(best_value):
             raise NonFiniteObjectiveError(
                 f"the objective returned no finite value on {n_evals} evaluations; check it for NaN/inf"
@@ -221,6 +224,15 @@ def gennes_maximize(
         n_evals=n_evals, n_nonfinite=n_nonfinite, n_steps=len(history), wall_time=time.monotonic() - start,
         history=history, message=message,
     )
+
+
+def _mask_rows(keep: Tensor) -> Callable[[Tensor], Tensor]:
+    """Gradient hook zeroing the rows of a `batch x ...` gradient where `keep` (`batch`) is False."""
+
+    def hook(grad: Tensor) -> Tensor:
+        return torch.where(keep.view(-1, *[1] * (grad.dim() - 1)), grad, torch.zeros_like(grad))
+
+    return hook
 
 
 def _make_generator(seed: int | None, device: torch.device) -> torch.Generator | None:

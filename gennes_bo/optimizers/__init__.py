@@ -1,0 +1,53 @@
+"""Standalone black-box optimizers behind one ask/tell interface and one `minimize` entry point."""
+
+from gennes_bo.optimizers.actor_critic import ActorCritic, ActorCriticConfig
+from gennes_bo.optimizers.base import Optimizer, OptimizeResult, UnsupportedError
+from gennes_bo.optimizers.baselines import (
+    ACMAES,
+    SNES,
+    ACMAConfig,
+    LBFGSConfig,
+    RandomSearch,
+    RandomSearchConfig,
+    RepeatedLBFGS,
+    SNESConfig,
+)
+from gennes_bo.optimizers.es import ESConfig, EvolutionStrategy
+from gennes_bo.optimizers.evaluation import Evaluator, NotDifferentiableError, ObjectiveError
+from gennes_bo.optimizers.ga import GAConfig, GeneticAlgorithm
+from gennes_bo.optimizers.gennes import GennesOptimizer
+from gennes_bo.optimizers.minimize import minimize
+from gennes_bo.optimizers.neurogenetic import Neurogenetic, NeurogeneticConfig
+from gennes_bo.optimizers.registry import OPTIMIZERS, describe_optimizers
+from gennes_bo.optimizers.variational import VariationalConfig, VariationalOptimizer
+
+__all__ = [
+    "ACMAES",
+    "ACMAConfig",
+    "ActorCritic",
+    "ActorCriticConfig",
+    "ESConfig",
+    "Evaluator",
+    "EvolutionStrategy",
+    "GAConfig",
+    "GeneticAlgorithm",
+    "GennesOptimizer",
+    "LBFGSConfig",
+    "NotDifferentiableError",
+    "Neurogenetic",
+    "NeurogeneticConfig",
+    "OPTIMIZERS",
+    "ObjectiveError",
+    "OptimizeResult",
+    "Optimizer",
+    "RandomSearch",
+    "RandomSearchConfig",
+    "RepeatedLBFGS",
+    "SNES",
+    "SNESConfig",
+    "UnsupportedError",
+    "VariationalConfig",
+    "VariationalOptimizer",
+    "describe_optimizers",
+    "minimize",
+]

@@ -1,0 +1,263 @@
+"""Baselines of the paper, wrapped (never re-implemented) behind the ask/tell interface: aCMA-ES (pycma),
+sNES (evotorch), repeated L-BFGS-B (scipy, autograd gradients) and uniform random search.
+
+aCMA-ES and sNES start at a uniform random mean with a step size covering the domain (paper, Appendix A); they
+search the unit cube, which the wrappers map to the box.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from gennes_bo.optimizers.base import (
+    Optimizer,
+    UnsupportedError,
+    check_fraction,
+    check_positive,
+    check_positive_int,
+    finite_or_worst,
+    nan_to_worst,
+)
+from gennes_bo.optimizers.evaluation import Evaluator
+
+
+@dataclass(frozen=True)
+class ACMAConfig:
+    """Options of aCMA-ES.
+
+    Attributes:
+        population_size: CMA-ES `popsize` (the paper uses 20).
+        sigma0: Initial step size as a fraction of the box width.
+        active: Active covariance-matrix update (`CMA_active`).
+        restarts: Restart from a new random mean when pycma's termination criteria fire before the budget.
+        cma_options: Extra pycma options passed as they are (pycma checks their names).
+    """
+
+    population_size: int = 20
+    sigma0: float = 0.3
+    active: bool = True
+    restarts: bool = True
+    cma_options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_positive_int("population_size", self.population_size, 2)
+        check_fraction("sigma0", self.sigma0)
+
+
+class ACMAES(Optimizer):
+    """aCMA-ES from `cma` (pycma), bounded to the box by pycma's boundary transformation."""
+
+    name = "acma"
+    description = "aCMA-ES (pycma, active covariance update, population 20), restarts at pycma termination"
+    config_class = ACMAConfig
+
+    def __init__(self, bounds: Tensor, config: ACMAConfig | None = None, *, max_evals: int,
+                 seed: int | None = None) -> None:
+        super().__init__(bounds, config, max_evals=max_evals, seed=seed)
+        import cma  # optional dependency (extra "baselines")
+
+        self._cma = cma
+        self._np_state = np.random.RandomState(int(torch.randint(2**31 - 1, (1,), generator=self.rng))).get_state()
+        self._solutions: list[np.ndarray] = []
+        self.n_restarts = -1
+        self._start()
+
+    @contextmanager
+    def _own_numpy_state(self) -> Iterator[None]:
+        """pycma draws from numpy's global generator: give it a private state so runs are reproducible."""
+        saved = np.random.get_state()
+        np.random.set_state(self._np_state)
+        try:
+            yield
+        finally:
+            self._np_state = np.random.get_state()
+            np.random.set_state(saved)
+
+    def _start(self) -> None:
+        cfg = self.config
+        options = {"bounds": [0.0, 1.0], "CMA_active": cfg.active, "popsize": cfg.population_size,
+                   "verbose": -9, "verb_log": 0, "verb_disp": 0, "maxfevals": math.inf,
+                   "seed": int(torch.randint(1, 2**31 - 1, (1,), generator=self.rng)), **cfg.cma_options}
+        # pycma fails on 1-D problems (its sigma_vec is never initialized): pad with a coordinate fun ignores.
+        x0 = torch.rand(max(self.dim, 2), generator=self.rng, dtype=self.dtype).tolist()
+        with self._own_numpy_state():
+            self.es = self._cma.CMAEvolutionStrategy(x0, cfg.sigma0, options)
+        self.n_restarts += 1
+
+    def ask(self) -> Tensor:
+        if self.config.restarts and self.es.stop():
+            self._start()
+        with self._own_numpy_state():
+            self._solutions = self.es.ask()
+        return self.to_box(torch.tensor(np.array(self._solutions)[:, : self.dim], dtype=self.dtype))
+
+    def tell(self, x: Tensor, y: Tensor) -> None:
+        values = finite_or_worst(nan_to_worst(y.to(self.dtype))).tolist()
+        with self._own_numpy_state():
+            self.es.tell(self._solutions, values)
+
+
+@dataclass(frozen=True)
+class SNESConfig:
+    """Options of sNES.
+
+    Attributes:
+        population_size: Samples per generation (the paper uses 20).
+        stdev_init: Initial standard deviation as a fraction of the box width.
+        center_learning_rate: evotorch's `center_learning_rate` (its default is 1.0).
+        stdev_learning_rate: evotorch's `stdev_learning_rate` (None: evotorch's default for the dimension).
+    """
+
+    population_size: int = 20
+    stdev_init: float = 0.3
+    center_learning_rate: float = 1.0
+    stdev_learning_rate: float | None = None
+
+    def __post_init__(self) -> None:
+        check_positive_int("population_size", self.population_size, 2)
+        check_fraction("stdev_init", self.stdev_init)
+        check_positive("center_learning_rate", self.center_learning_rate)
+        if self.stdev_learning_rate is not None:
+            check_positive("stdev_learning_rate", self.stdev_learning_rate)
+
+
+class SNES(Optimizer):
+    """Separable NES from evotorch (`evotorch.algorithms.SNES`), driven ask/tell; samples are clipped to the box
+    for evaluation while the distribution is updated with the unclipped samples."""
+
+    name = "snes"
+    description = "sNES (evotorch SNES, population 20), samples clipped to the box"
+    config_class = SNESConfig
+
+    def __init__(self, bounds: Tensor, config: SNESConfig | None = None, *, max_evals: int,
+                 seed: int | None = None) -> None:
+        super().__init__(bounds, config, max_evals=max_evals, seed=seed)
+        from evotorch import Problem
+        from evotorch.algorithms import SNES as EvotorchSNES
+
+        logging.getLogger("evotorch").setLevel(logging.WARNING)  # evotorch logs every Problem at INFO
+
+        cfg = self.config
+        self.problem = Problem("min", _never_called, solution_length=self.dim, initial_bounds=(0.0, 1.0),
+                               dtype=self.dtype, vectorized=True,
+                               seed=int(torch.randint(2**31 - 1, (1,), generator=self.rng)))
+        self.snes = EvotorchSNES(self.problem, stdev_init=cfg.stdev_init, popsize=cfg.population_size,
+                                 center_init=self.uniform(1)[0], center_learning_rate=cfg.center_learning_rate,
+                                 stdev_learning_rate=cfg.stdev_learning_rate)
+        self._samples: Tensor | None = None
+
+    def ask(self) -> Tensor:
+        self._samples = self.snes._distribution.sample(self.config.population_size, generator=self.problem)
+        return self.to_box(self._samples.clamp(0.0, 1.0))
+
+    def tell(self, x: Tensor, y: Tensor) -> None:
+        fitness = finite_or_worst(nan_to_worst(y.to(self.dtype)))
+        gradients = self.snes._distribution.compute_gradients(
+            self._samples, fitness, objective_sense="min", ranking_method=self.snes._ranking_method)
+        self.snes._update_distribution(gradients)
+
+
+def _never_called(x: Tensor) -> Tensor:
+    raise RuntimeError("the SNES wrapper evaluates through minimize(), not through evotorch's Problem")
+
+
+@dataclass(frozen=True)
+class LBFGSConfig:
+    """Options of repeated L-BFGS-B.
+
+    Attributes:
+        maxiter: Iteration cap of one L-BFGS-B run.
+        gtol: Projected-gradient tolerance of one run (the paper's baseline stops at 1e-5).
+        ftol: Relative function-decrease tolerance of one run.
+    """
+
+    maxiter: int = 1000
+    gtol: float = 1e-5
+    ftol: float = 1e-12
+
+    def __post_init__(self) -> None:
+        check_positive_int("maxiter", self.maxiter)
+        check_positive("gtol", self.gtol)
+        check_positive("ftol", self.ftol)
+
+
+class _BudgetSpent(Exception):
+    """Raised inside scipy's callback to end the current L-BFGS-B run when the budget is spent."""
+
+
+class RepeatedLBFGS(Optimizer):
+    """scipy L-BFGS-B with autograd gradients, restarted from uniform random points until the budget is spent."""
+
+    name = "lbfgs"
+    description = "repeated L-BFGS-B (scipy, autograd gradients) from uniform random starts until the budget"
+    config_class = LBFGSConfig
+    needs_gradient = True
+
+    def ask(self) -> Tensor:
+        raise UnsupportedError("method 'lbfgs' needs gradients of `fun`; run it through minimize()")
+
+    def tell(self, x: Tensor, y: Tensor) -> None:
+        raise UnsupportedError("method 'lbfgs' needs gradients of `fun`; run it through minimize()")
+
+    def run(self, evaluator: Evaluator) -> str:
+        from scipy.optimize import minimize as scipy_minimize
+
+        lower, width = self.bounds[0], self.bounds[1] - self.bounds[0]
+
+        def value_and_grad(u: np.ndarray) -> tuple[float, np.ndarray]:
+            if evaluator.exhausted:
+                raise _BudgetSpent
+            unit = torch.tensor(u, dtype=self.dtype, requires_grad=True)
+            value = evaluator.evaluate_with_grad((lower + width * unit).unsqueeze(0))[0]
+            if not torch.isfinite(value) or not value.requires_grad:
+                return math.inf, np.zeros_like(u)
+            (grad,) = torch.autograd.grad(value, unit)
+            return float(value.detach()), torch.nan_to_num(grad, nan=0.0, posinf=0.0, neginf=0.0).numpy()
+
+        cfg = self.config
+        while not evaluator.exhausted:
+            self.n_generations += 1
+            try:
+                scipy_minimize(value_and_grad, self.uniform(1)[0].numpy(), jac=True, method="L-BFGS-B",
+                               bounds=[(0.0, 1.0)] * self.dim,
+                               options={"maxiter": cfg.maxiter, "gtol": cfg.gtol, "ftol": cfg.ftol})
+            except _BudgetSpent:
+                break
+        return "stopped by callback" if evaluator.stop_requested else f"reached max_evals={evaluator.max_evals}"
+
+
+@dataclass(frozen=True)
+class RandomSearchConfig:
+    """Options of random search.
+
+    Attributes:
+        batch_size: Uniform points per generation.
+    """
+
+    batch_size: int = 100
+
+    def __post_init__(self) -> None:
+        check_positive_int("batch_size", self.batch_size)
+
+
+class RandomSearch(Optimizer):
+    """Uniform random search over the box."""
+
+    name = "random"
+    description = "uniform random search over the box"
+    config_class = RandomSearchConfig
+
+    def ask(self) -> Tensor:
+        return self.to_box(self.uniform(self.config.batch_size))
+
+    def tell(self, x: Tensor, y: Tensor) -> None:
+        """Random search learns nothing."""

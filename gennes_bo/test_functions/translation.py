@@ -1,0 +1,134 @@
+"""Random translation of a test function (paper, Appendix A: each fold moves the optimum inside the domain).
+
+`TranslatedFunction(base, shift)(x) = base(x - shift)` on the base's own domain, so the global minimizer moves
+from `x*` to `x* + shift`. :func:`random_translation` draws the new minimizer uniformly in the domain. The
+optimal value of the translated problem is exact, so regret `f(x) - f*` is exact too:
+
+- for functions whose minimum over all of `R^d` is the one in the domain (Rastrigin, Ackley, Alpine1,
+  Styblinski-Tang), `f*` is the base's optimal value;
+- Schwefel is lower *outside* `[-500, 500]` than its in-domain minimum, and a translation brings such points
+  into the domain, so its translated minimizer is in general *not* `x* + shift`; it is separable, so `f*` and
+  the minimizer are computed coordinate by coordinate as the exact 1-D minimum of its term on the shifted
+  interval (dense grid, then bounded Brent refinement).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from botorch.test_functions import Ackley, Rastrigin, StyblinskiTang
+from botorch.test_functions.synthetic import SyntheticTestFunction
+from torch import Tensor
+
+from gennes_bo.test_functions.synthetic import SCHWEFEL_CONSTANT, Alpine1, Schwefel, Wave1D
+
+# Minimum over R^d equals the minimum over the (paper's) domain: f* survives any translation.
+GLOBAL_ON_REALS: tuple[type, ...] = (Rastrigin, Ackley, Alpine1, StyblinskiTang, Wave1D)
+
+
+def _schwefel_term(z: Tensor) -> Tensor:
+    return SCHWEFEL_CONSTANT - z * torch.sin(z.abs().sqrt())
+
+
+# Separable functions whose f* must be recomputed on the shifted box: f(x) = sum_i term(x_i).
+SEPARABLE_TERMS: dict[type, Callable[[Tensor], Tensor]] = {Schwefel: _schwefel_term}
+
+
+def interval_minimum(
+    term: Callable[[Tensor], Tensor], low: float, high: float, n_grid: int = 200_001
+) -> tuple[float, float]:
+    """`(argmin, min)` (to ~1e-10) of a smooth 1-D function on `[low, high]`: dense grid, then Brent refinement."""
+    from scipy.optimize import minimize_scalar
+
+    grid = torch.linspace(low, high, n_grid, dtype=torch.float64)
+    values = term(grid)
+    i = int(values.argmin())
+    step = (high - low) / (n_grid - 1)
+    a, b = max(low, float(grid[i]) - step), min(high, float(grid[i]) + step)
+    refined = minimize_scalar(lambda z: float(term(torch.tensor(z, dtype=torch.float64))), bounds=(a, b),
+                              method="bounded", options={"xatol": 1e-12})
+    if float(refined.fun) < float(values[i]):
+        return float(refined.x), float(refined.fun)
+    return float(grid[i]), float(values[i])
+
+
+class TranslatedFunction(SyntheticTestFunction):
+    """`base(x - shift)` on `base`'s domain, with its exact optimal value and optimizer.
+
+    Args:
+        base: A minimization `SyntheticTestFunction` (not negated, no noise) of a supported class (see
+            `GLOBAL_ON_REALS` and `SEPARABLE_TERMS`).
+        shift: `d` translation; `base`'s optimizer plus `shift` must lie in the domain.
+        noise_std: Observation noise of the translated function.
+        negate: Negate the translated function.
+    """
+
+    def __init__(self, base: SyntheticTestFunction, shift: Tensor, noise_std: float | None = None,
+                 negate: bool = False) -> None:
+        if base.negate or base.noise_std is not None:
+            raise ValueError("`base` must be a plain minimization problem (negate=False, noise_std=None)")
+        self.dim = base.dim
+        self.continuous_inds = list(range(base.dim))
+        self._bounds = [tuple(b) for b in base.bounds.t().tolist()]
+        shift = torch.as_tensor(shift, dtype=base.bounds.dtype).reshape(-1)
+        if shift.shape != (base.dim,):
+            raise ValueError(f"`shift` must have {base.dim} values, got shape {tuple(shift.shape)}")
+        optimizer = base.optimizers[0] + shift
+        if not ((optimizer >= base.bounds[0]).all() and (optimizer <= base.bounds[1]).all()):
+            raise ValueError("`shift` must keep the translated optimizer inside the domain")
+        optimizer, self._optimal_value = translated_optimum(base, shift, optimizer)
+        self._optimizers = [tuple(optimizer.tolist())]
+        super().__init__(noise_std=noise_std, negate=negate, dtype=base.bounds.dtype)
+        self.base = base
+        self.register_buffer("shift", shift)
+
+    def _evaluate_true(self, X: Tensor) -> Tensor:
+        return self.base._evaluate_true(X - self.shift.to(X))
+
+
+def translated_optimum(base: SyntheticTestFunction, shift: Tensor, moved: Tensor) -> tuple[Tensor, float]:
+    """Exact minimizer and minimum of `base(x - shift)` over `base`'s domain.
+
+    Args:
+        base: The untranslated function.
+        shift: `d` translation.
+        moved: `d` base optimizer plus `shift` (the minimizer when `base` is in `GLOBAL_ON_REALS`).
+
+    Raises:
+        ValueError: If `base`'s class is neither in `GLOBAL_ON_REALS` nor in `SEPARABLE_TERMS`.
+    """
+    for cls, term in SEPARABLE_TERMS.items():
+        if isinstance(base, cls):
+            lows, highs = (base.bounds - shift).tolist()
+            argmins, minima = zip(*(interval_minimum(term, lo, hi) for lo, hi in zip(lows, highs, strict=True)),
+                                  strict=True)
+            return torch.tensor(argmins, dtype=shift.dtype) + shift, float(sum(minima))
+    if isinstance(base, GLOBAL_ON_REALS):
+        return moved, float(base.optimal_value)
+    raise ValueError(f"cannot compute the exact optimum of a translated {type(base).__name__}; supported: "
+                     f"{sorted(c.__name__ for c in (*GLOBAL_ON_REALS, *SEPARABLE_TERMS))}")
+
+
+def random_translation(base: SyntheticTestFunction, seed: int) -> TranslatedFunction:
+    """Translate `base` so that its minimizer lands uniformly at random in the domain (one fold).
+
+    Args:
+        base: The function to translate (see :class:`TranslatedFunction`).
+        seed: Fold seed; same seed, same translation.
+    """
+    # A stream of its own: an optimizer seeded with the same integer must not draw the optimum as its first point.
+    stream = int(np.random.SeedSequence(seed, spawn_key=(0x7472616E,)).generate_state(1, np.uint64)[0] >> 1)
+    rng = torch.Generator().manual_seed(stream)
+    lower, upper = base.bounds[0], base.bounds[1]
+    target = lower + (upper - lower) * torch.rand(base.dim, generator=rng, dtype=base.bounds.dtype)
+    return TranslatedFunction(base, target - base.optimizers[0])
+
+
+def regret(function: SyntheticTestFunction, value: float) -> float:
+    """`value - f*` for a minimization test function (non-negative up to rounding)."""
+    if math.isnan(value):
+        return math.inf
+    return value - float(function.optimal_value)

@@ -1,0 +1,260 @@
+"""Contract tests of `optimize_acqf_gennes` against `botorch.optim.optimize_acqf` on a small GP."""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+import warnings
+
+import pytest
+import torch
+from botorch.acquisition import ExpectedImprovement
+from botorch.optim import optimize_acqf
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gennes_bo import AcqfOptimizationInfo, GennesConfig, count_acqf_evals, gen_candidates_gennes, optimize_acqf_gennes
+from gennes_bo.acquisition import ACQF_DEFAULT_CONFIG, GennesOptionError, UnsupportedAcqfArgumentError
+
+SMALL = {"num_restarts": 2, "raw_samples": 16}
+BOTORCH_OPTIONS = {"maxiter": 10}
+
+
+def both(acqf, bounds, fast_config, **kwargs):
+    """Results of optimize_acqf and optimize_acqf_gennes for the same arguments."""
+    reference = optimize_acqf(acqf, bounds, options={**BOTORCH_OPTIONS, **kwargs.pop("options", {})}, **kwargs)
+    ours = optimize_acqf_gennes(acqf, bounds, config=fast_config, seed=0, **kwargs)
+    return reference, ours
+
+
+def test_signature_keeps_every_optimize_acqf_argument_in_order():
+    reference = list(inspect.signature(optimize_acqf).parameters.values())
+    ours = inspect.signature(optimize_acqf_gennes).parameters
+    names = list(ours)
+    for index, parameter in enumerate(reference):
+        assert parameter.name in ours, parameter.name
+        if parameter.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD:
+            assert names[index] == parameter.name
+        assert ours[parameter.name].kind == parameter.kind
+        if parameter.name != "gen_candidates":
+            assert ours[parameter.name].default == parameter.default, parameter.name
+
+
+@pytest.mark.parametrize("q", [1, 3])
+def test_same_shapes_and_dtypes_as_optimize_acqf(qlogei, bounds, fast_config, q):
+    (ref_x, ref_v), (x, v) = both(qlogei, bounds, fast_config, q=q, **SMALL)
+    assert x.shape == ref_x.shape == (q, 3)
+    assert v.shape == ref_v.shape == ()
+    assert x.dtype == ref_x.dtype and v.dtype == ref_v.dtype
+    assert not x.requires_grad and x.grad_fn is None and not v.requires_grad
+    assert (x >= 0).all() and (x <= 1).all()
+    with torch.no_grad():
+        assert float(qlogei(x.unsqueeze(0))) == pytest.approx(float(v), abs=1e-8)
+
+
+def test_return_best_only_false_shapes(qlogei, bounds, fast_config):
+    (ref_x, ref_v), (x, v) = both(qlogei, bounds, fast_config, q=2, num_restarts=3, raw_samples=16,
+                                  return_best_only=False)
+    assert x.shape == ref_x.shape == (3, 2, 3)
+    assert v.shape == ref_v.shape == (3,)
+    with torch.no_grad():
+        assert torch.allclose(qlogei(x), v, atol=1e-8)
+    # The best-only answer is the best of these restarts.
+    best_x, best_v = optimize_acqf_gennes(qlogei, bounds, q=2, num_restarts=3, raw_samples=16, config=fast_config,
+                                          seed=0)
+    assert float(best_v) == pytest.approx(float(v.max()), abs=1e-10)
+    assert torch.equal(best_x, x[v.argmax()])
+
+
+def test_return_acq_values_false(logei, bounds, fast_config):
+    (ref_x, ref_v), (x, v) = both(logei, bounds, fast_config, q=1, return_acq_values=False, **SMALL)
+    assert ref_v is None and v is None
+    assert x.shape == ref_x.shape == (1, 3)
+
+
+@pytest.mark.parametrize("shape", [(2, 3), (2, 2, 3)])
+def test_batch_initial_conditions(qlogei, bounds, fast_config, shape):
+    ics = torch.rand(*shape, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    (ref_x, ref_v), (x, v) = both(qlogei, bounds, fast_config, q=2, num_restarts=ics.shape[0] if ics.dim() == 3 else 1,
+                                  batch_initial_conditions=ics, return_best_only=False)
+    assert x.shape == ref_x.shape and v.shape == ref_v.shape
+    with torch.no_grad():
+        start = qlogei(ics if ics.dim() == 3 else ics.unsqueeze(0))
+    assert (v >= start - 1e-10).all()  # each restart starts from its initial condition and never gets worse
+
+
+def test_fixed_features_exactly_honored(qlogei, bounds, fast_config):
+    fixed = {0: 0.25, 2: 0.7123}
+    (ref_x, _), (x, v) = both(qlogei, bounds, fast_config, q=2, fixed_features=fixed, **SMALL)
+    assert (ref_x[:, 0] == 0.25).all() and (ref_x[:, 2] == 0.7123).all()
+    assert (x[:, 0] == 0.25).all() and (x[:, 2] == 0.7123).all()
+    with torch.no_grad():
+        assert float(qlogei(x.unsqueeze(0))) == pytest.approx(float(v), abs=1e-8)
+
+
+def test_sequential_q2(qlogei, bounds, fast_config):
+    (ref_x, ref_v), (x, v) = both(qlogei, bounds, fast_config, q=2, sequential=True, **SMALL)
+    assert x.shape == ref_x.shape == (2, 3)
+    assert v.shape == ref_v.shape == (2,)
+    assert not torch.allclose(x[0], x[1])  # the second point is chosen given the first
+
+
+def test_post_processing_func_is_applied(logei, bounds, fast_config):
+    calls = []
+
+    def round_to_tenths(X):
+        calls.append(X.shape)
+        return X.round(decimals=1)
+
+    x, _ = optimize_acqf_gennes(logei, bounds, 1, post_processing_func=round_to_tenths, config=fast_config, **SMALL)
+    assert calls
+    assert torch.equal(x, (x * 10).round() / 10)
+
+
+def test_timeout_sec_is_honored(qlogei, bounds):
+    config = GennesConfig(population_size=8, hidden_width=16, n_iterations=100_000, polish_maxiter=100_000)
+    start = time.monotonic()
+    x, _ = optimize_acqf_gennes(qlogei, bounds, 2, num_restarts=2, raw_samples=16, config=config, timeout_sec=0.5)
+    assert time.monotonic() - start < 10.0  # without the timeout: 100k steps, minutes
+    assert x.shape == (2, 3)
+
+
+def test_optimize_acqf_with_the_hook(qlogei, bounds, fast_config):
+    x, v = optimize_acqf(qlogei, bounds, 2, options={"gennes_config": fast_config, "seed": 0},
+                         gen_candidates=gen_candidates_gennes, **SMALL)
+    assert x.shape == (2, 3) and v.shape == ()
+    assert not x.requires_grad
+
+
+def test_ax_style_options_with_sequential_do_not_choke(qlogei, bounds, fast_config):
+    options = {"init_batch_limit": 32, "batch_limit": 5, "max_optimization_problem_aggregation_size": 5}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        x, v = optimize_acqf_gennes(qlogei, bounds, 2, num_restarts=6, raw_samples=32, options=options,
+                                    sequential=True, config=fast_config, seed=0)
+        hook_x, hook_v = optimize_acqf(qlogei, bounds, 2, num_restarts=2, raw_samples=16,
+                                     options={**options, "gennes_config": fast_config}, sequential=True,
+                                     gen_candidates=gen_candidates_gennes)  # how Ax plugs the hook in
+    assert x.shape == hook_x.shape == (2, 3) and v.shape == hook_v.shape == (2,)
+    assert not [w for w in caught if "Unknown solver options" in str(w.message)]
+
+
+def test_float32_bounds_give_float32_candidates(qlogei, bounds, fast_config):
+    (ref_x, ref_v), (x, v) = both(qlogei, bounds.float(), fast_config, q=1, **SMALL)
+    assert x.dtype == ref_x.dtype == torch.float32
+    assert v.dtype == ref_v.dtype
+
+
+def test_same_seed_same_result(qlogei, bounds, fast_config):
+    a = optimize_acqf_gennes(qlogei, bounds, 2, config=fast_config, seed=7, **SMALL)
+    torch.rand(5)  # the global RNG state does not matter
+    b = optimize_acqf_gennes(qlogei, bounds, 2, config=fast_config, seed=7, **SMALL)
+    c = optimize_acqf_gennes(qlogei, bounds, 2, config=fast_config, seed=8, **SMALL)
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+    assert not torch.equal(a[0], c[0])
+
+
+def test_seed_leaves_the_global_rng_alone(logei, bounds, fast_config):
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    optimize_acqf_gennes(logei, bounds, 1, config=fast_config, seed=7, **SMALL)
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_return_info_counts_evaluations(logei, bounds, fast_config):
+    with count_acqf_evals(logei) as outer:
+        x, v, info = optimize_acqf_gennes(logei, bounds, 1, config=fast_config, seed=0, return_info=True, **SMALL)
+    assert isinstance(info, AcqfOptimizationInfo)
+    assert info.n_acqf_evals > 0 and info.n_acqf_calls > 0 and info.wall_time > 0
+    assert info.n_acqf_evals == outer.n_evals and info.n_acqf_calls == outer.n_calls
+    # At least the raw samples plus 5 GENNES steps of 2 generators x 8 members.
+    assert (fast_config.n_iterations, fast_config.n_generators, fast_config.population_size) == (5, 2, 8)
+    assert info.n_acqf_evals >= 16 + 5 * 2 * 8
+
+
+def test_gennes_options_reach_the_generators(logei, bounds):
+    _, _, few = optimize_acqf_gennes(logei, bounds, 1, options={"gennes_n_iterations": 2, "gennes_n_polish": 0},
+                                     return_info=True, **SMALL)
+    _, _, more = optimize_acqf_gennes(logei, bounds, 1, options={"gennes_n_iterations": 4, "gennes_n_polish": 0},
+                                      return_info=True, **SMALL)
+    # Two more steps of n_generators x population_size members; the polish starts from the same initial conditions.
+    step = ACQF_DEFAULT_CONFIG.n_generators * ACQF_DEFAULT_CONFIG.population_size
+    assert more.n_acqf_evals - few.n_acqf_evals == 2 * step
+
+
+def test_legacy_expected_improvement_runs(gp_model, bounds, fast_config):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # BoTorch's "use LogEI instead" warning, which the test is about
+        acqf = ExpectedImprovement(gp_model, best_f=gp_model.train_targets.max())
+        x, v = optimize_acqf_gennes(acqf, bounds, 1, config=fast_config, seed=0, **SMALL)
+    assert x.shape == (1, 3) and torch.isfinite(v)
+    assert (x >= 0).all() and (x <= 1).all()
+
+
+@pytest.mark.parametrize("name", ["inequality_constraints", "equality_constraints",
+                                  "nonlinear_inequality_constraints"])
+def test_constraints_raise_naming_the_argument(logei, bounds, name):
+    constraint = [(torch.tensor([0]), torch.tensor([1.0], dtype=torch.float64), 0.5)]
+    with pytest.raises(UnsupportedAcqfArgumentError, match=f"`{name}` is not supported"):
+        optimize_acqf_gennes(logei, bounds, 1, **SMALL, **{name: constraint})
+
+
+def test_infinite_bounds_raise(logei):
+    bounds = torch.tensor([[0.0, 0.0, -math.inf], [1.0, 1.0, 1.0]], dtype=torch.float64)
+    with pytest.raises(UnsupportedAcqfArgumentError, match="`bounds` must be finite"):
+        optimize_acqf_gennes(logei, bounds, 1, **SMALL)
+
+
+def test_foreign_gen_candidates_raises(logei, bounds):
+    from botorch.generation.gen import gen_candidates_scipy
+
+    with pytest.raises(UnsupportedAcqfArgumentError, match="`gen_candidates` must be None or gen_candidates_gennes"):
+        optimize_acqf_gennes(logei, bounds, 1, gen_candidates=gen_candidates_scipy, **SMALL)
+
+
+def test_explicit_gennes_hook_is_accepted(logei, bounds, fast_config):
+    x, _ = optimize_acqf_gennes(logei, bounds, 1, gen_candidates=gen_candidates_gennes, config=fast_config, **SMALL)
+    assert x.shape == (1, 3)
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [({"gennes_n_iteration": 5}, "unknown GENNES option.*gennes_n_iteration"),
+     ({"gennes_alpha": 2.0}, "invalid GENNES option.*`alpha`")],
+)
+def test_bad_gennes_options_raise_before_any_evaluation(logei, bounds, options, match):
+    with count_acqf_evals(logei) as counter, pytest.raises(GennesOptionError, match=match):
+        optimize_acqf_gennes(logei, bounds, 1, options=options, **SMALL)
+    assert counter.n_evals == 0
+
+
+@pytest.mark.parametrize("bad", [torch.zeros(3, 3), torch.zeros(3), torch.zeros(2, 3, 1)])
+def test_bounds_of_wrong_shape(logei, bad):
+    with pytest.raises(ValueError, match="`bounds` must be a 2 x d tensor"):
+        optimize_acqf_gennes(logei, bad.double(), 1, **SMALL)
+
+
+@pytest.mark.parametrize(("q", "num_restarts"), [(0, 2), (1, 0)])
+def test_bad_q_or_num_restarts(logei, bounds, q, num_restarts):
+    with pytest.raises(ValueError, match="`q` and `num_restarts` must be >= 1"):
+        optimize_acqf_gennes(logei, bounds, q, num_restarts=num_restarts, raw_samples=16)
+
+
+# Far from the data LogEI can underflow on every raw sample: BoTorch then warns and picks restarts at random.
+@pytest.mark.filterwarnings("ignore::botorch.exceptions.warnings.BadInitialCandidatesWarning")
+# `fast_config` is a frozen dataclass: sharing it between hypothesis examples is safe.
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    lower=st.lists(st.floats(-10, 10), min_size=3, max_size=3),
+    widths=st.lists(st.floats(1e-2, 5), min_size=3, max_size=3),
+)
+def test_candidates_never_leave_random_bounds(gp_model, fast_config, lower, widths):
+    from botorch.acquisition import LogExpectedImprovement
+
+    acqf = LogExpectedImprovement(gp_model, best_f=gp_model.train_targets.max())
+    lo = torch.tensor(lower, dtype=torch.float64)
+    bounds = torch.stack([lo, lo + torch.tensor(widths, dtype=torch.float64)])
+    x, _ = optimize_acqf_gennes(acqf, bounds, 1, config=fast_config, seed=0, return_best_only=False, **SMALL)
+    assert (x >= bounds[0]).all() and (x <= bounds[1]).all()

@@ -1,0 +1,141 @@
+"""Tests of the acquisition-optimizer benchmark: the `--quick` path, resuming, and the generated report."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import torch
+
+from gennes_bo.benchmarks.acqf import (
+    QUICK_METHODS,
+    QUICK_SUITE,
+    SUITE,
+    Case,
+    _thin,
+    run_method,
+    run_suite,
+    summarize,
+    write_report,
+)
+from gennes_bo.benchmarks.records import load_records
+from gennes_bo.cli import main
+
+TABLE_HEADER = "| problem | n_train | q | acqf | seeds | default | 10x budget | GENNES |"
+
+
+def test_quick_run_writes_one_record_per_case_and_method(quick_bench):
+    out, stdout = quick_bench
+    assert f"ran 4 new runs; records in {out}" in stdout
+    records = load_records(out)
+    assert len(records) == len(QUICK_SUITE) * len(QUICK_METHODS) == 4
+    seen = {(r["spec"]["case"]["q"], r["spec"]["method"]) for r in records}
+    assert seen == {(1, "gennes"), (1, "default"), (2, "gennes"), (2, "default")}
+    for r in records:
+        result = r["result"]
+        assert math.isfinite(result["value"]) and result["wall_time"] > 0
+        assert result["n_evals"] >= 64  # at least the raw samples
+        assert result["n_calls"] > 0
+        trace_evals = [n for n, _ in result["trace"]]
+        trace_best = [v for _, v in result["trace"]]
+        assert trace_evals == sorted(trace_evals) and trace_evals[-1] == result["n_evals"]
+        assert trace_best == sorted(trace_best)
+        assert trace_best[-1] >= result["value"] - 1e-9  # the returned candidate was evaluated on the way
+        assert r["env"]["botorch"]
+        assert r["spec"]["settings"] == QUICK_METHODS[r["spec"]["method"]]
+
+
+def test_rerun_resumes_and_skips_finished_runs(quick_bench):
+    out, _ = quick_bench
+    before = out.read_text()
+    assert run_suite(QUICK_SUITE, QUICK_METHODS, [0], out, progress=False) == 0
+    assert out.read_text() == before
+
+
+def test_report_from_records(quick_bench, tmp_path, capsys):
+    out, _ = quick_bench
+    report = tmp_path / "docs" / "acquisition.md"
+    assert main(["bench-acqf", "--out", str(out), "--report", str(report)]) == 0
+    text = report.read_text()
+    assert text == capsys.readouterr().out.rstrip("\n") + "\n"
+    assert text.startswith("# Acquisition-optimizer benchmark")
+    assert TABLE_HEADER in text
+    assert "| hartmann6 | 20 | 1 | logei | 1 |" in text
+    assert "| hartmann6 | 20 | 2 | qlogei | 1 |" in text
+    assert "## Targets" in text
+
+
+def test_report_without_records_exits_with_a_message(tmp_path):
+    with pytest.raises(SystemExit, match="no records in"):
+        main(["bench-acqf", "--out", str(tmp_path / "none.jsonl"), "--report", str(tmp_path / "r.md")])
+
+
+def fake_record(problem: str, q: int, seed: int, method: str, value: float, wall_time: float, n_evals: int,
+                trace: list[list[float]]) -> dict:
+    case = {"problem": problem, "n_train": 10, "q": q, "acqf": "qlogei"}
+    return {"spec": {"case": case, "seed": seed, "method": method, "settings": {"optimizer": method}},
+            "result": {"value": value, "wall_time": wall_time, "n_evals": n_evals, "trace": trace},
+            "env": {"torch": "x"}}
+
+
+FAKE = [
+    # q = 1, seed 0: GENNES +10% better (win), half the time, reaches the default's value after 50 of 200 points.
+    fake_record("p", 1, 0, "default", -2.0, 2.0, 200, [[200, -2.0]]),
+    fake_record("p", 1, 0, "gennes", -1.8, 1.0, 100, [[10, -3.0], [50, -2.0], [100, -1.8]]),
+    # q = 1, seed 1: a tie within 1e-3, never reaching the target before the end... it ends 5e-4 below.
+    fake_record("p", 1, 1, "default", -1.0, 1.0, 100, [[100, -1.0]]),
+    fake_record("p", 1, 1, "gennes", -1.0005, 3.0, 300, [[300, -1.0005]]),
+    # q = 4: a loss, and never within 1e-3 of the default.
+    fake_record("p", 4, 0, "default", 2.0, 1.0, 100, [[100, 2.0]]),
+    fake_record("p", 4, 0, "gennes", 1.0, 1.0, 100, [[100, 1.0]]),
+    fake_record("p", 4, 0, "default_10x", 2.5, 10.0, 1000, [[1000, 2.5]]),
+]
+
+
+def test_summarize_numbers():
+    rows = summarize(FAKE)
+    assert [(r["case"]["q"], r["n_seeds"]) for r in rows] == [(1, 2), (4, 1)]
+    q1, q4 = rows
+    assert q1["rel_gain"] == pytest.approx([0.1, -0.0005])
+    assert (q1["wins"], q1["ties"], q1["losses"]) == (1, 1, 0)
+    assert q1["time_ratio"] == pytest.approx((0.5 + 3.0) / 2)
+    assert q1["eval_ratio"] == pytest.approx((0.5 + 3.0) / 2)
+    assert q1["reach_ratio"] == pytest.approx((50 / 200 + 300 / 100) / 2)
+    assert q1["medians"]["gennes"] == pytest.approx((-1.8 - 1.0005) / 2)
+    assert q4["rel_gain"] == pytest.approx([-0.5])
+    assert (q4["wins"], q4["ties"], q4["losses"]) == (0, 0, 1)
+    assert q4["reach_ratio"] == math.inf
+    assert q4["medians"]["default_10x"] == 2.5
+
+
+def test_write_report_table_and_targets(tmp_path):
+    text = write_report(FAKE, tmp_path / "r.md", "gennes-bo bench-acqf --report r.md")
+    assert (tmp_path / "r.md").read_text() == text
+    assert TABLE_HEADER in text
+    assert "    gennes-bo bench-acqf --report r.md" in text
+    assert "| p | 10 | 1 | qlogei | 2 | -1.5000 | nan | -1.4002 | +4.98e-02 | 1/1/0 | 1.75 | 1.75 | 1.62 |" in text
+    assert "| p | 10 | 4 | qlogei | 1 | 2.0000 | 2.5000 | 1.0000 | -5.00e-01 | 0/0/1 | 1.00 | 1.00 | inf |" in text
+    assert "worst run -5.00e-04 -> met" in text
+    assert "q >= 4 median better than default: 0 of 1 cases -> **missed**" in text
+
+
+def test_thin_keeps_improvements_and_the_end():
+    trace = [(1, 0.0), (2, 0.0), (3, 1.0), (4, 1.0), (5, 2.0), (6, 2.0)]
+    assert _thin(trace) == [[1, 0.0], [3, 1.0], [5, 2.0], [6, 2.0]]
+    long = [(i, float(i)) for i in range(1, 1001)]
+    thinned = _thin(long, max_points=100)
+    assert len(thinned) <= 102 and thinned[0] == [1, 1.0] and thinned[-1] == [1000, 1000.0]
+    assert _thin([]) == []
+
+
+def test_run_method_rejects_an_unknown_optimizer():
+    acqf = torch.nn.Linear(1, 1)
+    with pytest.raises(ValueError, match="unknown optimizer 'cma'"):
+        run_method(acqf, torch.tensor([[0.0], [1.0]]), 1, {"optimizer": "cma"}, seed=0)
+
+
+def test_suites_are_well_formed():
+    assert all(isinstance(c, Case) for c in SUITE + QUICK_SUITE)
+    assert all(c.acqf == "qlogei" for c in SUITE if c.q > 1)  # analytic LogEI is q = 1 only
+    assert len({json.dumps(c.__dict__, sort_keys=True) for c in SUITE}) == len(SUITE)

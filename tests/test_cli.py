@@ -1,0 +1,97 @@
+"""Tests of the `gennes-bo` command line."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import pytest
+
+from gennes_bo.cli import build_parser, main
+
+
+def test_help_exits_zero_and_lists_the_commands(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage: gennes-bo" in out
+    assert "demo" in out and "bench-acqf" in out
+
+
+@pytest.mark.parametrize("command", ["demo", "bench-acqf"])
+def test_subcommand_help(capsys, command):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert f"usage: gennes-bo {command}" in capsys.readouterr().out
+
+
+def test_a_command_is_required(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([])
+    assert exit_info.value.code == 2
+    assert "COMMAND" in capsys.readouterr().err
+
+
+def test_demo_arguments_are_parsed():
+    args = build_parser().parse_args(["demo", "--iterations", "3", "--n-init", "4", "--q", "2", "--seed", "9"])
+    assert (args.iterations, args.n_init, args.q, args.seed, args.no_progress) == (3, 4, 2, 9, False)
+
+
+@pytest.fixture
+def cheap_demo_optimizers(monkeypatch, fast_config):
+    """The demo's two acquisition optimizers at tiny budgets (the wiring and output are what is tested)."""
+    from botorch.optim import optimize_acqf
+
+    from gennes_bo import optimize_acqf_gennes
+    from gennes_bo.benchmarks import bo
+
+    def gennes_factory():
+        return lambda acqf, bounds, q, seed: optimize_acqf_gennes(acqf, bounds, q, num_restarts=2, raw_samples=300,
+                                                                  config=fast_config, seed=seed)
+
+    def botorch_factory():
+        return lambda acqf, bounds, q, seed: optimize_acqf(acqf, bounds, q, num_restarts=2, raw_samples=300,
+                                                           options={"seed": seed, "maxiter": 10})
+
+    monkeypatch.setattr(bo, "gennes_acqf_optimizer", gennes_factory)
+    monkeypatch.setattr(bo, "botorch_acqf_optimizer", botorch_factory)
+
+
+def test_demo_runs_and_prints_both_lines(capsys, cheap_demo_optimizers):
+    check_demo_output(capsys)
+
+
+@pytest.mark.slow
+def test_demo_runs_at_its_real_settings(capsys):
+    check_demo_output(capsys)
+
+
+def check_demo_output(capsys):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["demo", "--iterations", "1", "--n-init", "5", "--q", "1", "--no-progress"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("BO on Hartmann6") and "5 initial points, 1 iterations of q=1" in lines[0]
+    pattern = r"best (-?\d+\.\d+) at \[.*\]  acquisition points +(\d+)  acquisition time +\d+\.\d s"
+    gennes = [line for line in lines if line.startswith("GENNES (optimize_acqf_gennes)")]
+    botorch = [line for line in lines if line.startswith("BoTorch default (optimize_acqf)")]
+    assert len(gennes) == len(botorch) == 1
+    for line in gennes + botorch:
+        match = re.search(pattern, line)
+        assert match, line
+        best, n_points = float(match.group(1)), int(match.group(2))
+        assert 0.0 < best <= 3.3224  # Hartmann6 (negated) is positive near its optimum 3.32237
+        assert n_points > 256  # at least the raw samples of one acquisition optimization
+
+
+def test_bench_acqf_quick_and_report(quick_bench, tmp_path, capsys):
+    out, stdout = quick_bench
+    assert "ran 4 new runs" in stdout
+    report = tmp_path / "report.md"
+    assert main(["bench-acqf", "--quick", "--seeds", "1", "--out", str(out), "--report", str(report)]) == 0
+    text = report.read_text()
+    assert "| problem | n_train | q | acqf | seeds | default | 10x budget | GENNES |" in text
+    assert text.count("| hartmann6 |") == 2
+    capsys.readouterr()

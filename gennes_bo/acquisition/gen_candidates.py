@@ -45,7 +45,8 @@ def gen_candidates_gennes(
 
     Args:
         initial_conditions: `b x q x d` starting points (a 2-d `q x d` tensor is one restart, as in
-            `gen_candidates_scipy`); generator `k` is centered at `initial_conditions[k]`.
+            `gen_candidates_scipy`); each is a polish start, and slot `i` of the output is the best of
+            the polished `initial_conditions[i]` and the generators `k` with `k mod b == i`.
         acquisition_function: The acquisition function to maximize; must be differentiable.
         lower_bounds: Lower bounds, a scalar or a `d` tensor; must be finite (GENNES samples in a box).
         upper_bounds: Upper bounds, a scalar or a `d` tensor; must be finite.
@@ -114,7 +115,8 @@ def gen_candidates_gennes(
         timeout_sec=None if timeout_sec is None else 0.5 * timeout_sec,
     )
     # Polish starts: every initial condition (slot i) and the best sample of every generator (slot k mod b).
-    chosen = result.generator_values.argsort(descending=True)[: config.n_polish]
+    ranked = result.generator_values.argsort(descending=True)
+    chosen, unpolished = ranked[: config.n_polish], ranked[config.n_polish :]
     starts = torch.cat([ics_free, result.generator_x[chosen]])
     start_slots = torch.cat([torch.arange(b, device=ics.device), slot_of_generator[chosen]])
     start_values = torch.cat([torch.full((b,), -torch.inf).to(result.generator_values),
@@ -136,7 +138,6 @@ def gen_candidates_gennes(
     starts = torch.where(better.view(-1, 1, 1), polished[..., free], starts)
     start_values = torch.where(better, polished_values, start_values)
     # Generators beyond `n_polish` still offer their best sample as it is (with n_polish=0, GENNES alone).
-    unpolished = result.generator_values.argsort(descending=True)[config.n_polish:]
     starts = torch.cat([starts, result.generator_x[unpolished]])
     start_slots = torch.cat([start_slots, slot_of_generator[unpolished]])
     start_values = torch.cat([start_values, result.generator_values[unpolished]])

@@ -75,17 +75,19 @@ def optimize_acqf_gennes(
 ) -> tuple[Tensor, Tensor | None] | tuple[Tensor, Tensor | None, AcqfOptimizationInfo]:
     """Optimize an acquisition function with GENNES + L-BFGS-B polish; a drop-in for `optimize_acqf`.
 
-    Every argument of `botorch.optim.optimize_acqf` keeps its meaning: `num_restarts` is the number of
-    generators (one per initial condition, trained as one batched network), `raw_samples` the size of the
-    Sobol sample the initial conditions are drawn from. GENNES settings come as `config` or as `gennes_*`
-    keys of `options` (see `gennes_bo.acquisition.options`); other `options` go to BoTorch's initializer and
-    to the L-BFGS-B polish. Recommended: `num_restarts=8, raw_samples=256` (benchmarks/acquisition.md).
+    Every argument of `botorch.optim.optimize_acqf` keeps its meaning for the L-BFGS-B polish stage:
+    `raw_samples` Sobol points are drawn and `num_restarts` initial conditions chosen among them, exactly as
+    BoTorch does. Before the polish, `config.n_generators` GENNES generators (one batched network) search
+    the whole box; L-BFGS-B then starts from every initial condition and from the best sample of the
+    `config.n_polish` best generators. GENNES settings come as `config` or as `gennes_*` keys of `options`
+    (see `gennes_bo.acquisition.options`); other `options` go to BoTorch's initializer and to the polish.
+    Keep `options["batch_limit"]` (if set) >= `num_restarts`: each batch runs its own GENNES stage.
 
     Args:
         acq_function: The acquisition function to maximize (LogEI / qLogEI recommended, see module doc).
         bounds: `2 x d` finite bounds; candidates follow its dtype and device.
         q: Number of candidates; for `q > 1` a generator member is a whole `q x d` batch.
-        num_restarts: Number of generators (restarts).
+        num_restarts: Number of initial conditions (L-BFGS-B polish starts besides the generators').
         raw_samples: Sobol samples for the initial conditions (required without `batch_initial_conditions`).
         options: BoTorch options plus `gennes_*` keys.
         inequality_constraints: Not supported: raises `UnsupportedAcqfArgumentError`.

@@ -105,6 +105,7 @@ def gennes_maximize(
     seed: int | torch.Generator | None = None,
     timeout_sec: float | None = None,
     progress: bool = False,
+    callback: Callable[[int, int, float], bool | None] | None = None,
 ) -> GennesResult:
     """Maximize a batched differentiable objective over a box with GENNES.
 
@@ -119,6 +120,7 @@ def gennes_maximize(
         seed: Integer seed or `torch.Generator` (same seed, same result).
         timeout_sec: Optional wall-time limit; the loop stops after the step that exceeds it.
         progress: Show a tqdm progress bar.
+        callback: Called after each step as `callback(step, n_evals, best_value)`; returning True stops the run.
 
     Returns:
         A :class:`GennesResult`.
@@ -216,6 +218,9 @@ def gennes_maximize(
             break
         if timeout_sec is not None and time.monotonic() - start > timeout_sec:
             message = f"reached timeout_sec={timeout_sec}"
+            break
+        if callback is not None and callback(step, n_evals, best_value):
+            message = "stopped by callback"
             break
     bar.close()
     logger.debug("GENNES stopped after %d steps (%s), best %.6g", step + 1, message, best_value)

@@ -23,10 +23,6 @@ from gennes_bo.optimizers.base import Optimizer, UnsupportedError
 from gennes_bo.optimizers.evaluation import Evaluator
 
 
-class _StopRequested(Exception):
-    """Raised inside the objective to leave `gennes_maximize` when the callback asks to stop."""
-
-
 class GennesOptimizer(Optimizer):
     """GENNES (generator network trained by back-propagated objective gradients) behind the `minimize` API.
 
@@ -59,15 +55,11 @@ class GennesOptimizer(Optimizer):
                                      n_iterations=max(1, math.ceil(evaluator.remaining / per_step)))
 
         def objective(x: Tensor) -> Tensor:
-            values = -evaluator.evaluate_with_grad(x)  # gennes_maximize maximizes
-            if evaluator.stop_requested:
-                raise _StopRequested
-            return values
+            return -evaluator.evaluate_with_grad(x)  # gennes_maximize maximizes
 
         try:
-            result = gennes_maximize(objective, self.bounds, config, seed=self.rng)
-        except _StopRequested:
-            return "stopped by callback"
+            result = gennes_maximize(objective, self.bounds, config, seed=self.rng,
+                                     callback=lambda *_: evaluator.stop_requested)
         except NonFiniteObjectiveError as err:
             return f"stopped: {err}"
         finally:

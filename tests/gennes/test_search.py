@@ -151,6 +151,20 @@ def test_timeout_stops_early():
     assert "timeout_sec" in result.message
 
 
+def test_callback_sees_every_step_and_can_stop():
+    seen = []
+
+    def callback(step, n_evals, best_value):
+        seen.append((step, n_evals, best_value))
+        return step == 2
+
+    result = gennes_maximize(concave, BOUNDS, SMALL, seed=0, callback=callback)
+    assert [s for s, _, _ in seen] == [0, 1, 2]
+    assert [n for _, n, _ in seen] == [16, 32, 48]
+    assert [v for _, _, v in seen] == [v for _, v in result.history]
+    assert result.n_steps == 3 and result.message == "stopped by callback"
+
+
 def test_initial_points_center_the_generators():
     start = torch.tensor([[1.5, 0.5, 0.0], [-1.5, -1.5, 2.5]], dtype=torch.float64)
     seen = []

@@ -5,19 +5,25 @@ from gennes_bo.acquisition.gen_candidates import gen_candidates_gennes
 from gennes_bo.acquisition.optimize import AcqfOptimizationInfo, optimize_acqf_gennes
 from gennes_bo.acquisition.options import (
     ACQF_DEFAULT_CONFIG,
+    ACQF_SINGLE_CONFIG,
     PAPER_BO_CONFIG,
     GennesOptionError,
     UnsupportedAcqfArgumentError,
+    default_acqf_config,
+    recommended_restarts,
 )
 
 __all__ = [
     "ACQF_DEFAULT_CONFIG",
+    "ACQF_SINGLE_CONFIG",
     "PAPER_BO_CONFIG",
     "AcqfEvalCounter",
     "AcqfOptimizationInfo",
     "GennesOptionError",
     "UnsupportedAcqfArgumentError",
     "count_acqf_evals",
+    "default_acqf_config",
     "gen_candidates_gennes",
     "optimize_acqf_gennes",
+    "recommended_restarts",
 ]

@@ -21,7 +21,7 @@ from botorch.generation.gen import gen_candidates_scipy
 from botorch.optim.utils import columnwise_clamp, fix_features
 from torch import Tensor
 
-from gennes_bo.acquisition.options import UnsupportedAcqfArgumentError, split_options
+from gennes_bo.acquisition.options import UnsupportedAcqfArgumentError, default_acqf_config, split_options
 from gennes_bo.gennes.search import gennes_maximize
 
 _CONSTRAINT_KWARGS = ("inequality_constraints", "equality_constraints", "nonlinear_inequality_constraints")
@@ -41,7 +41,7 @@ def gen_candidates_gennes(
 
     Usable as `optimize_acqf(..., gen_candidates=gen_candidates_gennes)`. GENNES settings come through
     `options` (`gennes_config`, `gennes_<field>`, `gennes_seed`; see `gennes_bo.acquisition.options`); other
-    options go to the polish (`gen_candidates_scipy`).
+    options go to the polish (`gen_candidates_scipy`). Unset GENNES fields take `default_acqf_config(q)`.
 
     Args:
         initial_conditions: `b x q x d` starting points (a 2-d `q x d` tensor is one restart, as in
@@ -70,14 +70,13 @@ def gen_candidates_gennes(
                 f"`{name}` is not supported by gen_candidates_gennes (GENNES samples a box); "
                 "use botorch's gen_candidates_scipy for constrained problems"
             )
-    parsed = split_options(options)
-    config, botorch_options = parsed.config, parsed.botorch_options
-
     squeeze = initial_conditions.dim() == 2
     ics = initial_conditions.unsqueeze(0) if squeeze else initial_conditions
     if ics.dim() != 3:
         raise ValueError(f"`initial_conditions` must be b x q x d or q x d, got {tuple(initial_conditions.shape)}")
     b, q, d = ics.shape
+    parsed = split_options(options, default=default_acqf_config(q))
+    config, botorch_options = parsed.config, parsed.botorch_options
     fixed = dict(fixed_features or {})
     free = [i for i in range(d) if i not in fixed]
     bounds = _box(lower_bounds, upper_bounds, d, free, ics)

@@ -25,7 +25,7 @@ from torch import Tensor
 
 from gennes_bo.acquisition.counting import count_acqf_evals
 from gennes_bo.acquisition.gen_candidates import gen_candidates_gennes
-from gennes_bo.acquisition.options import UnsupportedAcqfArgumentError, merge_options
+from gennes_bo.acquisition.options import UnsupportedAcqfArgumentError, merge_options, recommended_restarts
 from gennes_bo.gennes.config import GennesConfig
 
 
@@ -49,7 +49,7 @@ def optimize_acqf_gennes(
     acq_function: AcquisitionFunction | None,
     bounds: Tensor,
     q: int,
-    num_restarts: int,
+    num_restarts: int | None = None,
     raw_samples: int | None = None,
     options: dict[str, Any] | None = None,
     inequality_constraints: list[tuple[Tensor, Tensor, float]] | None = None,
@@ -87,8 +87,10 @@ def optimize_acqf_gennes(
         acq_function: The acquisition function to maximize (LogEI / qLogEI recommended, see module doc).
         bounds: `2 x d` finite bounds; candidates follow its dtype and device.
         q: Number of candidates; for `q > 1` a generator member is a whole `q x d` batch.
-        num_restarts: Number of initial conditions (L-BFGS-B polish starts besides the generators').
-        raw_samples: Sobol samples for the initial conditions (required without `batch_initial_conditions`).
+        num_restarts: Number of initial conditions (L-BFGS-B polish starts besides the generators'). None (an
+            extension: BoTorch requires it) takes `recommended_restarts(q)[0]`.
+        raw_samples: Sobol samples for the initial conditions. None takes `recommended_restarts(q)[1]` unless
+            `batch_initial_conditions` is given (then, as in BoTorch, no raw samples are drawn).
         options: BoTorch options plus `gennes_*` keys.
         inequality_constraints: Not supported: raises `UnsupportedAcqfArgumentError`.
         equality_constraints: Not supported: raises `UnsupportedAcqfArgumentError`.
@@ -105,7 +107,7 @@ def optimize_acqf_gennes(
         return_acq_values: If False, the second return value is None.
         return_full_tree: As in `optimize_acqf` (one-shot acquisitions).
         retry_on_optimization_warning: As in `optimize_acqf`.
-        config: GENNES settings; default `ACQF_DEFAULT_CONFIG`.
+        config: GENNES settings; default `default_acqf_config(q)`.
         seed: Seeds the raw samples, the choice of restarts among them and the generators: same seed, same
             result (the global torch RNG is restored afterwards).
         return_info: Also return an :class:`AcqfOptimizationInfo` (acquisition points evaluated, time).
@@ -140,6 +142,10 @@ def optimize_acqf_gennes(
     free = [i for i in range(bounds.shape[1]) if i not in fixed]
     if not bounds[:, free].isfinite().all():
         raise UnsupportedAcqfArgumentError("`bounds` must be finite: GENNES samples inside a finite box")
+    if num_restarts is None:
+        num_restarts = recommended_restarts(q)[0]
+    if raw_samples is None and batch_initial_conditions is None and ic_generator is None:
+        raw_samples = recommended_restarts(q)[1]
     if q < 1 or num_restarts < 1:
         raise ValueError(f"`q` and `num_restarts` must be >= 1, got q={q}, num_restarts={num_restarts}")
     merged = merge_options(options, config, seed)

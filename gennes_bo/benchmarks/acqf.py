@@ -35,7 +35,8 @@ from botorch.test_functions import Ackley, Hartmann, Levy
 from gpytorch.mlls import ExactMarginalLogLikelihood
 from tqdm.auto import tqdm
 
-from gennes_bo.acquisition import count_acqf_evals, optimize_acqf_gennes
+from gennes_bo.acquisition import count_acqf_evals, default_acqf_config, optimize_acqf_gennes, recommended_restarts
+from gennes_bo.acquisition.options import split_options
 from gennes_bo.benchmarks.records import append_record, environment, load_records, pending
 from gennes_bo.test_functions import Alpine1
 
@@ -72,9 +73,10 @@ def _suite() -> list[Case]:
 SUITE = _suite()
 QUICK_SUITE = [Case("hartmann6", 20, 1, "logei"), Case("hartmann6", 20, 2, "qlogei")]
 
-# Methods: the drop-in at its recommended restart/raw-sample counts; BoTorch's defaults; a 10x budget.
+# Methods: the drop-in with its defaults (recommended_restarts(q), default_acqf_config(q)); BoTorch's usual
+# settings; a 10x budget.
 METHODS: dict[str, dict[str, Any]] = {
-    "gennes": {"optimizer": "gennes", "num_restarts": 8, "raw_samples": 256},
+    "gennes": {"optimizer": "gennes"},
     "default": {"optimizer": "botorch", "num_restarts": 20, "raw_samples": 1024},
     "default_10x": {"optimizer": "botorch", "num_restarts": 200, "raw_samples": 10240},
 }
@@ -126,8 +128,15 @@ def run_method(acqf: torch.nn.Module, bounds: torch.Tensor, q: int, settings: di
     wall_time = time.monotonic() - start
     with torch.no_grad():
         value = float(acqf(candidates.unsqueeze(0)).squeeze())
-    return {"value": value, "wall_time": wall_time, "n_evals": counter.n_evals, "n_calls": counter.n_calls,
-            "trace": _thin(counter.trace)}
+    result = {"value": value, "wall_time": wall_time, "n_evals": counter.n_evals, "n_calls": counter.n_calls,
+              "trace": _thin(counter.trace)}
+    if kind == "gennes":  # what the defaults resolved to, so that the report states the settings measured
+        num_restarts, raw_samples = recommended_restarts(q)
+        config = split_options(gennes_options, default=default_acqf_config(q)).config
+        result["resolved"] = {"num_restarts": settings.get("num_restarts", num_restarts),
+                              "raw_samples": settings.get("raw_samples", raw_samples),
+                              "config": {k: v for k, v in asdict(config).items() if k != "schedule"}}
+    return result
 
 
 def _thin(trace: list[tuple[int, float]], max_points: int = 200) -> list[list[float]]:
@@ -227,6 +236,7 @@ def write_report(records: list[dict], path: str | Path, command: str) -> str:
         "",
         "Methods: " + "; ".join(f"`{m}` = {json.dumps(settings[m], sort_keys=True)}" for m in methods),
         "",
+        *_resolved_settings(records),
         f"Environment: {json.dumps(env, sort_keys=True)}; wall times on this machine, serial runs.",
         "",
         "| problem | n_train | q | acqf | seeds | default | 10x budget | GENNES | GENNES vs default (median rel.) | "
@@ -247,6 +257,16 @@ def write_report(records: list[dict], path: str | Path, command: str) -> str:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(text)
     return text
+
+
+def _resolved_settings(records: list[dict]) -> list[str]:
+    """What the `gennes` defaults resolved to, for q = 1 and for q > 1."""
+    resolved = {}
+    for record in records:
+        if "resolved" in record["result"]:
+            resolved["q = 1" if record["spec"]["case"]["q"] == 1 else "q > 1"] = record["result"]["resolved"]
+    return [f"`gennes` resolved for {key}: `{json.dumps(value, sort_keys=True)}`" + "  " for key, value in
+            sorted(resolved.items())] + ([""] if resolved else [])
 
 
 def _targets(rows: list[dict]) -> list[str]:
@@ -282,6 +302,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--methods", nargs="*", choices=sorted(METHODS), help="restrict to these methods")
     parser.add_argument("--quick", action="store_true", help="tiny suite and budgets (for tests)")
     parser.add_argument("--report", metavar="MARKDOWN", help="write the report from the records and exit")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads (default 1: steadier timings, no oversubscription on small machines)")
     parser.add_argument("--no-progress", action="store_true")
     parser.set_defaults(run=_main)
 
@@ -293,6 +315,7 @@ def _main(args: argparse.Namespace) -> int:
             raise SystemExit(f"no records in {args.out}; run `gennes-bo bench-acqf --out {args.out}` first")
         print(write_report(records, args.report, f"gennes-bo bench-acqf --out {args.out} --report {args.report}"))
         return 0
+    torch.set_num_threads(args.threads)
     cases = QUICK_SUITE if args.quick else SUITE
     methods = QUICK_METHODS if args.quick else METHODS
     if args.problems:

@@ -45,8 +45,8 @@ class BOTrace:
     acqf_time: list[float] = field(default_factory=list)
 
 
-def gennes_acqf_optimizer(num_restarts: int = 8, raw_samples: int = 256) -> AcqfOptimizer:
-    """`optimize_acqf_gennes` with the recommended restart and raw-sample counts."""
+def gennes_acqf_optimizer(num_restarts: int | None = None, raw_samples: int | None = None) -> AcqfOptimizer:
+    """`optimize_acqf_gennes`; None takes the recommended restart and raw-sample counts for q."""
 
     def optimize(acqf, bounds, q, seed):
         return optimize_acqf_gennes(acqf, bounds, q=q, num_restarts=num_restarts, raw_samples=raw_samples,

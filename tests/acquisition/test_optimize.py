@@ -15,7 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gennes_bo import AcqfOptimizationInfo, GennesConfig, count_acqf_evals, gen_candidates_gennes, optimize_acqf_gennes
-from gennes_bo.acquisition import ACQF_DEFAULT_CONFIG, GennesOptionError, UnsupportedAcqfArgumentError
+from gennes_bo.acquisition import (
+    ACQF_SINGLE_CONFIG,
+    GennesOptionError,
+    UnsupportedAcqfArgumentError,
+    recommended_restarts,
+)
 
 SMALL = {"num_restarts": 2, "raw_samples": 16}
 BOTORCH_OPTIONS = {"maxiter": 10}
@@ -37,8 +42,27 @@ def test_signature_keeps_every_optimize_acqf_argument_in_order():
         if parameter.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD:
             assert names[index] == parameter.name
         assert ours[parameter.name].kind == parameter.kind
-        if parameter.name != "gen_candidates":
+        if parameter.name == "num_restarts":  # required by BoTorch; ours defaults to recommended_restarts(q)
+            assert ours[parameter.name].default is None
+        elif parameter.name != "gen_candidates":
             assert ours[parameter.name].default == parameter.default, parameter.name
+
+
+@pytest.mark.parametrize("q", [1, 3])
+def test_restart_counts_default_to_the_recommendation(qlogei, bounds, q, monkeypatch):
+    import gennes_bo.acquisition.optimize as module
+
+    seen = {}
+
+    def spy(acq_function, bounds, q, num_restarts, raw_samples, options, **kwargs):
+        seen.update(num_restarts=num_restarts, raw_samples=raw_samples)
+        return torch.zeros(q, bounds.shape[1], dtype=bounds.dtype), torch.tensor(0.0)
+
+    monkeypatch.setattr(module, "optimize_acqf", spy)
+    optimize_acqf_gennes(qlogei, bounds, q=q)
+    assert (seen["num_restarts"], seen["raw_samples"]) == recommended_restarts(q)
+    optimize_acqf_gennes(qlogei, bounds, q=q, batch_initial_conditions=torch.rand(2, q, 3, dtype=torch.float64))
+    assert seen["raw_samples"] is None  # as in BoTorch: given initial conditions, no raw samples
 
 
 @pytest.mark.parametrize("q", [1, 3])
@@ -180,7 +204,7 @@ def test_gennes_options_reach_the_generators(logei, bounds):
     _, _, more = optimize_acqf_gennes(logei, bounds, 1, options={"gennes_n_iterations": 4, "gennes_n_polish": 0},
                                       return_info=True, **SMALL)
     # Two more steps of n_generators x population_size members; the polish starts from the same initial conditions.
-    step = ACQF_DEFAULT_CONFIG.n_generators * ACQF_DEFAULT_CONFIG.population_size
+    step = ACQF_SINGLE_CONFIG.n_generators * ACQF_SINGLE_CONFIG.population_size  # the q = 1 default
     assert more.n_acqf_evals - few.n_acqf_evals == 2 * step
 
 

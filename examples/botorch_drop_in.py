@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> float:
 
         start = time.monotonic()
         # The drop-in: every argument of botorch.optim.optimize_acqf, plus a seed.
-        candidates, acq_value = optimize_acqf_gennes(acqf, bounds=bounds, q=q, num_restarts=8, raw_samples=256,
+        candidates, acq_value = optimize_acqf_gennes(acqf, bounds=bounds, q=q, num_restarts=12, raw_samples=512,
                                                      seed=args.seed * 1000 + iteration)
         elapsed = time.monotonic() - start
 

@@ -23,6 +23,9 @@ SEED_KEY = "gennes_seed"
 # local optima) get more generators and steps; q = 1 landscapes are usually easy, so the GENNES stage is short.
 # The paper's BO settings (6 layers, N=10, alpha=0.99, 20 iterations for digits, 30 for Alpine1) are
 # `PAPER_BO_CONFIG`.
+# q-batch runs anneal the noise to this fraction of its initial support whatever their number of steps
+# (alpha = 0.93 over 40 steps, as tuned).
+FINAL_NOISE_SCALE = 0.93**40  # ~0.055
 ACQF_DEFAULT_CONFIG = GennesConfig(
     n_generators=16,
     population_size=8,
@@ -41,9 +44,18 @@ RECOMMENDED_RESTARTS = {"single": (6, 256), "batch": (12, 512)}
 
 
 def default_acqf_config(q: int) -> GennesConfig:
-    """The acquisition-optimization default for `q` candidates: `ACQF_SINGLE_CONFIG` for q = 1, else
-    `ACQF_DEFAULT_CONFIG`."""
-    return ACQF_SINGLE_CONFIG if q == 1 else ACQF_DEFAULT_CONFIG
+    """The acquisition-optimization default for `q` candidates.
+
+    `ACQF_SINGLE_CONFIG` for q = 1; for q > 1, `ACQF_DEFAULT_CONFIG` with `10 q` steps (at least 40, at most
+    120: the joint `q x d` landscape grows with q) and `alpha` chosen so that the noise support ends at
+    `FINAL_NOISE_SCALE` of its initial size.
+    """
+    if q < 1:
+        raise ValueError(f"`q` must be >= 1, got {q}")
+    if q == 1:
+        return ACQF_SINGLE_CONFIG
+    n_iterations = min(max(10 * q, 40), 120)
+    return ACQF_DEFAULT_CONFIG.replace(n_iterations=n_iterations, alpha=FINAL_NOISE_SCALE ** (1 / n_iterations))
 
 
 def recommended_restarts(q: int) -> tuple[int, int]:

@@ -84,3 +84,18 @@ def test_shipped_configs():
         5, 64, 10, 0.99, 20)
     # The acquisition default polishes at least one generator sample, so GENNES's result is refined.
     assert 1 <= ACQF_DEFAULT_CONFIG.n_polish
+
+
+def test_default_config_by_q():
+    from gennes_bo.acquisition import ACQF_SINGLE_CONFIG, default_acqf_config
+    from gennes_bo.acquisition.options import FINAL_NOISE_SCALE
+
+    assert default_acqf_config(1) is ACQF_SINGLE_CONFIG
+    assert default_acqf_config(4) == ACQF_DEFAULT_CONFIG.replace(alpha=default_acqf_config(4).alpha)
+    steps = {q: default_acqf_config(q).n_iterations for q in (2, 4, 8, 16, 64)}
+    assert steps == {2: 40, 4: 40, 8: 80, 16: 120, 64: 120}
+    for q in (2, 8, 16):  # every q-batch run ends at the same noise support
+        config = default_acqf_config(q)
+        assert config.alpha**config.n_iterations == pytest.approx(FINAL_NOISE_SCALE)
+    with pytest.raises(ValueError, match="`q`"):
+        default_acqf_config(0)

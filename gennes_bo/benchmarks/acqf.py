@@ -37,7 +37,7 @@ from tqdm.auto import tqdm
 
 from gennes_bo.acquisition import count_acqf_evals, default_acqf_config, optimize_acqf_gennes, recommended_restarts
 from gennes_bo.acquisition.options import split_options
-from gennes_bo.benchmarks.records import append_record, environment, load_records, pending
+from gennes_bo.benchmarks.records import append_record, environment, pending, records_or_exit
 from gennes_bo.test_functions import Alpine1
 
 PROBLEMS = {
@@ -310,9 +310,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def _main(args: argparse.Namespace) -> int:
     if args.report:
-        records = load_records(args.out)
-        if not records:
-            raise SystemExit(f"no records in {args.out}; run `gennes-bo bench-acqf --out {args.out}` first")
+        records = records_or_exit(args.out, f"gennes-bo bench-acqf --out {args.out}")
         print(write_report(records, args.report, f"gennes-bo bench-acqf --out {args.out} --report {args.report}"))
         return 0
     torch.set_num_threads(args.threads)

@@ -29,6 +29,14 @@ def load_records(path: str | Path) -> list[dict[str, Any]]:
     return records
 
 
+def records_or_exit(path: str | Path, command: str) -> list[dict[str, Any]]:
+    """The records of `path` for a report; exits with a message naming `command` when there are none."""
+    records = load_records(path)
+    if not records:
+        raise SystemExit(f"no records in {path}; run `{command}` first")
+    return records
+
+
 def finished_keys(path: str | Path) -> set[str]:
     """Keys of the runs already recorded in `path`."""
     return {run_key(record["spec"]) for record in load_records(path)}

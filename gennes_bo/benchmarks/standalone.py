@@ -23,7 +23,7 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
-from gennes_bo.benchmarks.records import append_record, environment, load_records, pending
+from gennes_bo.benchmarks.records import append_record, environment, pending, records_or_exit
 from gennes_bo.optimizers import OPTIMIZERS, minimize
 from gennes_bo.optimizers.gennes import gennes_overhead_ms
 from gennes_bo.test_functions import PAPER_FUNCTIONS, paper_function, random_translation
@@ -174,9 +174,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def _main(args: argparse.Namespace) -> int:
     if args.report:
-        records = load_records(args.out)
-        if not records:
-            raise SystemExit(f"no records in {args.out}; run `gennes-bo bench-standalone --out {args.out}` first")
+        records = records_or_exit(args.out, f"gennes-bo bench-standalone --out {args.out}")
         print(write_report(records, args.report,
                            f"gennes-bo bench-standalone --out {args.out} --report {args.report}"))
         return 0

@@ -38,9 +38,9 @@ ACQF_DEFAULT_CONFIG = GennesConfig(
     n_polish=8,
     polish_maxiter=200,
 )
-ACQF_SINGLE_CONFIG = ACQF_DEFAULT_CONFIG.replace(n_generators=4, n_iterations=15, alpha=0.85, n_polish=2)
+ACQF_SINGLE_CONFIG = ACQF_DEFAULT_CONFIG.replace(n_generators=4, n_iterations=8, alpha=0.85, n_polish=2)
 # Recommended (num_restarts, raw_samples) for the polish stage, used when `optimize_acqf_gennes` is not given them.
-RECOMMENDED_RESTARTS = {"single": (6, 256), "batch": (12, 512)}
+RECOMMENDED_RESTARTS = {"single": (4, 256), "batch": (12, 512)}
 
 
 def default_acqf_config(q: int) -> GennesConfig:

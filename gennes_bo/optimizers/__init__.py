@@ -15,7 +15,7 @@ from gennes_bo.optimizers.baselines import (
 from gennes_bo.optimizers.es import ESConfig, EvolutionStrategy
 from gennes_bo.optimizers.evaluation import Evaluator, NotDifferentiableError, ObjectiveError
 from gennes_bo.optimizers.ga import GAConfig, GeneticAlgorithm
-from gennes_bo.optimizers.gennes import GennesOptimizer
+from gennes_bo.optimizers.gennes import GennesOptimizer, GennesOptimizerConfig
 from gennes_bo.optimizers.minimize import minimize
 from gennes_bo.optimizers.neurogenetic import Neurogenetic, NeurogeneticConfig
 from gennes_bo.optimizers.registry import OPTIMIZERS, describe_optimizers
@@ -32,6 +32,7 @@ __all__ = [
     "GAConfig",
     "GeneticAlgorithm",
     "GennesOptimizer",
+    "GennesOptimizerConfig",
     "LBFGSConfig",
     "NotDifferentiableError",
     "Neurogenetic",

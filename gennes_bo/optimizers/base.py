@@ -77,6 +77,12 @@ def check_positive(name: str, value: Any) -> None:
         raise ValueError(f"`{name}` must be a finite number > 0, got {value!r}")
 
 
+def check_bool(name: str, value: Any) -> None:
+    """Raise `ValueError` naming `name` unless `value` is a bool."""
+    if not isinstance(value, bool):
+        raise ValueError(f"`{name}` must be True or False, got {value!r}")
+
+
 def check_fraction(name: str, value: Any, *, low_open: bool = True, high_open: bool = False) -> None:
     """Raise `ValueError` naming `name` unless `value` lies in the interval from 0 to 1 (ends as given)."""
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -194,6 +194,49 @@ class _BudgetSpent(Exception):
     """Raised inside scipy's callback to end the current L-BFGS-B run when the budget is spent."""
 
 
+def lbfgs_runs(evaluator: Evaluator, bounds: Tensor, starts: Iterable[Tensor], config: LBFGSConfig) -> int:
+    """Run scipy L-BFGS-B (autograd gradients) from each start in turn until the starts or the budget run out.
+
+    Every value-and-gradient query goes through `evaluator` (one evaluation per point), so the budget is exact;
+    a run is cut when the budget is spent. Also used by the standalone `gennes` to polish its best points.
+
+    Args:
+        evaluator: The run's evaluator (minimization sign).
+        bounds: `2 x d` bounds; the runs work in the unit cube mapped to them.
+        starts: `d` unit-cube starting points (may be an endless iterator).
+        config: Iteration cap and tolerances of one run.
+
+    Returns:
+        The number of runs started.
+    """
+    from scipy.optimize import minimize as scipy_minimize
+
+    lower, width = bounds[0], bounds[1] - bounds[0]
+
+    def value_and_grad(u: np.ndarray) -> tuple[float, np.ndarray]:
+        if evaluator.exhausted:
+            raise _BudgetSpent
+        unit = torch.tensor(u, dtype=bounds.dtype, requires_grad=True)
+        value = evaluator.evaluate_with_grad((lower + width * unit).unsqueeze(0))[0]
+        if not torch.isfinite(value) or not value.requires_grad:
+            return math.inf, np.zeros_like(u)
+        (grad,) = torch.autograd.grad(value, unit)
+        return float(value.detach()), torch.nan_to_num(grad, nan=0.0, posinf=0.0, neginf=0.0).numpy()
+
+    n_runs = 0
+    for start in starts:
+        if evaluator.exhausted:
+            break
+        n_runs += 1
+        try:
+            scipy_minimize(value_and_grad, start.detach().to(bounds.dtype).numpy(), jac=True, method="L-BFGS-B",
+                           bounds=[(0.0, 1.0)] * bounds.shape[1],
+                           options={"maxiter": config.maxiter, "gtol": config.gtol, "ftol": config.ftol})
+        except _BudgetSpent:
+            break
+    return n_runs
+
+
 class RepeatedLBFGS(Optimizer):
     """scipy L-BFGS-B with autograd gradients, restarted from uniform random points until the budget is spent."""
 
@@ -209,30 +252,13 @@ class RepeatedLBFGS(Optimizer):
         raise UnsupportedError("method 'lbfgs' needs gradients of `fun`; run it through minimize()")
 
     def run(self, evaluator: Evaluator) -> str:
-        from scipy.optimize import minimize as scipy_minimize
-
-        lower, width = self.bounds[0], self.bounds[1] - self.bounds[0]
-
-        def value_and_grad(u: np.ndarray) -> tuple[float, np.ndarray]:
-            if evaluator.exhausted:
-                raise _BudgetSpent
-            unit = torch.tensor(u, dtype=self.dtype, requires_grad=True)
-            value = evaluator.evaluate_with_grad((lower + width * unit).unsqueeze(0))[0]
-            if not torch.isfinite(value) or not value.requires_grad:
-                return math.inf, np.zeros_like(u)
-            (grad,) = torch.autograd.grad(value, unit)
-            return float(value.detach()), torch.nan_to_num(grad, nan=0.0, posinf=0.0, neginf=0.0).numpy()
-
-        cfg = self.config
-        while not evaluator.exhausted:
-            self.n_generations += 1
-            try:
-                scipy_minimize(value_and_grad, self.uniform(1)[0].numpy(), jac=True, method="L-BFGS-B",
-                               bounds=[(0.0, 1.0)] * self.dim,
-                               options={"maxiter": cfg.maxiter, "gtol": cfg.gtol, "ftol": cfg.ftol})
-            except _BudgetSpent:
-                break
+        self.n_generations += lbfgs_runs(evaluator, self.bounds, self.uniform_starts(), self.config)
         return "stopped by callback" if evaluator.stop_requested else f"reached max_evals={evaluator.max_evals}"
+
+    def uniform_starts(self) -> Iterator[Tensor]:
+        """Endless `d` uniform unit-cube points from the optimizer's generator."""
+        while True:
+            yield self.uniform(1)[0]
 
 
 @dataclass(frozen=True)

@@ -47,11 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench_acqf.add_parser(commands)
 
-    from gennes_bo.benchmarks import standalone
+    from gennes_bo.benchmarks import standalone, table1
     from gennes_bo.optimizers import registry
 
     registry.add_parser(commands)
     standalone.add_parser(commands)
+    table1.add_parser(commands)
     return parser
 
 

@@ -1,0 +1,146 @@
+"""Run a grid of experiment specs on a `concurrent.futures.Executor`, recording each finished run.
+
+Workers only compute: `run(spec)` returns the record body and the parent process appends it with
+:func:`~gennes_bo.benchmarks.records.append_record`, so appends never race and a run killed at any moment loses
+at most the runs in flight (they are redone on the next call, never duplicated). The executor is a local process
+pool by default (one CPU thread per worker) or, given a scheduler address, a Dask `distributed` cluster through
+`Client.get_executor()`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from gennes_bo.benchmarks.records import append_record, environment, pending
+
+RunFunction = Callable[[Mapping[str, Any]], dict[str, Any]]
+
+
+def limit_threads() -> None:
+    """One CPU thread for torch and BLAS in this process: runs are timed, and workers must not oversubscribe."""
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
+    import torch
+    from threadpoolctl import threadpool_limits  # scipy's BLAS threads make L-BFGS-B 3x slower on a busy machine
+
+    torch.set_num_threads(1)
+    threadpool_limits(1)
+
+
+class SerialExecutor(Executor):
+    """Runs each submitted call at once in this process (`--workers 0`: debugging, profiling, tests)."""
+
+    _max_workers = 1
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as err:  # noqa: BLE001 - delivered through the future like a pool would
+            future.set_exception(err)
+        return future
+
+
+@contextlib.contextmanager
+def make_executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Executor]:
+    """A local process pool of `workers` processes, or the executor of the Dask cluster at `scheduler`.
+
+    Args:
+        workers: Local worker processes (ignored when `scheduler` is given); each uses one CPU thread. 0 runs
+            the specs one by one in this process (:class:`SerialExecutor`).
+        scheduler: Address of a Dask `distributed` scheduler, e.g. `tcp://10.0.0.5:8786`.
+    """
+    if scheduler is not None:
+        from distributed import Client
+
+        with Client(scheduler) as client:
+            yield client.get_executor(pure=False)
+        return
+    if workers < 0:
+        raise ValueError(f"`workers` must be >= 0, got {workers}")
+    if workers == 0:
+        yield SerialExecutor()
+        return
+    # `spawn`: a forked child would inherit torch's thread pools and locks from the parent.
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=limit_threads)
+    try:
+        yield executor
+    except BaseException:
+        executor.shutdown(wait=False, cancel_futures=True)  # Ctrl-C: do not wait for the runs in flight
+        raise
+    executor.shutdown(wait=True)
+
+
+def _run_with_threads_limited(run: RunFunction, spec: Mapping[str, Any]) -> dict[str, Any]:
+    limit_threads()  # Dask workers skip the pool initializer
+    return run(spec)
+
+
+def run_grid(specs: Sequence[Mapping[str, Any]], run: RunFunction, out: str | Path, executor: Executor, *,
+             progress: bool = True, desc: str = "runs", max_in_flight: int | None = None) -> int:
+    """Run every spec not yet recorded in `out` on `executor`; append each record as its run finishes.
+
+    Args:
+        specs: JSON-serializable run specs, in the order they should start.
+        run: A picklable top-level function `spec -> record body`; the record written is
+            `{"spec": spec, **body, "env": versions}`.
+        out: The JSONL record file (resumed: recorded specs are skipped).
+        executor: Where the runs execute (:func:`make_executor`).
+        progress: Show a bar of runs done / total with an ETA.
+        max_in_flight: Runs submitted ahead of the finished ones (default twice the worker count, at least 2),
+            so the grid's order is kept: early rows finish first.
+
+    Returns:
+        The number of runs executed by this call.
+    """
+    todo = pending(specs, out)
+    env = environment()
+    limit = max_in_flight or 2 * _parallelism(executor)
+    bar = tqdm(total=len(specs), initial=len(specs) - len(todo), desc=desc, unit="run", disable=not progress,
+               smoothing=0.0, dynamic_ncols=True)
+    queue = iter(todo)
+    in_flight: dict[Future, Mapping[str, Any]] = {}
+    n_done = 0
+    try:
+        while True:
+            while len(in_flight) < limit and (spec := next(queue, None)) is not None:
+                in_flight[executor.submit(_run_with_threads_limited, run, spec)] = spec
+            if not in_flight:
+                break
+            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            errors = [future.exception() for future in finished if future.exception() is not None]
+            for future in finished:  # record every finished run before a failure stops the grid
+                spec = in_flight.pop(future)
+                if future.exception() is None:
+                    append_record(out, {"spec": dict(spec), **future.result(), "env": env})
+                    n_done += 1
+                    bar.update(1)
+                    bar.set_postfix_str(_describe(spec))
+            if errors:
+                raise errors[0]
+    finally:
+        for future in in_flight:
+            future.cancel()
+        bar.close()
+    return n_done
+
+
+def _parallelism(executor: Executor) -> int:
+    """Runs the executor can execute at once: pool workers, or the Dask cluster's worker threads."""
+    client = getattr(executor, "_client", None)  # distributed's ClientExecutor
+    if client is not None:
+        return max(1, sum(client.nthreads().values()))
+    return max(1, getattr(executor, "_max_workers", 1) or 1)
+
+
+def _describe(spec: Mapping[str, Any]) -> str:
+    return " ".join(f"{k}={spec[k]}" for k in ("function", "dim", "method", "seed") if k in spec)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -27,3 +30,78 @@ def test_botorch_drop_in_example_runs():
     assert final and float(final.group(1)) == per_iteration[-1]
     assert per_iteration[-1] <= -0.397887 + 1e-6  # the negated Branin never exceeds its optimum
 
+
+
+def run_example(name: str, *args: str) -> list[str]:
+    """Run `examples/<name>` with CLI args; return its stdout lines (fails with its stderr on a nonzero exit)."""
+    completed = subprocess.run([sys.executable, str(EXAMPLES / name), *args], capture_output=True, text=True,
+                               timeout=300, check=False, env={**os.environ, "MPLBACKEND": "Agg"})
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout.splitlines()
+
+
+def saved_figures(lines: list[str], out: Path) -> list[Path]:
+    """Figures the example says it saved; each must be a non-empty PNG under `out`."""
+    paths = [Path(m.group(1)) for line in lines if (m := re.match(r"figure saved to (.+)$", line))]
+    assert paths, "the example printed no figure path"
+    for path in paths:
+        assert path.parent == out and path.suffix == ".png"
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    return paths
+
+
+def test_wave_1d_example(tmp_path):
+    lines = run_example("wave_1d.py", "--max-evals", "150", "--seed", "1", "--out", str(tmp_path))
+    maximum = float(re.search(r"global maximum (\d+\.\d+)", lines[0]).group(1))
+    assert abs(maximum - 1.967784) < 1e-6
+    best = {m.group(1): (float(m.group(2)), int(m.group(3)))
+            for line in lines if (m := re.match(r"(\w+) +best O = (-?\d+\.\d+) at x = \S+ \((\d+) evaluations", line))}
+    assert set(best) == {"ga", "actor_critic", "neurogenetic"}
+    for value, n_evals in best.values():
+        assert n_evals == 150
+        assert 1.0 < value <= maximum + 1e-6  # 150 points always find a peak above 1; nothing exceeds the maximum
+    assert [p.name for p in saved_figures(lines, tmp_path)] == ["wave_1d.png"]
+
+
+def test_ideal_digits_example(tmp_path):
+    lines = run_example("ideal_digits.py", "--max-evals", "150", "--trees", "8", "--out", str(tmp_path))
+    rows = [line for line in lines if "confidence per digit" in line]
+    assert [row.split(":")[0] for row in rows] == ["random forest", "ensemble"]
+    for row in rows:
+        scores = [float(s) for s in re.findall(r"\d:(\d\.\d\d)", row)]
+        assert len(scores) == 10 and all(0.1 < s <= 1.0 for s in scores)  # chance level is 0.1
+    names = [p.name for p in saved_figures(lines, tmp_path)]
+    assert names == ["ideal_digits_random_forest.png", "ideal_digits_ensemble.png"]
+
+
+def test_hpo_digits_example(tmp_path):
+    lines = run_example("hpo_digits.py", "--iterations", "1", "--n-init", "3", "--out", str(tmp_path))
+    initial = float(re.search(r"best test error (\d\.\d+)", lines[0]).group(1))
+    final = re.search(r"test error (\d\.\d+) after 4 evaluations", "\n".join(lines))
+    assert final and float(final.group(1)) <= initial
+    settings = re.search(r"learning_rate = (\S+), l2 = (\S+), l1 = (\S+), epochs = (\d+)", "\n".join(lines))
+    assert settings, "no hyperparameters printed"
+    assert all(1e-5 * (1 - 1e-9) <= float(settings.group(i)) <= 1.0 for i in (1, 2, 3))
+    assert 5 <= int(settings.group(4)) <= 50
+    assert [p.name for p in saved_figures(lines, tmp_path)] == ["hpo_digits.png"]
+
+
+def test_compare_optimizers_example(tmp_path):
+    lines = run_example("compare_optimizers.py", "--function", "rastrigin", "--dim", "3", "--max-evals", "200",
+                        "--methods", "gennes", "ga", "es", "random", "--out", str(tmp_path))
+    regrets = {m.group(1): float(m.group(2)) for line in lines if (m := re.match(r"(\w+) +regret +(\S+) ", line))}
+    assert set(regrets) == {"gennes", "ga", "es", "random"}
+    assert all(0.0 <= r < 60.0 for r in regrets.values())  # Rastrigin d=3 on [-3, 3]^3 is at most ~ 57
+    assert [p.name for p in saved_figures(lines, tmp_path)] == ["compare_optimizers_rastrigin3.png"]
+
+
+@pytest.mark.slow  # ~25 s: Ax start-up and two GP fits
+def test_ax_plugin_example(tmp_path):
+    pytest.importorskip("ax")
+    lines = run_example("ax_plugin.py", "--n-sobol", "4", "--trials", "2", "--out", str(tmp_path))
+    final = re.search(r"best hartmann6 (-?\d+\.\d+) \(optimum -3\.3224\) after 6 trials; "
+                      r"gen_candidates_gennes called (\d+) times", "\n".join(lines))
+    assert final, "no final line"
+    assert int(final.group(2)) == 2  # one call per BoTorch trial: Ax went through GENNES
+    assert -3.3224 <= float(final.group(1)) < 0.0
+    assert [p.name for p in saved_figures(lines, tmp_path)] == ["ax_plugin.png"]

@@ -262,10 +262,73 @@ def write_report(records: list[dict], path: str | Path, command: str) -> str:
             f"{row['reach_ratio']:.2f} |"
         )
     lines += ["", "## Targets", ""] + _targets(rows)
+    figure = Path(path).with_name(Path(path).stem + "_anytime.png")
+    if plot_anytime(records, figure):
+        lines += ["", "## Anytime curves (q >= 4)", "",
+                  "Best acquisition value found so far minus the default's final value, against acquisition points",
+                  "evaluated (median over seeds; above 0 = better than BoTorch's default).", "",
+                  f"![anytime curves]({figure.name})"]
     text = "\n".join(lines) + "\n"
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(text)
     return text
+
+
+ANYTIME_METHODS = {"gennes": "GENNES", "default": "default (20/1024)", "default_10x": "10x budget",
+                   "lbfgs_same_starts": "L-BFGS, GENNES's starts"}
+
+
+def plot_anytime(records: list[dict], path: str | Path) -> bool:
+    """One panel per q-batch case: median over seeds of (best value so far - default's final value) against
+    acquisition points, per method, from the recorded anytime traces; False if there is nothing to plot."""
+    runs: dict[str, dict[str, dict[int, dict]]] = defaultdict(lambda: defaultdict(dict))
+    for record in records:
+        case = record["spec"]["case"]
+        if case["q"] >= 4 and record["spec"]["method"] in ANYTIME_METHODS:
+            key = f"{case['problem']} q={case['q']} {case['acqf']}"
+            runs[key][record["spec"]["method"]][record["spec"]["seed"]] = record["result"]
+    cases = [key for key in sorted(runs) if "default" in runs[key]]
+    if not cases:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    n_cols = min(3, len(cases))
+    n_rows = math.ceil(len(cases) / n_cols)
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(4.6 * n_cols, 3.4 * n_rows), squeeze=False)
+    for ax, key in zip(axes.flat, cases, strict=False):
+        reference = {seed: result["value"] for seed, result in runs[key]["default"].items()}
+        for method, label in ANYTIME_METHODS.items():
+            results = {s: r for s, r in runs[key].get(method, {}).items() if s in reference and r["trace"]}
+            if not results:
+                continue
+            n_max = max(r["n_evals"] for r in results.values())
+            grid = np.unique(np.geomspace(min(r["trace"][0][0] for r in results.values()), n_max, 150).astype(int))
+            gaps = [[_best_at(r["trace"], n) - reference[s] for n in grid] for s, r in results.items()]
+            ax.plot(grid, np.nanmedian(np.array(gaps, dtype=float), axis=0), label=label)
+        ax.axhline(0.0, color="gray", lw=0.8, ls=":")
+        ax.set(xscale="log", title=key, xlabel="acquisition points", ylabel="best - default's final")
+        ax.set_ylim(bottom=max(ax.get_ylim()[0], -1.0))
+        ax.legend(fontsize="x-small")
+    for ax in list(axes.flat)[len(cases):]:
+        ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return True
+
+
+def _best_at(trace: list[list[float]], n_evals: int) -> float:
+    """Best value after `n_evals` points in a thinned anytime trace (NaN before the first point)."""
+    best = math.nan
+    for n, value in trace:
+        if n > n_evals:
+            break
+        best = value
+    return best
 
 
 def _resolved_settings(records: list[dict]) -> list[str]:

@@ -119,6 +119,19 @@ def test_write_report_table_and_targets(tmp_path):
     assert all(row in text for row in rows)
     assert "worst run -5.00e-04 -> met" in text
     assert "q >= 4 median better than default: 0 of 1 cases -> **missed**" in text
+    # The q = 4 case has anytime traces, so the report embeds the generated figure beside itself.
+    assert "![anytime curves](r_anytime.png)" in text
+    assert (tmp_path / "r_anytime.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_best_at_and_no_plot_without_q_batches(tmp_path):
+    from gennes_bo.benchmarks.acqf import _best_at, plot_anytime
+
+    trace = [[10, -3.0], [50, -2.0], [100, -1.8]]
+    assert math.isnan(_best_at(trace, 5))
+    assert [_best_at(trace, n) for n in (10, 49, 50, 1000)] == [-3.0, -3.0, -2.0, -1.8]
+    assert not plot_anytime(FAKE[:4], tmp_path / "none.png")  # q = 1 only
+    assert not (tmp_path / "none.png").exists()
 
 
 def test_thin_keeps_improvements_and_the_end():

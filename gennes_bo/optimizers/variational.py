@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
 
 import torch
 from torch import Tensor
 
-from gennes_bo.optimizers.base import check_bool, check_fraction, check_positive, check_positive_int
-from gennes_bo.optimizers.es import EvolutionStrategy, Shaping
+from gennes_bo.optimizers.base import check_fraction, check_positive
+from gennes_bo.optimizers.es import ESConfig, EvolutionStrategy
 
 
 @dataclass(frozen=True)
-class VariationalConfig:
-    """Options of variational optimization.
+class VariationalConfig(ESConfig):
+    """Options of variational optimization: those of :class:`~gennes_bo.optimizers.es.ESConfig` (other
+    defaults) plus the learned-sigma settings.
 
     Attributes:
         population_size: Samples per generation (even with antithetic sampling).
@@ -44,34 +44,15 @@ class VariationalConfig:
             random point), as in :class:`~gennes_bo.optimizers.es.ESConfig`.
     """
 
-    population_size: int = 20
     sigma: float = 0.2
     final_sigma: float = 0.2
     min_sigma: float = 1e-6
-    lr: float = 0.05
-    lr_follows_sigma: bool = True
     sigma_lr: float = 0.05
-    optimizer: Literal["adam", "sgd"] = "adam"
-    shaping: Shaping = "rank"
-    antithetic: bool = True
-    n_init: int = 0
 
     def __post_init__(self) -> None:
-        check_positive_int("population_size", self.population_size, 2)
-        check_positive_int("n_init", self.n_init, 0)
-        if self.antithetic and self.population_size % 2:
-            raise ValueError(f"`population_size` must be even with antithetic sampling, got {self.population_size}")
-        for name in ("sigma", "final_sigma", "min_sigma"):
-            check_fraction(name, getattr(self, name))
-        if self.final_sigma > self.sigma:
-            raise ValueError(f"`final_sigma` must be <= `sigma`, got {self.final_sigma}")
-        check_positive("lr", self.lr)
-        check_bool("lr_follows_sigma", self.lr_follows_sigma)
+        super().__post_init__()
+        check_fraction("min_sigma", self.min_sigma)
         check_positive("sigma_lr", self.sigma_lr)
-        if self.optimizer not in ("adam", "sgd"):
-            raise ValueError(f"`optimizer` must be 'adam' or 'sgd', got {self.optimizer!r}")
-        if self.shaping not in ("rank", "normalize"):
-            raise ValueError(f"`shaping` must be 'rank' or 'normalize', got {self.shaping!r}")
 
 
 class VariationalOptimizer(EvolutionStrategy):

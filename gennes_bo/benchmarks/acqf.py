@@ -38,6 +38,7 @@ from tqdm.auto import tqdm
 from gennes_bo.acquisition import count_acqf_evals, default_acqf_config, optimize_acqf_gennes, recommended_restarts
 from gennes_bo.acquisition.options import split_options
 from gennes_bo.benchmarks.records import append_record, environment, pending, records_or_exit
+from gennes_bo.plotting import panel_grid
 from gennes_bo.test_functions import Alpine1
 
 PROBLEMS = {
@@ -290,34 +291,23 @@ def plot_anytime(records: list[dict], path: str | Path) -> bool:
     cases = [key for key in sorted(runs) if "default" in runs[key]]
     if not cases:
         return False
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
 
-    n_cols = min(3, len(cases))
-    n_rows = math.ceil(len(cases) / n_cols)
-    fig, axes = plt.subplots(n_rows, n_cols, figsize=(4.6 * n_cols, 3.4 * n_rows), squeeze=False)
-    for ax, key in zip(axes.flat, cases, strict=False):
-        reference = {seed: result["value"] for seed, result in runs[key]["default"].items()}
-        for method, label in ANYTIME_METHODS.items():
-            results = {s: r for s, r in runs[key].get(method, {}).items() if s in reference and r["trace"]}
-            if not results:
-                continue
-            n_max = max(r["n_evals"] for r in results.values())
-            grid = np.unique(np.geomspace(min(r["trace"][0][0] for r in results.values()), n_max, 150).astype(int))
-            gaps = [[_best_at(r["trace"], n) - reference[s] for n in grid] for s, r in results.items()]
-            ax.plot(grid, np.nanmedian(np.array(gaps, dtype=float), axis=0), label=label)
-        ax.axhline(0.0, color="gray", lw=0.8, ls=":")
-        ax.set(xscale="log", title=key, xlabel="acquisition points", ylabel="best - default's final")
-        ax.set_ylim(bottom=max(ax.get_ylim()[0], -1.0))
-        ax.legend(fontsize="x-small")
-    for ax in list(axes.flat)[len(cases):]:
-        ax.axis("off")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    with panel_grid(len(cases), path, max_cols=3, panel_size=(4.6, 3.4)) as axes:
+        for ax, key in zip(axes, cases, strict=True):
+            reference = {seed: result["value"] for seed, result in runs[key]["default"].items()}
+            for method, label in ANYTIME_METHODS.items():
+                results = {s: r for s, r in runs[key].get(method, {}).items() if s in reference and r["trace"]}
+                if not results:
+                    continue
+                n_max = max(r["n_evals"] for r in results.values())
+                grid = np.unique(np.geomspace(min(r["trace"][0][0] for r in results.values()), n_max, 150).astype(int))
+                gaps = [[_best_at(r["trace"], n) - reference[s] for n in grid] for s, r in results.items()]
+                ax.plot(grid, np.nanmedian(np.array(gaps, dtype=float), axis=0), label=label)
+            ax.axhline(0.0, color="gray", lw=0.8, ls=":")
+            ax.set(xscale="log", title=key, xlabel="acquisition points", ylabel="best - default's final")
+            ax.set_ylim(bottom=max(ax.get_ylim()[0], -1.0))
+            ax.legend(fontsize="x-small")
     return True
 
 

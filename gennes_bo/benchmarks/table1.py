@@ -31,6 +31,7 @@ from gennes_bo.benchmarks import paper_table1
 from gennes_bo.benchmarks.records import records_or_exit
 from gennes_bo.benchmarks.runner import make_executor, run_grid
 from gennes_bo.benchmarks.standalone import regret_at, run_one
+from gennes_bo.plotting import panel_grid
 
 FUNCTIONS = ("rastrigin", "ackley", "styblinski_tang", "schwefel")
 DIMS = (10, 30)
@@ -319,34 +320,21 @@ def plot_regret_curves(cells: Mapping[tuple[str, int, str], Sequence[Mapping[str
     problems += sorted({k[:2] for k in cells} - set(problems), key=lambda p: (p[1], _function_rank(p[0])))
     if not problems:
         return False
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    n_cols = min(4, len(problems))
-    n_rows = math.ceil(len(problems) / n_cols)
-    fig, axes = plt.subplots(n_rows, n_cols, figsize=(4.2 * n_cols, 3.4 * n_rows), squeeze=False)
-    for ax, (function, dim) in zip(axes.flat, problems, strict=False):
-        for method in METHODS:
-            runs = cells.get((function, dim, method), [])
-            if not runs:
-                continue
-            n_max = max(r["n_evals"] for r in runs)
-            n_first = min(r["curve"][0][0] for r in runs if r["curve"])  # the first batch of evaluations
-            grid = np.unique(np.geomspace(n_first, n_max, 200).round().astype(int))
-            curves = [[_step_value(r["curve"], n) for n in grid] for r in runs]
-            mean = np.nanmean(np.array(curves, dtype=float), axis=0)
-            ax.plot(grid, np.maximum(mean, REGRET_FLOOR), label=f"{NAMES[method]} ({len(runs)})")
-        ax.set(xscale="log", yscale="log", title=f"{NAMES.get(function, function)} d={dim}", xlabel="evaluations",
-               ylabel="regret")
-        ax.legend(fontsize="small")
-    for ax in list(axes.flat)[len(problems):]:
-        ax.axis("off")
-    fig.tight_layout()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    with panel_grid(len(problems), path, max_cols=4, panel_size=(4.2, 3.4), dpi=110) as axes:
+        for ax, (function, dim) in zip(axes, problems, strict=True):
+            for method in METHODS:
+                runs = cells.get((function, dim, method), [])
+                if not runs:
+                    continue
+                n_max = max(r["n_evals"] for r in runs)
+                n_first = min(r["curve"][0][0] for r in runs if r["curve"])  # the first batch of evaluations
+                grid = np.unique(np.geomspace(n_first, n_max, 200).round().astype(int))
+                curves = [[_step_value(r["curve"], n) for n in grid] for r in runs]
+                mean = np.nanmean(np.array(curves, dtype=float), axis=0)
+                ax.plot(grid, np.maximum(mean, REGRET_FLOOR), label=f"{NAMES[method]} ({len(runs)})")
+            ax.set(xscale="log", yscale="log", title=f"{NAMES.get(function, function)} d={dim}", xlabel="evaluations",
+                   ylabel="regret")
+            ax.legend(fontsize="small")
     return True
 
 

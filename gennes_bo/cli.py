@@ -17,7 +17,7 @@ def _demo(args: argparse.Namespace) -> int:
     function = Hartmann(dim=6, negate=True)
     bounds = function.bounds.to(torch.float64)
     print(f"BO on Hartmann6 (maximize, optimum {function.optimal_value:.4f}): {args.n_init} initial points, "
-          f"{args.iterations} iterations of q={args.q}, qLogEI, seed {args.seed}")
+          f"{args.iterations} iterations of q={args.q}, {'LogEI' if args.q == 1 else 'qLogEI'}, seed {args.seed}")
     results = {}
     for name, optimizer in (("GENNES (optimize_acqf_gennes)", gennes_acqf_optimizer()),
                             ("BoTorch default (optimize_acqf)", botorch_acqf_optimizer())):
@@ -47,12 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench_acqf.add_parser(commands)
 
-    from gennes_bo.benchmarks import standalone, table1
+    from gennes_bo.benchmarks import bo_experiments, compare_acqf, standalone, table1
     from gennes_bo.optimizers import registry
 
     registry.add_parser(commands)
     standalone.add_parser(commands)
     table1.add_parser(commands)
+    bo_experiments.add_parser(commands)
+    compare_acqf.add_parser(commands)
     return parser
 
 

@@ -48,12 +48,12 @@ def cheap_demo_optimizers(monkeypatch, fast_config):
     from gennes_bo.benchmarks import bo
 
     def gennes_factory():
-        return lambda acqf, bounds, q, seed: optimize_acqf_gennes(acqf, bounds, q, num_restarts=2, raw_samples=300,
-                                                                  config=fast_config, seed=seed)
+        return lambda acqf, bounds, q: optimize_acqf_gennes(acqf, bounds, q, num_restarts=2, raw_samples=300,
+                                                            config=fast_config)
 
     def botorch_factory():
-        return lambda acqf, bounds, q, seed: optimize_acqf(acqf, bounds, q, num_restarts=2, raw_samples=300,
-                                                           options={"seed": seed, "maxiter": 10})
+        return lambda acqf, bounds, q: optimize_acqf(acqf, bounds, q, num_restarts=2, raw_samples=300,
+                                                     options={"maxiter": 10})
 
     monkeypatch.setattr(bo, "gennes_acqf_optimizer", gennes_factory)
     monkeypatch.setattr(bo, "botorch_acqf_optimizer", botorch_factory)

@@ -1,4 +1,4 @@
-"""A compact BoTorch BO loop with a pluggable acquisition optimizer (used by `gennes-bo demo`)."""
+"""A compact BoTorch BO loop with a pluggable acquisition optimizer (`gennes-bo demo`, `gennes-bo bo`)."""
 
 from __future__ import annotations
 
@@ -8,19 +8,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
-from botorch.acquisition import qLogExpectedImprovement
+from botorch.acquisition import (
+    AcquisitionFunction,
+    ExpectedImprovement,
+    LogExpectedImprovement,
+    qExpectedImprovement,
+    qLogExpectedImprovement,
+)
+from botorch.exceptions.warnings import NumericsWarning
 from botorch.fit import fit_gpytorch_mll
 from botorch.models import SingleTaskGP
 from botorch.models.transforms import Normalize, Standardize
-from botorch.optim import optimize_acqf
+from botorch.sampling import SobolQMCNormalSampler
 from gpytorch.mlls import ExactMarginalLogLikelihood
 from torch import Tensor
 from tqdm.auto import tqdm
 
-from gennes_bo.acquisition import count_acqf_evals, optimize_acqf_gennes
+from gennes_bo.benchmarks.acqf_optimizers import AcqfOptimizer, resolve_acqf_optimizer, run_acqf_optimizer
 
-AcqfOptimizer = Callable[..., tuple[Tensor, Tensor]]
-
+ACQUISITIONS = ("logei", "ei")
 
 @dataclass
 class BOTrace:
@@ -31,9 +37,11 @@ class BOTrace:
         Y: `n` objective values.
         best_x: `d` best point found.
         best_y: Best objective value.
-        best_so_far: Best value after each evaluation.
+        best_so_far: Best value after each evaluation (initial design included).
         n_acqf_evals: Acquisition points evaluated by the optimizer, per BO iteration.
         acqf_time: Seconds in the acquisition optimizer, per BO iteration.
+        acqf_value: Acquisition value of the chosen candidates, per BO iteration.
+        fit_time: Seconds fitting the GP, per BO iteration.
     """
 
     X: Tensor
@@ -43,26 +51,53 @@ class BOTrace:
     best_so_far: list[float] = field(default_factory=list)
     n_acqf_evals: list[int] = field(default_factory=list)
     acqf_time: list[float] = field(default_factory=list)
+    acqf_value: list[float] = field(default_factory=list)
+    fit_time: list[float] = field(default_factory=list)
 
 
-def gennes_acqf_optimizer(num_restarts: int | None = None, raw_samples: int | None = None) -> AcqfOptimizer:
-    """`optimize_acqf_gennes`; None takes the recommended restart and raw-sample counts for q."""
-
-    def optimize(acqf, bounds, q, seed):
-        return optimize_acqf_gennes(acqf, bounds, q=q, num_restarts=num_restarts, raw_samples=raw_samples,
-                                    seed=seed)
-
-    return optimize
+def gennes_acqf_optimizer() -> AcqfOptimizer:
+    """`optimize_acqf_gennes` with its defaults (the recommended restarts and GENNES settings for q)."""
+    return resolve_acqf_optimizer("gennes-hybrid")
 
 
-def botorch_acqf_optimizer(num_restarts: int = 20, raw_samples: int = 1024) -> AcqfOptimizer:
-    """BoTorch's `optimize_acqf` (multi-start L-BFGS-B) with its usual defaults."""
+def botorch_acqf_optimizer() -> AcqfOptimizer:
+    """BoTorch's `optimize_acqf` (multi-start L-BFGS-B) with 20 restarts and 1024 raw samples."""
+    return resolve_acqf_optimizer("botorch-default")
 
-    def optimize(acqf, bounds, q, seed):
-        return optimize_acqf(acqf, bounds, q=q, num_restarts=num_restarts, raw_samples=raw_samples,
-                             options={"seed": seed})
 
-    return optimize
+def fit_gp(X: Tensor, Y: Tensor, bounds: Tensor) -> SingleTaskGP:
+    """SingleTaskGP with BoTorch's default priors (inputs normalized to the box, outputs standardized), MLL-fitted."""
+    model = SingleTaskGP(X, Y.unsqueeze(-1), input_transform=Normalize(X.shape[-1], bounds=bounds),
+                         outcome_transform=Standardize(1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
+    return model
+
+
+def build_acquisition(model: SingleTaskGP, best_f: Tensor | float, acquisition: str, q: int,
+                      seed: int = 0) -> AcquisitionFunction:
+    """EI or LogEI of `model` above `best_f`: analytic for q = 1, Monte-Carlo (128 Sobol samples) for q > 1.
+
+    Args:
+        model: The fitted GP.
+        best_f: Incumbent value (maximization).
+        acquisition: `"logei"` (LogEI / qLogEI) or `"ei"` (EI / qEI, the paper's).
+        q: Candidates per iteration.
+        seed: Seed of the Monte-Carlo base samples (q > 1).
+    """
+    if acquisition not in ACQUISITIONS:
+        raise ValueError(f"`acquisition` must be one of {ACQUISITIONS}, got {acquisition!r}")
+    if q == 1:
+        analytic = LogExpectedImprovement if acquisition == "logei" else ExpectedImprovement
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NumericsWarning)  # legacy EI is what the paper used, on purpose
+            return analytic(model, best_f=best_f)
+    sampler = SobolQMCNormalSampler(sample_shape=torch.Size([128]), seed=seed)
+    batch = qLogExpectedImprovement if acquisition == "logei" else qExpectedImprovement
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NumericsWarning)
+        return batch(model, best_f=best_f, sampler=sampler)
 
 
 def run_bo_loop(
@@ -73,20 +108,27 @@ def run_bo_loop(
     n_init: int = 10,
     n_iterations: int = 10,
     q: int = 1,
+    acquisition: str = "logei",
     seed: int = 0,
+    callback: Callable[[int, SingleTaskGP, AcquisitionFunction], None] | None = None,
     progress: bool = False,
     desc: str = "BO",
 ) -> BOTrace:
-    """Maximize `objective` by BO: SingleTaskGP (inputs normalized, outputs standardized), qLogEI.
+    """Maximize `objective` by BO: SingleTaskGP (default priors, normalized inputs, standardized outputs), (q)LogEI
+    or (q)EI, and the acquisition optimizer given.
 
     Args:
         objective: Maps `n x d` points to `n` values (to maximize).
         bounds: `2 x d` search box.
-        acqf_optimizer: `(acqf, bounds, q, seed) -> (candidates q x d, values)`.
+        acqf_optimizer: `(acq_function, bounds, q) -> (candidates q x d, values)`, randomness from torch's global
+            RNG (see :func:`~gennes_bo.benchmarks.acqf_optimizers.resolve_acqf_optimizer`).
         n_init: Uniformly random initial points (seeded).
         n_iterations: BO iterations.
         q: Candidates per iteration.
-        seed: Seed of the initial design and of the optimizer.
+        acquisition: `"logei"` or `"ei"` (see :func:`build_acquisition`).
+        seed: Seed of the initial design, of the Monte-Carlo samples and of the optimizer.
+        callback: Called as `callback(iteration, model, acq_function)` before each acquisition optimization
+            (e.g. to save the GP state).
         progress: Show a tqdm bar.
         desc: Progress-bar label.
     """
@@ -97,19 +139,18 @@ def run_bo_loop(
     trace = BOTrace(X=X, Y=Y, best_x=X[Y.argmax()], best_y=float(Y.max()))
     trace.best_so_far = torch.cummax(Y, 0).values.tolist()
     for iteration in tqdm(range(n_iterations), desc=desc, disable=not progress, leave=False):
-        model = SingleTaskGP(X, Y.unsqueeze(-1), input_transform=Normalize(d, bounds=bounds),
-                             outcome_transform=Standardize(1))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
-        acqf = qLogExpectedImprovement(model, best_f=Y.max())
         start = time.monotonic()
-        with count_acqf_evals(acqf) as counter:
-            candidates, _ = acqf_optimizer(acqf, bounds, q, seed * 1000 + iteration)
-        trace.acqf_time.append(time.monotonic() - start)
-        trace.n_acqf_evals.append(counter.n_evals)
-        new_y = objective(candidates)
-        X, Y = torch.cat([X, candidates]), torch.cat([Y, new_y])
+        model = fit_gp(X, Y, bounds)
+        trace.fit_time.append(time.monotonic() - start)
+        acqf = build_acquisition(model, Y.max(), acquisition, q, seed=seed * 1000 + iteration)
+        if callback is not None:
+            callback(iteration, model, acqf)
+        run = run_acqf_optimizer(acqf_optimizer, acqf, bounds, q, seed * 1000 + iteration)
+        trace.acqf_time.append(run.wall_time)
+        trace.n_acqf_evals.append(run.n_evals)
+        trace.acqf_value.append(run.value)
+        new_y = objective(run.candidates)
+        X, Y = torch.cat([X, run.candidates]), torch.cat([Y, new_y])
         trace.best_so_far.extend(torch.cummax(Y, 0).values[-q:].tolist())
     best = int(Y.argmax())
     trace.X, trace.Y, trace.best_x, trace.best_y = X, Y, X[best], float(Y[best])

@@ -15,11 +15,13 @@ Each function takes `(acq_function, bounds, q, ...)` like `botorch.optim.optimiz
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any
 
 import numpy as np
 import torch
 from botorch.acquisition import AcquisitionFunction
+from botorch.generation import gen_candidates_scipy
 from botorch.optim import optimize_acqf
 from torch import Tensor
 
@@ -77,8 +79,10 @@ def optimize_acqf_random_lbfgs(
     if num_restarts < 1:
         raise ValueError(f"`num_restarts` must be >= 1, got {num_restarts}")
     starts = _uniform(num_restarts, q, bounds)
+    # Parallel mode = one L-BFGS-B run per start with scipy's own stopping test; never the joint-problem fallback.
     return optimize_acqf(acq_function, bounds, q, num_restarts=num_restarts, batch_initial_conditions=starts,
-                         options={**PAPER_LBFGS_OPTIONS, **(options or {})})
+                         options={**PAPER_LBFGS_OPTIONS, **(options or {})},
+                         gen_candidates=partial(gen_candidates_scipy, use_parallel_mode=True))
 
 
 def optimize_acqf_gennes_paper(

@@ -134,7 +134,7 @@ def run_method(acqf: torch.nn.Module, bounds: torch.Tensor, q: int, settings: di
     with torch.no_grad():
         value = float(acqf(candidates.unsqueeze(0)).squeeze())
     result = {"value": value, "wall_time": wall_time, "n_evals": counter.n_evals, "n_calls": counter.n_calls,
-              "trace": _thin(counter.trace)}
+              "trace": thin_trace(counter.trace)}
     if kind == "gennes":  # what the defaults resolved to, so that the report states the settings measured
         num_restarts, raw_samples = recommended_restarts(q)
         config = split_options(gennes_options, default=default_acqf_config(q)).config
@@ -144,8 +144,16 @@ def run_method(acqf: torch.nn.Module, bounds: torch.Tensor, q: int, settings: di
     return result
 
 
-def _thin(trace: list[tuple[int, float]], max_points: int = 200) -> list[list[float]]:
-    """Keep the anytime curve small: its improvements only, at most `max_points` of them plus the end."""
+def thin_trace(trace: Sequence[tuple[int, float]], max_points: int = 200) -> list[list[float]]:
+    """Keep an anytime curve small for a record: its improvements only, at most `max_points` of them plus the end.
+
+    Args:
+        trace: `(n_evals, best value so far)` pairs, e.g. `AcqfEvalCounter.trace`.
+        max_points: Improvements kept at most (evenly subsampled beyond that).
+
+    Returns:
+        `[n_evals, best value so far]` lists (JSON-ready), ending with the trace's last pair.
+    """
     improvements = [[n, v] for i, (n, v) in enumerate(trace) if i == 0 or v > trace[i - 1][1]]
     if len(improvements) > max_points:
         step = math.ceil(len(improvements) / max_points)
@@ -302,7 +310,7 @@ def plot_anytime(records: list[dict], path: str | Path) -> bool:
                     continue
                 n_max = max(r["n_evals"] for r in results.values())
                 grid = np.unique(np.geomspace(min(r["trace"][0][0] for r in results.values()), n_max, 150).astype(int))
-                gaps = [[_best_at(r["trace"], n) - reference[s] for n in grid] for s, r in results.items()]
+                gaps = [[best_at(r["trace"], n) - reference[s] for n in grid] for s, r in results.items()]
                 ax.plot(grid, np.nanmedian(np.array(gaps, dtype=float), axis=0), label=label)
             ax.axhline(0.0, color="gray", lw=0.8, ls=":")
             ax.set(xscale="log", title=key, xlabel="acquisition points", ylabel="best - default's final")
@@ -311,14 +319,18 @@ def plot_anytime(records: list[dict], path: str | Path) -> bool:
     return True
 
 
-def _best_at(trace: list[list[float]], n_evals: int) -> float:
-    """Best value after `n_evals` points in a thinned anytime trace (NaN before the first point)."""
+def best_at(trace: Sequence[Sequence[float]], n_evals: int) -> float:
+    """Best value after `n_evals` points in a thinned anytime trace (:func:`thin_trace`; NaN before its first
+    point)."""
     best = math.nan
     for n, value in trace:
         if n > n_evals:
             break
         best = value
     return best
+
+
+_thin, _best_at = thin_trace, best_at  # the former private names (tests/benchmarks/test_acqf.py imports them)
 
 
 def _resolved_settings(records: list[dict]) -> list[str]:

@@ -143,4 +143,5 @@ def _parallelism(executor: Executor) -> int:
 
 
 def _describe(spec: Mapping[str, Any]) -> str:
-    return " ".join(f"{k}={spec[k]}" for k in ("function", "dim", "method", "seed") if k in spec)
+    keys = ("task", "state", "function", "dim", "method", "optimizer", "acquisition", "q", "seed")
+    return " ".join(f"{k}={spec[k]}" for k in keys if k in spec)

@@ -36,7 +36,7 @@ def test_grid_order_and_options() -> None:
     assert {s["function"] for s in specs[:40]} == {"rastrigin"} and {s["method"] for s in specs[:40]} == set(
         METHOD_OPTIONS)
     assert all(s["max_evals"] == 100_000 and s["options"] == METHOD_OPTIONS[s["method"]] for s in specs)
-    assert METHOD_OPTIONS["gennes"] == {"population_size": 20, "alpha": 0.99, "lr": 1e-3}
+    assert METHOD_OPTIONS["gennes"] == {"population_size": 20, "alpha": 0.99, "lr": 1e-3, "restart_noise": 1e-3}
     assert METHOD_OPTIONS["snes"]["population_size"] == METHOD_OPTIONS["acma"]["population_size"] == 20
     with pytest.raises(ValueError, match="`methods` must be among"):
         make_specs(methods=["ga"])

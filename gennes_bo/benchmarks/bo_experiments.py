@@ -45,7 +45,7 @@ import torch
 from gennes_bo.benchmarks.acqf_optimizers import BUILTIN_ACQF_OPTIMIZERS, resolve_acqf_optimizer
 from gennes_bo.benchmarks.bo import ACQUISITIONS, TASKS, make_problem, run_bo_loop, warm_up
 from gennes_bo.benchmarks.records import records_or_exit
-from gennes_bo.benchmarks.runner import make_executor, run_grid
+from gennes_bo.benchmarks.runner import add_grid_arguments, make_executor, run_grid
 from gennes_bo.plotting import panel_grid
 
 OPTIMIZERS = ("gennes-hybrid", "gennes", "lbfgs-paper", "botorch-default", "cma")
@@ -158,13 +158,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--n-init", type=int, help="initial points (default the paper's: digits 20, alpine1 100)")
     parser.add_argument("--folds", type=int, help=f"folds per cell (default {FOLDS})")
     parser.add_argument("--translate", action="store_true", help="alpine1: random optimum per fold (f* = 0 kept)")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"tiny preset for tests: {QUICK} (explicit options still win)")
-    parser.add_argument("--workers", type=int, default=1, help="local worker processes (default 1; 0: in this process)")
-    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask distributed scheduler")
-    parser.add_argument("--report", nargs="?", const=DEFAULT_REPORT, metavar="MARKDOWN",
-                        help=f"write the report (and plots beside it) from the records and exit ({DEFAULT_REPORT})")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_grid_arguments(parser, quick=QUICK, default_report=DEFAULT_REPORT)
     parser.set_defaults(run=_main)
 
 

@@ -41,7 +41,7 @@ from gennes_bo.benchmarks.frozen_states import (
     rebuild_acquisition,
 )
 from gennes_bo.benchmarks.records import records_or_exit
-from gennes_bo.benchmarks.runner import make_executor, run_grid
+from gennes_bo.benchmarks.runner import add_grid_arguments, make_executor, run_grid
 from gennes_bo.plotting import panel_grid
 
 ALL_TASKS = {**TASKS, **QUICK_TASKS}
@@ -338,14 +338,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--acquisitions", nargs="+", choices=ACQUISITIONS, help="acquisitions (default logei)")
     parser.add_argument("--q", nargs="+", type=int, help="candidates per batch (default 1 4)")
     parser.add_argument("--seeds", type=int, help=f"seeds per case (default {DEFAULTS['seeds']})")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"tiny preset for tests: {QUICK} (explicit options still win)")
-    parser.add_argument("--workers", type=int, default=1, help="local worker processes (default 1; 0: in this process)")
-    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask distributed scheduler")
-    parser.add_argument("--report", nargs="?", const=DEFAULT_REPORT, metavar="MARKDOWN",
-                        help=f"write the report (and the figure beside it) from the records and exit "
-                             f"({DEFAULT_REPORT})")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    add_grid_arguments(parser, quick=QUICK, default_report=DEFAULT_REPORT)
     parser.set_defaults(run=_main)
 
 

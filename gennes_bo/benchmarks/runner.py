@@ -9,6 +9,7 @@ pool by default (one CPU thread per worker) or, given a scheduler address, a Das
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import multiprocessing
 import os
@@ -145,3 +146,14 @@ def _parallelism(executor: Executor) -> int:
 def _describe(spec: Mapping[str, Any]) -> str:
     keys = ("task", "state", "function", "dim", "method", "optimizer", "acquisition", "q", "seed")
     return " ".join(f"{k}={spec[k]}" for k in keys if k in spec)
+
+
+def add_grid_arguments(parser: argparse.ArgumentParser, *, quick: Mapping[str, Any], default_report: str) -> None:
+    """The options every grid command shares: `--quick`, `--workers`, `--scheduler`, `--report`, `--no-progress`."""
+    parser.add_argument("--quick", action="store_true",
+                        help=f"tiny preset for tests: {dict(quick)} (explicit options still win)")
+    parser.add_argument("--workers", type=int, default=1, help="local worker processes (default 1; 0: in this process)")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask distributed scheduler")
+    parser.add_argument("--report", nargs="?", const=default_report, metavar="MARKDOWN",
+                        help=f"write the report (and its figures) from the records and exit ({default_report})")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")

@@ -29,7 +29,7 @@ import numpy as np
 
 from gennes_bo.benchmarks import paper_table1
 from gennes_bo.benchmarks.records import records_or_exit
-from gennes_bo.benchmarks.runner import make_executor, run_grid
+from gennes_bo.benchmarks.runner import add_grid_arguments, make_executor, run_grid
 from gennes_bo.benchmarks.standalone import regret_at, run_one
 from gennes_bo.plotting import panel_grid
 
@@ -85,13 +85,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--methods", nargs="+", choices=METHODS, help="restrict to these methods")
     parser.add_argument("--folds", type=int, help=f"folds per cell (default {FOLDS})")
     parser.add_argument("--max-evals", type=int, help=f"evaluations per run (default {MAX_EVALS})")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"tiny preset for tests: {QUICK} (explicit options still win)")
-    parser.add_argument("--workers", type=int, default=1, help="local worker processes (default 1; 0: in this process)")
-    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask distributed scheduler")
-    parser.add_argument("--report", nargs="?", const=DEFAULT_REPORT, metavar="MARKDOWN",
-                        help=f"write the report (and plots beside it) from the records and exit ({DEFAULT_REPORT})")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_grid_arguments(parser, quick=QUICK, default_report=DEFAULT_REPORT)
     parser.set_defaults(run=_main)
 
 

@@ -330,9 +330,6 @@ def best_at(trace: Sequence[Sequence[float]], n_evals: int) -> float:
     return best
 
 
-_thin, _best_at = thin_trace, best_at  # the former private names (tests/benchmarks/test_acqf.py imports them)
-
-
 def _resolved_settings(records: list[dict]) -> list[str]:
     """What the `gennes` defaults resolved to, for q = 1 and for q > 1."""
     resolved = {}

@@ -113,12 +113,14 @@ class GennesOptimizer(Optimizer):
             return -evaluator.evaluate_with_grad(x)  # gennes_maximize maximizes
 
         try:
-            while gennes_budget > 0 and not evaluator.exhausted:
+            while gennes_budget > 0 and not (evaluator.exhausted or evaluator.stop_requested):
                 budget = gennes_budget if steps_per_run is None else min(gennes_budget, steps_per_run * per_step)
                 config = self.config.replace(max_evals=budget, n_iterations=max(1, math.ceil(budget / per_step)))
                 before = evaluator.n_evals
                 results.append(gennes_maximize(objective, self.bounds, config, seed=self.rng,
                                                callback=lambda *_: evaluator.stop_requested))
+                if evaluator.n_evals == before:  # nothing evaluated (cannot happen with a budget >= 1): no loop
+                    break
                 gennes_budget -= evaluator.n_evals - before
         except NonFiniteObjectiveError as err:
             if not results:

@@ -13,10 +13,10 @@ from gennes_bo.benchmarks.acqf import (
     QUICK_SUITE,
     SUITE,
     Case,
-    _thin,
     run_method,
     run_suite,
     summarize,
+    thin_trace,
     write_report,
 )
 from gennes_bo.benchmarks.records import load_records
@@ -125,22 +125,22 @@ def test_write_report_table_and_targets(tmp_path):
 
 
 def test_best_at_and_no_plot_without_q_batches(tmp_path):
-    from gennes_bo.benchmarks.acqf import _best_at, plot_anytime
+    from gennes_bo.benchmarks.acqf import best_at, plot_anytime
 
     trace = [[10, -3.0], [50, -2.0], [100, -1.8]]
-    assert math.isnan(_best_at(trace, 5))
-    assert [_best_at(trace, n) for n in (10, 49, 50, 1000)] == [-3.0, -3.0, -2.0, -1.8]
+    assert math.isnan(best_at(trace, 5))
+    assert [best_at(trace, n) for n in (10, 49, 50, 1000)] == [-3.0, -3.0, -2.0, -1.8]
     assert not plot_anytime(FAKE[:4], tmp_path / "none.png")  # q = 1 only
     assert not (tmp_path / "none.png").exists()
 
 
 def test_thin_keeps_improvements_and_the_end():
     trace = [(1, 0.0), (2, 0.0), (3, 1.0), (4, 1.0), (5, 2.0), (6, 2.0)]
-    assert _thin(trace) == [[1, 0.0], [3, 1.0], [5, 2.0], [6, 2.0]]
+    assert thin_trace(trace) == [[1, 0.0], [3, 1.0], [5, 2.0], [6, 2.0]]
     long = [(i, float(i)) for i in range(1, 1001)]
-    thinned = _thin(long, max_points=100)
+    thinned = thin_trace(long, max_points=100)
     assert len(thinned) <= 102 and thinned[0] == [1, 1.0] and thinned[-1] == [1000, 1000.0]
-    assert _thin([]) == []
+    assert thin_trace([]) == []
 
 
 def test_run_method_rejects_an_unknown_optimizer():

@@ -120,10 +120,16 @@ def botorch_acqf_optimizer() -> AcqfOptimizer:
     return resolve_acqf_optimizer("botorch-default")
 
 
+def make_gp(X: Tensor, Y: Tensor, bounds: Tensor) -> SingleTaskGP:
+    """The BO loop's model, unfitted: SingleTaskGP with BoTorch's default priors, inputs normalized to the `2 x d`
+    box, outputs standardized (`X`: `n x d`, `Y`: `n`)."""
+    return SingleTaskGP(X, Y.unsqueeze(-1), input_transform=Normalize(X.shape[-1], bounds=bounds),
+                        outcome_transform=Standardize(1))
+
+
 def fit_gp(X: Tensor, Y: Tensor, bounds: Tensor) -> SingleTaskGP:
-    """SingleTaskGP with BoTorch's default priors (inputs normalized to the box, outputs standardized), MLL-fitted."""
-    model = SingleTaskGP(X, Y.unsqueeze(-1), input_transform=Normalize(X.shape[-1], bounds=bounds),
-                         outcome_transform=Standardize(1))
+    """:func:`make_gp`, fitted by maximizing the marginal log-likelihood (`fit_gpytorch_mll`)."""
+    model = make_gp(X, Y, bounds)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))

@@ -22,14 +22,13 @@ from typing import Any
 import torch
 from botorch.acquisition import AcquisitionFunction
 from botorch.models import SingleTaskGP
-from botorch.models.transforms import Normalize, Standardize
 from botorch.test_functions import Hartmann
 from botorch.test_functions.base import BaseTestProblem
 from torch import Tensor
 
 from gennes_bo.benchmarks.acqf_optimizers import resolve_acqf_optimizer
 from gennes_bo.benchmarks.bo import TASKS as BO_TASKS
-from gennes_bo.benchmarks.bo import build_acquisition, run_bo_loop
+from gennes_bo.benchmarks.bo import build_acquisition, make_gp, run_bo_loop
 from gennes_bo.test_functions import Alpine1, DigitsLogisticRegression
 
 logger = logging.getLogger(__name__)
@@ -219,10 +218,9 @@ def freeze_task(task: FreezeTask, *, progress: bool = False) -> list[FrozenState
 def rebuild_model(state: FrozenState) -> SingleTaskGP:
     """The state's SingleTaskGP in eval mode, hyperparameters loaded, not refitted.
 
-    Built like :func:`~gennes_bo.benchmarks.bo.fit_gp` (inputs normalized to the box, outputs standardized).
+    Built by the BO loop's :func:`~gennes_bo.benchmarks.bo.make_gp`.
     """
-    model = SingleTaskGP(state.X, state.Y.unsqueeze(-1), input_transform=Normalize(state.dim, bounds=state.bounds),
-                         outcome_transform=Standardize(1))
+    model = make_gp(state.X, state.Y, state.bounds)
     model.load_state_dict(state.state_dict)
     return model.eval()
 

@@ -22,6 +22,7 @@ from gennes_bo.benchmarks.table1 import (
     group_runs,
     make_specs,
     other_option_records,
+    parse_options,
     run_table1_spec,
     write_report,
 )
@@ -40,6 +41,31 @@ def test_grid_order_and_options() -> None:
     assert METHOD_OPTIONS["snes"]["population_size"] == METHOD_OPTIONS["acma"]["population_size"] == 20
     with pytest.raises(ValueError, match="`methods` must be among"):
         make_specs(methods=["ga"])
+
+
+def test_options_record_a_tried_setting_apart_from_the_grid(tmp_path: Path) -> None:
+    assert parse_options(["alpha=0.999", "restart_noise=None", "lr=1e-3", "name=abc"]) == {
+        "alpha": 0.999, "restart_noise": None, "lr": 1e-3, "name": "abc"}
+    with pytest.raises(ValueError, match="KEY=VALUE"):
+        parse_options(["alpha"])
+    specs = make_specs(["schwefel"], [30], ["gennes"], folds=2, options={"alpha": 0.999})
+    assert [s["options"] for s in specs] == [{**METHOD_OPTIONS["gennes"], "alpha": 0.999}] * 2
+    with pytest.raises(ValueError, match="one method"):
+        make_specs(methods=["gennes", "snes"], options={"alpha": 0.999})
+    with pytest.raises(TypeError, match="unknown option"):
+        make_specs(methods=["gennes"], options={"alfa": 0.999})  # misspelled: refused before any run
+    out = tmp_path / "t1.jsonl"
+    args = ["table1", "--quick", "--functions", "ackley", "--methods", "gennes", "--folds", "1", "--out", str(out),
+            "--no-progress", "--workers", "0"]
+    assert main([*args, "--options", "alpha=0.9"]) == 0
+    assert main(args) == 0  # the grid's own setting is a different run, not skipped
+    records = load_records(out)
+    assert [r["spec"]["options"]["alpha"] for r in records] == [0.9, 0.99]
+    assert other_option_records(records) == records[:1] and len(group_runs(records)[("ackley", 2, "gennes")]) == 1
+    text = write_report(records, tmp_path / "table1.md", "test", folds=1)
+    assert "## Other settings kept in the records" in text and "alpha=0.9, lr=0.001" in text
+    with pytest.raises(SystemExit, match="unknown option"):
+        main([*args, "--options", "alfa=0.9"])
 
 
 def test_curve_gives_the_regret_at_every_evaluation_count() -> None:

@@ -236,8 +236,7 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
         "Mean regret `f(best) - f*` ± standard deviation over folds after 1e2 ... 1e5 evaluations, read from one "
         f"run per fold of {', '.join(map(str, budgets))} evaluations (best-so-far curve). Each fold translates the "
         "function randomly (exact `f*`) and seeds the method. Ackley uses the standard `cos(2 pi x_i)` form. "
-        "Population 20 for GENNES, sNES and aCMA-ES; GENNES alpha = 0.99 (the paper's), Adam lr 1e-3 and a restart "
-        "with fresh generators whenever the noise support has shrunk 1000x (see the last section). "
+        f"Population 20 for GENNES, sNES and aCMA-ES; {describe_gennes_setting(METHOD_OPTIONS['gennes'])}. "
         f"Paper: {paper_table1.SOURCE} (10 folds); `≈` marks cells approximate in our copy of the paper.",
         "",
         f"**Bold**: best of the four methods in that column (ours only when all four cells of the column have "
@@ -298,6 +297,17 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(text)
     return text
+
+
+def describe_gennes_setting(options: Mapping[str, Any]) -> str:
+    """The grid's GENNES options in words, for the report."""
+    alpha = options.get("alpha", 0.99)
+    text = f"GENNES noise decay alpha = {alpha:g}" + (" (the paper's)" if alpha == 0.99 else " (the paper used 0.99)")
+    text += f", Adam lr {options.get('lr', 3e-3):g}"
+    restart = options.get("restart_noise", 1e-3)
+    if restart is None:
+        return text + ", one generator for the whole budget"
+    return text + f", a restart with fresh generators whenever the noise support has shrunk {1 / restart:g}x"
 
 
 def _targets(cells: Mapping[tuple[str, int, str], Sequence[Mapping[str, Any]]], folds: int) -> list[str]:

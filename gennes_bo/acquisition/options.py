@@ -40,7 +40,11 @@ ACQF_DEFAULT_CONFIG = GennesConfig(
 )
 ACQF_SINGLE_CONFIG = ACQF_DEFAULT_CONFIG.replace(n_generators=4, n_iterations=8, alpha=0.85, n_polish=2)
 # Recommended (num_restarts, raw_samples) for the polish stage, used when `optimize_acqf_gennes` is not given them.
-RECOMMENDED_RESTARTS = {"single": (4, 256), "batch": (12, 512)}
+# q = 1 takes 512 raw samples, not 256: on GP states frozen from real BO runs a narrow main peak (Hartmann6
+# mid-run, digits late) is caught by the raw samples or not at all: with 256 the hybrid lost to BoTorch's default
+# (1024 raw samples) in 9 of 45 runs, with 512 in 3 (docs/results/compare_acqf.md, where the 256-sample records
+# are kept as `gennes-hybrid-raw256`).
+RECOMMENDED_RESTARTS = {"single": (4, 512), "batch": (12, 512)}
 
 
 def default_acqf_config(q: int) -> GennesConfig:

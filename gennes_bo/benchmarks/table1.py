@@ -52,7 +52,10 @@ METHOD_OPTIONS: dict[str, dict[str, Any]] = {
     # lr 1e-3, not the standalone default 3e-3 (tuned at 1e4 evaluations): at 3e-3 the generator collapses by
     # ~5e3 evaluations (Rastrigin d=10, folds 0-2, 1e5 evals, no restarts: mean regret 2.3 vs 8.3; the original
     # implementation used 1e-4). Restarts when the noise support is 1e-3 of its start (~13.8k evaluations a run)
-    # spend the rest of the 1e5 budget on fresh generators. See docs/results/table1.md.
+    # spend the rest of the 1e5 budget on fresh generators. Tried and not adopted (10 folds, in the report's "Other
+    # settings"): alpha 0.999 without restarts (the paper's advice for very multimodal functions) is better at 1e5
+    # on Schwefel and Styblinski-Tang d=10 (578 vs 855, 2.83 vs 7.07) but not at d=30 (5208 vs 5094, 56.6 vs 58)
+    # and worse at 1e4 (Styblinski-Tang d=30: 425 vs 147). See docs/results/table1.md.
     "gennes": {"population_size": 20, "alpha": 0.99, "lr": 1e-3, "restart_noise": 1e-3},
     "lbfgs": {},
     "snes": {"population_size": 20},
@@ -339,7 +342,8 @@ def _targets(cells: Mapping[tuple[str, int, str], Sequence[Mapping[str, Any]]], 
 
 
 def _other_settings(records: Sequence[Mapping[str, Any]], checkpoints: Sequence[int]) -> list[str]:
-    """A table of the records run with other options than the grid's (settings tried before), if any."""
+    """A table of the records run with other options than the grid's (settings tried), if any, each next to the
+    grid's own runs of the same folds at the last checkpoint."""
     groups: dict[tuple[str, int, str, str], list[Mapping[str, Any]]] = defaultdict(list)
     for record in other_option_records(records):
         spec = record["spec"]
@@ -347,16 +351,23 @@ def _other_settings(records: Sequence[Mapping[str, Any]], checkpoints: Sequence[
         groups[(spec["function"], spec["dim"], spec["method"], options)].append(record)
     if not groups:
         return []
+    grid_cells = group_runs(records)
+    last = checkpoints[-1]
     lines = ["", "## Other settings kept in the records", "",
              "Runs with options other than the grid's (not in the table above; `gennes-bo table1 --methods M "
              "--options KEY=VALUE ...`), kept as the record of what was tried. Mean regret ± std over the folds "
-             "run (the same folds, so the same translations, as the grid's first folds).", "",
-             "| problem | method | options | folds | " + " | ".join(_power(n) for n in checkpoints) + " |",
-             "|---" * (4 + len(checkpoints)) + "|"]
+             f"run; the last column is the grid's setting on the same folds (same translations and seeds) at "
+             f"{_power(last)}.", "",
+             "| problem | method | options | folds | " + " | ".join(_power(n) for n in checkpoints)
+             + f" | grid, same folds, {_power(last)} |",
+             "|---" * (5 + len(checkpoints)) + "|"]
     for (function, dim, method, options), runs in sorted(groups.items()):
         cells = [(s := cell_stats(runs, n)) and f"{_fmt(s[0])} ± {_fmt(s[1])}" or "" for n in checkpoints]
+        seeds = {r["spec"]["seed"] for r in runs}
+        same = [r for r in grid_cells.get((function, dim, method), []) if r["spec"]["seed"] in seeds]
+        grid = cell_stats(same, last) if len(same) == len(seeds) else None
         lines.append(f"| {NAMES.get(function, function)} d={dim} | {NAMES.get(method, method)} | {options} | "
-                     f"{len(runs)} | " + " | ".join(cells) + " |")
+                     f"{len(runs)} | " + " | ".join(cells) + f" | {_fmt(grid[0]) if grid else ''} |")
     return lines
 
 

@@ -65,6 +65,9 @@ def test_options_record_a_tried_setting_apart_from_the_grid(tmp_path: Path) -> N
     assert other_option_records(records) == records[:1] and len(group_runs(records)[("ackley", 2, "gennes")]) == 1
     text = write_report(records, tmp_path / "table1.md", "test", folds=1)
     assert "## Other settings kept in the records" in text and "alpha=0.9, lr=0.001" in text
+    tried = next(line for line in text.splitlines() if "alpha=0.9, lr=0.001" in line)
+    grid_run = group_runs(records)[("ackley", 2, "gennes")][0]  # the grid's run of the same fold, at 1e2
+    assert float(tried.split("|")[-2]) == pytest.approx(curve_regret(grid_run, 100), rel=1e-2)
     assert describe_gennes_setting(METHOD_OPTIONS["gennes"]) in text  # the header names the grid's setting
     assert describe_gennes_setting({"alpha": 0.999, "lr": 1e-3, "restart_noise": None}) == (
         "GENNES noise decay alpha = 0.999 (the paper used 0.99), Adam lr 0.001, one generator for the whole budget")

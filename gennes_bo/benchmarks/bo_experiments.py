@@ -355,8 +355,9 @@ def _verdicts(cells: Mapping[Setting, Mapping[str, Mapping[int, Mapping[str, Any
         if results:
             met = sum(c.met for c in results)
             complete = all(c.n_pairs >= folds for c in results)
-            lines.append(f"- **{task}: {'met' if met == len(results) else 'missed'}** in {met} of {len(results)} "
-                         f"comparisons{'' if complete else ' (provisional: incomplete folds)'}")
+            verdict = "met" if met == len(results) else "missed"
+            lines.append(f"- **{task}: {verdict}** (met in {met} of {len(results)} comparisons)"
+                         f"{'' if complete else ' (provisional: incomplete folds)'}")
     return lines or ["- pending: no records"]
 
 

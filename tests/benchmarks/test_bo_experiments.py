@@ -181,9 +181,9 @@ def test_report_of_a_partial_grid_states_verdicts_and_folds(tmp_path) -> None:
             "better / same / worse in 0 / 10 / 0 folds), acquisition points 25% of theirs: met") in text
     assert "digits, LogEI q=1, 5+3x1, vs `botorch-default` (10/10 folds): final 0.0345 vs 0.02" in text
     assert "in 0 / 0 / 10 folds), acquisition points 7% of theirs: **missed**" in text
-    assert "- **digits: missed** in 1 of 2 comparisons\n" in text
+    assert "- **digits: missed** (met in 1 of 2 comparisons)\n" in text
     assert "alpine1, LogEI q=1, 5+3x1, vs `lbfgs-paper` (2/10 folds): final 5 vs 8" in text
     assert "23% of theirs: met (provisional)" in text and "35% of theirs: met (provisional)" in text
-    assert "- **alpine1: met** in 2 of 2 comparisons (provisional: incomplete folds)" in text
+    assert "- **alpine1: met** (met in 2 of 2 comparisons) (provisional: incomplete folds)" in text
     assert "| gennes-hybrid | 3/10 | 5 ± 0 | 2100 | 700 | 1.5 | 0.3 | 2.0 |" in text
     assert "| lbfgs-paper | 10/10 | 0.0345 ± 0.00303 | 1200 | 400 |" in text

@@ -37,7 +37,7 @@ from gennes_bo.benchmarks import paper_table1
 from gennes_bo.benchmarks.records import records_or_exit
 from gennes_bo.benchmarks.runner import add_grid_arguments, make_executor, run_grid
 from gennes_bo.benchmarks.standalone import regret_at, run_one
-from gennes_bo.optimizers.base import check_options
+from gennes_bo.optimizers.base import check_options, option_defaults
 from gennes_bo.optimizers.registry import get_optimizer_class
 from gennes_bo.plotting import panel_grid
 
@@ -146,7 +146,7 @@ def _main(args: argparse.Namespace) -> int:
     if args.report:
         command = f"gennes-bo table1 --out {args.out} --report {args.report}"
         records = records_or_exit(args.out, f"gennes-bo table1 --out {args.out}")
-        text = write_report(records, args.report, command, folds=grid["folds"])  # every setting recorded
+        text = write_report(records, args.report, command, folds=grid["folds"])
         print(text)
         return 0
     try:
@@ -303,11 +303,12 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
 
 
 def describe_gennes_setting(options: Mapping[str, Any]) -> str:
-    """The grid's GENNES options in words, for the report."""
-    alpha = options.get("alpha", 0.99)
+    """The grid's GENNES options in words, for the report (unset options take the `gennes` method's defaults)."""
+    cls = get_optimizer_class("gennes")
+    settings = {**option_defaults(cls.config_class), **cls.default_options, **options}
+    alpha, restart = settings["alpha"], settings["restart_noise"]
     text = f"GENNES noise decay alpha = {alpha:g}" + (" (the paper's)" if alpha == 0.99 else " (the paper used 0.99)")
-    text += f", Adam lr {options.get('lr', 3e-3):g}"
-    restart = options.get("restart_noise", 1e-3)
+    text += f", Adam lr {settings['lr']:g}"
     if restart is None:
         return text + ", one generator for the whole budget"
     return text + f", a restart with fresh generators whenever the noise support has shrunk {1 / restart:g}x"

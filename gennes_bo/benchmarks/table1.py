@@ -290,7 +290,7 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
                 row.append(f"**{paper_text}**" if paper is not None and paper == best_paper[n] else paper_text)
             lines.append("| " + " | ".join(row) + " |")
     lines += ["", "## Targets", ""] + _targets(cells, folds)
-    lines += _other_settings(records, checkpoints)
+    lines += _other_settings(records, cells, checkpoints)
     plot = Path(path).with_name(PLOT_NAME)
     if plot_regret_curves(cells, plot):
         lines += ["", "## Regret vs evaluations", "",
@@ -342,7 +342,9 @@ def _targets(cells: Mapping[tuple[str, int, str], Sequence[Mapping[str, Any]]], 
     return lines
 
 
-def _other_settings(records: Sequence[Mapping[str, Any]], checkpoints: Sequence[int]) -> list[str]:
+def _other_settings(records: Sequence[Mapping[str, Any]],
+                    grid_cells: Mapping[tuple[str, int, str], Sequence[Mapping[str, Any]]],
+                    checkpoints: Sequence[int]) -> list[str]:
     """A table of the records run with other options than the grid's (settings tried), if any, each next to the
     grid's own runs of the same folds at the last checkpoint."""
     groups: dict[tuple[str, int, str, str], list[Mapping[str, Any]]] = defaultdict(list)
@@ -352,7 +354,6 @@ def _other_settings(records: Sequence[Mapping[str, Any]], checkpoints: Sequence[
         groups[(spec["function"], spec["dim"], spec["method"], options)].append(record)
     if not groups:
         return []
-    grid_cells = group_runs(records)
     last = checkpoints[-1]
     lines = ["", "## Other settings kept in the records", "",
              "Runs with options other than the grid's (not in the table above; `gennes-bo table1 --methods M "

@@ -359,7 +359,8 @@ def _other_settings(records: Sequence[Mapping[str, Any]],
              "Runs with options other than the grid's (not in the table above; `gennes-bo table1 --methods M "
              "--options KEY=VALUE ...`), kept as the record of what was tried. Mean regret ± std over the folds "
              f"run; the last column is the grid's setting on the same folds (same translations and seeds) at "
-             f"{_power(last)}.", "",
+             f"{_power(last)}. Options list what the spec spelled out: records without `restart_noise` predate "
+             "restarts (one generator for the whole budget), records without `lr` used the then-default 3e-3.", "",
              "| problem | method | options | folds | " + " | ".join(_power(n) for n in checkpoints)
              + f" | grid, same folds, {_power(last)} |",
              "|---" * (5 + len(checkpoints)) + "|"]

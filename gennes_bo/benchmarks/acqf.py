@@ -140,7 +140,7 @@ def run_method(acqf: torch.nn.Module, bounds: torch.Tensor, q: int, settings: di
         config = split_options(gennes_options, default=default_acqf_config(q)).config
         result["resolved"] = {"num_restarts": settings.get("num_restarts", num_restarts),
                               "raw_samples": settings.get("raw_samples", raw_samples),
-                              "config": {k: v for k, v in asdict(config).items() if k != "schedule"}}
+                              "config": config.to_dict()}
     return result
 
 

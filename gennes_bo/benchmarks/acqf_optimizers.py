@@ -12,16 +12,21 @@ Built-in names (the paper's Section 4.2 settings take `paper_starts` / `paper_it
 
 Anything else of the form `package.module:function` is imported and called like `optimize_acqf`:
 `function(acq_function, bounds, q, num_restarts=20, raw_samples=1024)`, returning `(candidates, values)`.
+
+:func:`optimizer_settings` spells out what a built-in name resolves to; the grid commands record it with every
+run and refuse to resume a cell whose records were run with other settings (a default changed since).
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 import torch
 from botorch.optim import optimize_acqf
@@ -29,11 +34,18 @@ from botorch.utils.sampling import manual_seed
 from torch import Tensor, nn
 
 from gennes_bo.acquisition import PAPER_BO_CONFIG, count_acqf_evals, optimize_acqf_gennes
-from gennes_bo.acquisition.baselines import optimize_acqf_cma, optimize_acqf_gennes_paper, optimize_acqf_random_lbfgs
+from gennes_bo.acquisition.baselines import (
+    PAPER_LBFGS_OPTIONS,
+    optimize_acqf_cma,
+    optimize_acqf_gennes_paper,
+    optimize_acqf_random_lbfgs,
+)
+from gennes_bo.acquisition.options import default_acqf_config, recommended_restarts
 
 AcqfOptimizer = Callable[[nn.Module, Tensor, int], tuple[Tensor, Tensor]]
 
 BUILTIN_ACQF_OPTIMIZERS = ("gennes", "gennes-hybrid", "lbfgs-paper", "botorch-default", "cma")
+BOTORCH_DEFAULT = {"num_restarts": 20, "raw_samples": 1024}  # `botorch-default`, and the call of import paths
 
 
 def resolve_acqf_optimizer(name: str, *, paper_starts: int = 20, paper_iterations: int = 20) -> AcqfOptimizer:
@@ -54,7 +66,7 @@ def resolve_acqf_optimizer(name: str, *, paper_starts: int = 20, paper_iteration
     if name == "lbfgs-paper":
         return partial(optimize_acqf_random_lbfgs, num_restarts=paper_starts)
     if name == "botorch-default":
-        return partial(optimize_acqf, num_restarts=20, raw_samples=1024)
+        return partial(optimize_acqf, **BOTORCH_DEFAULT)
     if name == "cma":
         return optimize_acqf_cma
     module_name, _, attribute = name.partition(":")
@@ -69,7 +81,37 @@ def resolve_acqf_optimizer(name: str, *, paper_starts: int = 20, paper_iteration
         raise ValueError(f"cannot import acquisition optimizer {name!r}: {err}") from err
     if not callable(function):
         raise ValueError(f"acquisition optimizer {name!r} is not callable")
-    return partial(function, num_restarts=20, raw_samples=1024)
+    return partial(function, **BOTORCH_DEFAULT)
+
+
+def optimizer_settings(name: str, q: int, *, paper_starts: int = 20,
+                       paper_iterations: int = 20) -> dict[str, Any] | None:
+    """What the built-in optimizer `name` runs with for `q` candidates, as JSON values; None for an import path.
+
+    Recorded with every `bo` and `compare-acqf` run: `gennes-hybrid`'s defaults depend on `q`
+    (:func:`~gennes_bo.acquisition.options.recommended_restarts`, :func:`~gennes_bo.acquisition.options.
+    default_acqf_config`) and may be retuned, and a record must say what it measured. An import path's settings
+    are its own code's, not known here.
+
+    Args:
+        name: As for :func:`resolve_acqf_optimizer`.
+        q: Candidates per call.
+        paper_starts: As for :func:`resolve_acqf_optimizer`.
+        paper_iterations: As for :func:`resolve_acqf_optimizer`.
+    """
+    if name == "gennes":
+        return {"config": PAPER_BO_CONFIG.replace(n_iterations=paper_iterations).to_dict()}
+    if name == "gennes-hybrid":
+        num_restarts, raw_samples = recommended_restarts(q)
+        return {"num_restarts": num_restarts, "raw_samples": raw_samples, "config": default_acqf_config(q).to_dict()}
+    if name == "lbfgs-paper":
+        return {"num_restarts": paper_starts, "options": dict(PAPER_LBFGS_OPTIONS)}
+    if name == "botorch-default":
+        return dict(BOTORCH_DEFAULT)
+    if name == "cma":
+        return {key: parameter.default for key, parameter in inspect.signature(optimize_acqf_cma).parameters.items()
+                if parameter.default is not inspect.Parameter.empty}
+    return None
 
 
 @dataclass

@@ -42,9 +42,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from gennes_bo.benchmarks.acqf_optimizers import BUILTIN_ACQF_OPTIMIZERS, resolve_acqf_optimizer
+from gennes_bo.benchmarks.acqf_optimizers import BUILTIN_ACQF_OPTIMIZERS, optimizer_settings, resolve_acqf_optimizer
 from gennes_bo.benchmarks.bo import ACQUISITIONS, TASKS, make_problem, run_bo_loop, warm_up
-from gennes_bo.benchmarks.records import records_or_exit
+from gennes_bo.benchmarks.records import StaleRecordsError, records_or_exit, settings_table
 from gennes_bo.benchmarks.runner import add_grid_arguments, make_executor, run_grid
 from gennes_bo.plotting import panel_grid
 
@@ -103,6 +103,13 @@ def make_specs(tasks: Sequence[str] = tuple(TASKS), optimizers: Sequence[str] = 
                                "q": batch, "seed": fold, "n_init": n_init or settings.n_init,
                                "iterations": iterations or settings.iterations, **extra} for optimizer in optimizers]
     return specs
+
+
+def spec_settings(spec: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What the spec's optimizer runs with (:func:`~gennes_bo.benchmarks.acqf_optimizers.optimizer_settings`)."""
+    settings = TASKS[spec["task"]]
+    return optimizer_settings(spec["optimizer"], spec["q"], paper_starts=settings.paper_starts,
+                              paper_iterations=settings.paper_iterations)
 
 
 def run_bo_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
@@ -194,8 +201,12 @@ def _main(args: argparse.Namespace) -> int:
         specs = make_specs(**grid)
     except ValueError as err:
         raise SystemExit(f"gennes-bo bo: {err}") from err
-    with make_executor(args.workers, args.scheduler) as executor:
-        n = run_grid(specs, run_bo_spec, args.out, executor, progress=not args.no_progress, desc="bo")
+    try:
+        with make_executor(args.workers, args.scheduler) as executor:
+            n = run_grid(specs, run_bo_spec, args.out, executor, progress=not args.no_progress, desc="bo",
+                         settings=spec_settings)
+    except StaleRecordsError as err:
+        raise SystemExit(f"gennes-bo bo: {err}") from err
     print(f"ran {n} runs; {len(specs)} in the grid; records in {args.out}")
     return 0
 
@@ -327,6 +338,9 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
                       "Best value vs objective evaluations (left) and vs cumulative acquisition points (right, log), "
                       "mean ± standard error over the folds (legend: folds); a run that has finished keeps its final "
                       "best on the right.", "", f"![{task} curves]({plot.name})"]
+    lines += ["", "## Optimizer settings measured", "",
+              "What each optimizer's defaults resolved to in its recorded runs (`gennes-hybrid`'s depend on q).", "",
+              *settings_table(records, "bo")]
     text = "\n".join(lines) + "\n"
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(text)

@@ -31,7 +31,12 @@ from pathlib import Path
 from typing import Any
 
 from gennes_bo.benchmarks.acqf import best_at, thin_trace
-from gennes_bo.benchmarks.acqf_optimizers import BUILTIN_ACQF_OPTIMIZERS, resolve_acqf_optimizer, run_acqf_optimizer
+from gennes_bo.benchmarks.acqf_optimizers import (
+    BUILTIN_ACQF_OPTIMIZERS,
+    optimizer_settings,
+    resolve_acqf_optimizer,
+    run_acqf_optimizer,
+)
 from gennes_bo.benchmarks.bo import ACQUISITIONS, warm_up
 from gennes_bo.benchmarks.frozen_states import (
     QUICK_TASKS,
@@ -40,7 +45,7 @@ from gennes_bo.benchmarks.frozen_states import (
     ensure_states,
     rebuild_acquisition,
 )
-from gennes_bo.benchmarks.records import records_or_exit
+from gennes_bo.benchmarks.records import StaleRecordsError, records_or_exit, settings_table
 from gennes_bo.benchmarks.runner import add_grid_arguments, make_executor, run_grid
 from gennes_bo.plotting import panel_grid
 
@@ -87,6 +92,11 @@ def make_specs(states: Sequence[FrozenState], optimizers: Sequence[str], acquisi
              "seed": seed}
             for state in states for acquisition in acquisitions for q in qs for seed in range(seeds)
             for name in optimizers]
+
+
+def spec_settings(spec: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What the spec's optimizer runs with (:func:`~gennes_bo.benchmarks.acqf_optimizers.optimizer_settings`)."""
+    return optimizer_settings(spec["optimizer"], spec["q"], **spec["options"])
 
 
 def run_compare_spec(spec: Mapping[str, Any], states: Mapping[str, FrozenState]) -> dict[str, Any]:
@@ -284,6 +294,9 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
                   "Shortfall of the best acquisition value found so far from the best any run reached on the case, "
                   "`ln(EI_best / EI)` (LogEI: the difference of log values), against acquisition points evaluated; "
                   f"median over seeds, log-log, zero drawn at {GAP_FLOOR:g}.", "", f"![anytime curves]({figure.name})"]
+    lines += ["", "## Optimizer settings measured", "",
+              "What each optimizer's defaults resolved to in its recorded runs (`gennes-hybrid`'s depend on q).", "",
+              *settings_table(records, "compare-acqf")]
     text = "\n".join(lines) + "\n"
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(text)
@@ -361,7 +374,11 @@ def _main(args: argparse.Namespace) -> int:
         return 0
     specs = make_specs(states, *specs_args)
     run = functools.partial(run_compare_spec, states={state.name: state for state in states})
-    with make_executor(args.workers, args.scheduler) as executor:
-        n = run_grid(specs, run, args.out, executor, progress=not args.no_progress, desc="compare-acqf")
+    try:
+        with make_executor(args.workers, args.scheduler) as executor:
+            n = run_grid(specs, run, args.out, executor, progress=not args.no_progress, desc="compare-acqf",
+                         settings=spec_settings)
+    except StaleRecordsError as err:
+        raise SystemExit(f"gennes-bo compare-acqf: {err}") from err
     print(f"ran {n} runs; {len(specs)} in the grid; records in {args.out}")
     return 0

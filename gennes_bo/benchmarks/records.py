@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -93,3 +93,59 @@ def pending(specs: Iterable[Mapping[str, Any]], path: str | Path) -> list[Mappin
     """The specs whose runs are not yet in `path`."""
     done = finished_keys(path)
     return [spec for spec in specs if run_key(spec) not in done]
+
+
+class StaleRecordsError(ValueError):
+    """Records of a grid's runs that were made with other optimizer settings than the current ones."""
+
+
+def check_settings(specs: Iterable[Mapping[str, Any]], path: str | Path,
+                   settings: Callable[[Mapping[str, Any]], Any]) -> None:
+    """Refuse to resume a grid whose records in `path` were run with other settings than `settings(spec)` now.
+
+    A record's `settings` (written by :func:`~gennes_bo.benchmarks.runner.run_grid`) is what the optimizer's
+    defaults resolved to when it ran; if a default changed since, resuming would mix two settings under one
+    name. Records without `settings` (written before they were recorded) cannot be checked and are accepted.
+
+    Raises:
+        StaleRecordsError: Naming how many records differ, one of them with both settings, and the ways out.
+    """
+    wanted = {run_key(spec): spec for spec in specs}
+    stale = []
+    for record in load_records(path):
+        spec = wanted.get(run_key(record["spec"]))
+        if spec is not None and "settings" in record:
+            now = json.loads(json.dumps(settings(spec)))  # tuples -> lists, as the record holds them
+            if record["settings"] != now:
+                stale.append((spec, record["settings"], now))
+    if stale:
+        spec, old, now = stale[0]
+        raise StaleRecordsError(
+            f"{len(stale)} record(s) in {path} were run with other settings than the current ones, e.g. "
+            f"{run_key(spec)} recorded {json.dumps(old, sort_keys=True)}, now {json.dumps(now, sort_keys=True)}; "
+            "a default changed since they ran. Keep them apart (rename the optimizer in their specs, e.g. to "
+            "'NAME-old', as the reports show any name) or write to another --out."
+        )
+
+
+def settings_table(records: Iterable[Mapping[str, Any]], kind: str) -> list[str]:
+    """Markdown lines: for each optimizer and q of the `kind` records, the settings its runs recorded, with counts.
+
+    Two settings under one name (records resumed across a change of a default before settings were checked)
+    show as two rows; records written before settings were recorded show as "not recorded".
+    """
+    counts: dict[tuple[str, int, str], int] = {}
+    for record in records:
+        spec = record["spec"]
+        if spec.get("kind") != kind:
+            continue
+        value = record.get("settings", "not recorded")
+        text = value if isinstance(value, str) else f"`{json.dumps(value, sort_keys=True)}`"
+        key = (spec["optimizer"], spec["q"], text)
+        counts[key] = counts.get(key, 0) + 1
+    if not counts:
+        return []
+    lines = ["| optimizer | q | runs | settings |", "|---|---|---|---|"]
+    for (optimizer, q, text), n in sorted(counts.items()):
+        lines.append(f"| `{optimizer}` | {q} | {n} | {text} |")
+    return lines

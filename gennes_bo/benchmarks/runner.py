@@ -20,7 +20,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from gennes_bo.benchmarks.records import append_record, environment, pending
+from gennes_bo.benchmarks.records import append_record, check_settings, environment, pending
 
 RunFunction = Callable[[Mapping[str, Any]], dict[str, Any]]
 
@@ -87,22 +87,31 @@ def _run_with_threads_limited(run: RunFunction, spec: Mapping[str, Any]) -> dict
 
 
 def run_grid(specs: Sequence[Mapping[str, Any]], run: RunFunction, out: str | Path, executor: Executor, *,
-             progress: bool = True, desc: str = "runs", max_in_flight: int | None = None) -> int:
+             progress: bool = True, desc: str = "runs", max_in_flight: int | None = None,
+             settings: Callable[[Mapping[str, Any]], Any] | None = None) -> int:
     """Run every spec not yet recorded in `out` on `executor`; append each record as its run finishes.
 
     Args:
         specs: JSON-serializable run specs, in the order they should start.
         run: A picklable top-level function `spec -> record body`; the record written is
-            `{"spec": spec, **body, "env": versions}`.
+            `{"spec": spec, **body, "settings": ..., "env": versions}`.
         out: The JSONL record file (resumed: recorded specs are skipped).
         executor: Where the runs execute (:func:`make_executor`).
         progress: Show a bar of runs done / total with an ETA.
         max_in_flight: Runs submitted ahead of the finished ones (default twice the worker count, at least 2),
             so the grid's order is kept: early rows finish first.
+        settings: `spec -> JSON value`: what the spec's optimizer resolves to now, written into each record as
+            `settings`; recorded runs with other settings stop the call before any run
+            (:func:`~gennes_bo.benchmarks.records.check_settings`).
 
     Returns:
         The number of runs executed by this call.
+
+    Raises:
+        StaleRecordsError: With `settings`, when recorded runs of the grid were made with other settings.
     """
+    if settings is not None:
+        check_settings(specs, out, settings)
     todo = pending(specs, out)
     env = environment()
     limit = max_in_flight or 2 * _parallelism(executor)
@@ -122,7 +131,8 @@ def run_grid(specs: Sequence[Mapping[str, Any]], run: RunFunction, out: str | Pa
             for future in finished:  # record every finished run before a failure stops the grid
                 spec = in_flight.pop(future)
                 if future.exception() is None:
-                    append_record(out, {"spec": dict(spec), **future.result(), "env": env})
+                    extra = {} if settings is None else {"settings": settings(spec)}
+                    append_record(out, {"spec": dict(spec), **future.result(), **extra, "env": env})
                     n_done += 1
                     bar.update(1)
                     bar.set_postfix_str(_describe(spec))

@@ -82,6 +82,14 @@ class GennesConfig:
         """A fresh noise schedule for a run of `n_steps` steps."""
         return self.schedule(n_steps) if self.schedule is not None else exponential_decay(self.alpha)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as JSON-serializable values, for records: a custom `schedule` appears as its name."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        schedule = values.pop("schedule")
+        if schedule is not None:
+            values["schedule"] = getattr(schedule, "__qualname__", None) or repr(schedule)
+        return values
+
     def replace(self, **changes: Any) -> GennesConfig:
         """A copy with some fields changed (validated again); unknown names raise `TypeError`."""
         known = {f.name for f in fields(self)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 from botorch.acquisition import AcquisitionFunction
@@ -13,7 +15,13 @@ from gennes_bo.acquisition.baselines import (
     optimize_acqf_gennes_paper,
     optimize_acqf_random_lbfgs,
 )
-from gennes_bo.benchmarks.acqf_optimizers import BUILTIN_ACQF_OPTIMIZERS, resolve_acqf_optimizer, run_acqf_optimizer
+from gennes_bo.acquisition.options import default_acqf_config, recommended_restarts
+from gennes_bo.benchmarks.acqf_optimizers import (
+    BUILTIN_ACQF_OPTIMIZERS,
+    optimizer_settings,
+    resolve_acqf_optimizer,
+    run_acqf_optimizer,
+)
 
 BOUNDS = torch.tensor([[-1.0, 0.0, 2.0], [1.0, 2.0, 5.0]], dtype=torch.float64)
 PEAK = torch.tensor([0.3, 1.5, 4.0], dtype=torch.float64)
@@ -113,3 +121,20 @@ def test_registry_resolves_names_and_import_paths() -> None:
                          (f"{__name__}:BOUNDS", "is not callable")]:
         with pytest.raises(ValueError, match=message):
             resolve_acqf_optimizer(bad)
+
+
+def test_settings_spell_out_what_each_built_in_name_runs_with() -> None:
+    for name in BUILTIN_ACQF_OPTIMIZERS:
+        settings = optimizer_settings(name, 1)
+        assert settings and json.loads(json.dumps(settings)) == settings
+    for q in (1, 4):  # the hybrid's defaults depend on q
+        restarts, raw = recommended_restarts(q)
+        assert optimizer_settings("gennes-hybrid", q) == {"num_restarts": restarts, "raw_samples": raw,
+                                                          "config": default_acqf_config(q).to_dict()}
+    assert optimizer_settings("gennes-hybrid", 1) != optimizer_settings("gennes-hybrid", 4)
+    assert optimizer_settings("gennes", 1, paper_iterations=30)["config"] == \
+        PAPER_BO_CONFIG.replace(n_iterations=30).to_dict()
+    assert optimizer_settings("lbfgs-paper", 1, paper_starts=100)["num_restarts"] == 100
+    assert optimizer_settings("botorch-default", 4) == {"num_restarts": 20, "raw_samples": 1024}
+    assert optimizer_settings("cma", 1) == {"max_evals": 2048, "population_size": None, "sigma0": 0.2}
+    assert optimizer_settings(f"{__name__}:my_optimizer", 1) is None  # a plug-in's settings are its own code's

@@ -12,7 +12,15 @@ import pytest
 import torch
 
 from gennes_bo.benchmarks.bo import TASKS, make_problem
-from gennes_bo.benchmarks.bo_experiments import OPTIMIZERS, _at_points, compare, group_runs, make_specs, write_report
+from gennes_bo.benchmarks.bo_experiments import (
+    OPTIMIZERS,
+    _at_points,
+    compare,
+    group_runs,
+    make_specs,
+    spec_settings,
+    write_report,
+)
 from gennes_bo.benchmarks.records import append_record, load_records, run_key
 from gennes_bo.cli import main
 
@@ -112,9 +120,22 @@ def test_quick_grid_records_and_resume(quick_grid) -> None:
             assert len(record["best_x"]) == 4
         else:
             assert min(record["values"]) >= 0 and len(record["best_x"]) == 20
+        assert record["settings"] == spec_settings(spec)
+        assert record["settings"]["config"]["n_iterations"] == TASKS[spec["task"]].paper_iterations
     assert "ran 0 runs; 2 in the grid" in _main("digits", "alpine1", *args)  # resumed: all recorded
     assert "ran 0 runs; 2 in the grid" in _main("alpine1", "--q", "2", "1", *args)
     assert len(load_records(out)) == 3
+
+
+def test_resuming_records_of_other_settings_stops_with_the_way_out(quick_grid, tmp_path) -> None:
+    out, args = quick_grid
+    changed = tmp_path / "bo.jsonl"
+    for record in load_records(out):  # as if the default had been retuned since these runs
+        record["settings"]["config"]["alpha"] = 0.5
+        append_record(changed, record)
+    args = [*args[:args.index("--out")], "--out", str(changed), *args[args.index("--out") + 2:]]
+    with pytest.raises(SystemExit, match=r"gennes-bo bo: 2 record\(s\) in .* other settings .* 'NAME-old'"):
+        _main("digits", "alpine1", *args)
 
 
 def test_report_from_quick_records(quick_grid, tmp_path) -> None:
@@ -127,6 +148,7 @@ def test_report_from_quick_records(quick_grid, tmp_path) -> None:
     assert "## alpine1, qLogEI q=2, 4+2x2\n\n4 initial points, 2 iterations of q=2." in text
     assert "| gennes | 1/1 |" in text and "| 400 | 200 |" in text and "| 600 | 300 |" in text  # total, per iteration
     assert "digits, LogEI q=1, 4+2x1, vs `lbfgs-paper`: pending (no paired folds)" in text
+    assert "## Optimizer settings measured" in text and "| `gennes` | 2 | 1 | `{\"config\": {" in text
 
 
 def _fake(task: str, optimizer: str, seed: int, final: float, points_per_iteration: int,

@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from gennes_bo.benchmarks import frozen_states
+from gennes_bo.benchmarks.acqf_optimizers import optimizer_settings
 from gennes_bo.benchmarks.compare_acqf import (
     QUICK,
     _gap,
@@ -72,6 +73,7 @@ def test_quick_grid_writes_one_record_per_run(quick_compare):
         spec, result, state = record["spec"], record["result"], states[record["spec"]["state"]]
         assert spec["fingerprint"] == state.fingerprint() and spec["acquisition"] == "logei" and spec["seed"] == 0
         assert spec["options"] == ({"paper_iterations": 3} if spec["optimizer"] == "gennes" else {})
+        assert record["settings"] == optimizer_settings(spec["optimizer"], spec["q"], **spec["options"])
         assert record["state"]["n_train"] == QUICK_TASK.n_init + state.iteration
         assert math.isfinite(result["value"]) and result["wall_time"] > 0 and result["n_evals"] > 0
         evals, best = [n for n, _ in result["trace"]], [v for _, v in result["trace"]]
@@ -168,6 +170,8 @@ def test_import_path_optimizers(quick_compare, tmp_path, monkeypatch):
         # The import path of BoTorch's optimizer is called with the settings of `botorch-default`: same run.
         imported, builtin = runs[(state, 1, "botorch.optim:optimize_acqf")], runs[(state, 1, "botorch-default")]
         assert (imported["value"], imported["n_evals"]) == (builtin["value"], builtin["n_evals"])
+    settings = {r["spec"]["optimizer"]: r["settings"] for r in load_records(out)}
+    assert settings["compare_acqf_plugin:random_search"] is None and settings["botorch-default"]["raw_samples"] == 1024
 
 
 def test_bad_options_exit_before_freezing(tmp_path):
@@ -192,6 +196,7 @@ def test_report_from_records(quick_compare, tmp_path, capsys):
     assert "| hartmann3-quick-late | 7 | logei | 2 | `botorch-default` | 1 |" in text
     assert "| 2 | `gennes` | 2 | 2 |" in text  # the summary row of GENNES at q = 2: two cases, two runs
     assert "![anytime curves](compare_anytime.png)" in text
+    assert "## Optimizer settings measured" in text and '| `botorch-default` | 1 | 2 | `{"num_restarts": 20, ' in text
     assert (tmp_path / "docs" / "compare_anytime.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gennes_bo.benchmarks.records import load_records, run_key
+from gennes_bo.benchmarks.records import StaleRecordsError, append_record, load_records, run_key, settings_table
 from gennes_bo.benchmarks.runner import make_executor, run_grid
 from gennes_bo.benchmarks.table1 import make_specs, run_table1_spec
 
@@ -43,6 +43,30 @@ def test_a_failing_run_keeps_the_finished_records(tmp_path: Path) -> None:
         assert [r["spec"]["x"] for r in load_records(out)] == [0, 1, 2]
         assert run_grid(specs, _square, out, executor, progress=False) == 3
     assert len({run_key(r["spec"]) for r in load_records(out)}) == len(load_records(out)) == 6
+
+
+def test_run_grid_records_settings_and_refuses_records_of_other_settings(tmp_path: Path) -> None:
+    out = tmp_path / "records.jsonl"
+    specs = [{"kind": "k", "optimizer": "opt", "q": q, "x": q} for q in (1, 2)]
+    legacy = {"kind": "k", "optimizer": "opt", "q": 3, "x": 3}
+    append_record(out, {"spec": legacy, "value": 9})  # written before settings were recorded: accepted
+    with ThreadPoolExecutor(1) as executor:
+        assert run_grid([*specs, legacy], _square, out, executor, progress=False,
+                        settings=lambda spec: {"steps": (10, spec["q"])}) == 2
+        assert run_grid(specs, _square, out, executor, progress=False,
+                        settings=lambda spec: {"steps": [10, spec["q"]]}) == 0  # a tuple is recorded as a list
+        with pytest.raises(StaleRecordsError, match=r"2 record\(s\) in .* other settings .* now \{\"steps\": \[20, "):
+            run_grid(specs, _square, out, executor, progress=False, settings=lambda spec: {"steps": [20, spec["q"]]})
+        # a new cell is not blocked by another cell's records
+        assert run_grid([{**specs[0], "q": 5}], _square, out, executor, progress=False,
+                        settings=lambda spec: {"steps": [20, spec["q"]]}) == 1
+    records = load_records(out)
+    assert [r.get("settings") for r in records] == [None, {"steps": [10, 1]}, {"steps": [10, 2]}, {"steps": [20, 5]}]
+    assert settings_table(records, "k") == [
+        "| optimizer | q | runs | settings |", "|---|---|---|---|",
+        '| `opt` | 1 | 1 | `{"steps": [10, 1]}` |', '| `opt` | 2 | 1 | `{"steps": [10, 2]}` |',
+        "| `opt` | 3 | 1 | not recorded |", '| `opt` | 5 | 1 | `{"steps": [20, 5]}` |']
+    assert settings_table(records, "other") == []
 
 
 def test_make_executor_rejects_negative_workers_and_runs_serially_with_none(tmp_path: Path) -> None:

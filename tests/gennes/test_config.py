@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
@@ -78,3 +79,12 @@ def test_replace_changes_and_revalidates():
 def test_replace_rejects_unknown_fields():
     with pytest.raises(TypeError, match=r"unknown GennesConfig field\(s\) \['learning_rate'\]"):
         GennesConfig().replace(learning_rate=0.1)
+
+
+def test_to_dict_is_json_and_names_a_custom_schedule():
+    config = GennesConfig(n_generators=3, lr=0.05)
+    values = config.to_dict()
+    assert json.loads(json.dumps(values)) == values
+    assert values["n_generators"] == 3 and values["lr"] == 0.05 and "schedule" not in values
+    assert set(values) == {f.name for f in dataclasses.fields(GennesConfig)} - {"schedule"}
+    assert config.replace(schedule=cosine_decay).to_dict()["schedule"] == "cosine_decay"

@@ -139,8 +139,7 @@ def settings_table(records: Iterable[Mapping[str, Any]], kind: str) -> list[str]
         spec = record["spec"]
         if spec.get("kind") != kind:
             continue
-        value = record.get("settings", "not recorded")
-        text = value if isinstance(value, str) else f"`{json.dumps(value, sort_keys=True)}`"
+        text = f"`{describe_settings(record['settings'])}`" if "settings" in record else "not recorded"
         key = (spec["optimizer"], spec["q"], text)
         counts[key] = counts.get(key, 0) + 1
     if not counts:
@@ -149,3 +148,15 @@ def settings_table(records: Iterable[Mapping[str, Any]], kind: str) -> list[str]
     for (optimizer, q, text), n in sorted(counts.items()):
         lines.append(f"| `{optimizer}` | {q} | {n} | {text} |")
     return lines
+
+
+def describe_settings(value: Any) -> str:
+    """Compact text of recorded settings, plain values before nested ones: `num_restarts=12, config(alpha=0.93, ...)`.
+
+    A record's keys are sorted, so a flat JSON dump would bury the restarts behind a long GENNES configuration.
+    """
+    if not isinstance(value, Mapping):
+        return json.dumps(value)
+    plain = [f"{key}={describe_settings(item)}" for key, item in sorted(value.items()) if not isinstance(item, Mapping)]
+    nested = [f"{key}({describe_settings(item)})" for key, item in sorted(value.items()) if isinstance(item, Mapping)]
+    return ", ".join(plain + nested)

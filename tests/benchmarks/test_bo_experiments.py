@@ -148,7 +148,7 @@ def test_report_from_quick_records(quick_grid, tmp_path) -> None:
     assert "## alpine1, qLogEI q=2, 4+2x2\n\n4 initial points, 2 iterations of q=2." in text
     assert "| gennes | 1/1 |" in text and "| 400 | 200 |" in text and "| 600 | 300 |" in text  # total, per iteration
     assert "digits, LogEI q=1, 4+2x1, vs `lbfgs-paper`: pending (no paired folds)" in text
-    assert "## Optimizer settings measured" in text and "| `gennes` | 2 | 1 | `{\"config\": {" in text
+    assert "## Optimizer settings measured" in text and "| `gennes` | 2 | 1 | `config(alpha=0.99, " in text
 
 
 def _fake(task: str, optimizer: str, seed: int, final: float, points_per_iteration: int,

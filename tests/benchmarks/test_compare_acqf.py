@@ -196,7 +196,8 @@ def test_report_from_records(quick_compare, tmp_path, capsys):
     assert "| hartmann3-quick-late | 7 | logei | 2 | `botorch-default` | 1 |" in text
     assert "| 2 | `gennes` | 2 | 2 |" in text  # the summary row of GENNES at q = 2: two cases, two runs
     assert "![anytime curves](compare_anytime.png)" in text
-    assert "## Optimizer settings measured" in text and '| `botorch-default` | 1 | 2 | `{"num_restarts": 20, ' in text
+    assert "## Optimizer settings measured" in text
+    assert "| `botorch-default` | 1 | 2 | `num_restarts=20, raw_samples=1024` |" in text
     assert (tmp_path / "docs" / "compare_anytime.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

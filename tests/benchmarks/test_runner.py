@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from gennes_bo.benchmarks.records import StaleRecordsError, append_record, load_records, run_key, settings_table
+from gennes_bo.benchmarks.records import (
+    StaleRecordsError,
+    append_record,
+    describe_settings,
+    load_records,
+    run_key,
+    settings_table,
+)
 from gennes_bo.benchmarks.runner import make_executor, run_grid
 from gennes_bo.benchmarks.table1 import make_specs, run_table1_spec
 
@@ -64,8 +71,10 @@ def test_run_grid_records_settings_and_refuses_records_of_other_settings(tmp_pat
     assert [r.get("settings") for r in records] == [None, {"steps": [10, 1]}, {"steps": [10, 2]}, {"steps": [20, 5]}]
     assert settings_table(records, "k") == [
         "| optimizer | q | runs | settings |", "|---|---|---|---|",
-        '| `opt` | 1 | 1 | `{"steps": [10, 1]}` |', '| `opt` | 2 | 1 | `{"steps": [10, 2]}` |',
-        "| `opt` | 3 | 1 | not recorded |", '| `opt` | 5 | 1 | `{"steps": [20, 5]}` |']
+        "| `opt` | 1 | 1 | `steps=[10, 1]` |", "| `opt` | 2 | 1 | `steps=[10, 2]` |",
+        "| `opt` | 3 | 1 | not recorded |", "| `opt` | 5 | 1 | `steps=[20, 5]` |"]
+    assert describe_settings({"z": 1, "a": {"b": None, "c": 0.5}, "m": "x"}) == 'm="x", z=1, a(b=null, c=0.5)'
+    assert describe_settings(None) == "null"
     assert settings_table(records, "other") == []
 
 

@@ -152,7 +152,7 @@ def test_report_from_quick_records(quick_grid, tmp_path) -> None:
 
 
 def _fake(task: str, optimizer: str, seed: int, final: float, points_per_iteration: int,
-          acquisition: str = "logei", q: int = 1) -> dict:
+          acquisition: str = "logei", q: int = 1, first_value: float = -1.0) -> dict:
     iterations = 3
     spec = {"kind": "bo", "task": task, "optimizer": optimizer, "acquisition": acquisition, "q": q, "seed": seed,
             "n_init": 5, "iterations": iterations, **({"translate": False} if task == "alpine1" else {})}
@@ -160,6 +160,7 @@ def _fake(task: str, optimizer: str, seed: int, final: float, points_per_iterati
     return {"spec": spec, "best": best, "evaluations": [5 + q * i for i in range(iterations + 1)],
             "cum_acqf_points": [points_per_iteration * (i + 1) for i in range(iterations)],
             "acqf_time": [0.5] * iterations, "fit_time": [0.1] * iterations, "final_best": final,
+            "acqf_value": [first_value] + [-2.0] * (iterations - 1),
             "total_acqf_points": points_per_iteration * iterations, "total_acqf_time": 1.5, "wall_time": 2.0,
             "env": {}}
 
@@ -174,6 +175,18 @@ def test_compare_pairs_folds_with_a_tolerance() -> None:
     assert not compare(ours, {k: _fake("alpine1", "lbfgs-paper", k, 8.0, 400) for k in range(4)}, 0.0).met
     assert not compare(ours, {k: _fake("alpine1", "lbfgs-paper", k, 11.0, 100) for k in range(3)}, 0.0).met
     assert compare(ours, {7: theirs[0]}, 0.0) is None
+    assert c.first_wins == (0, 3, 0)  # the same first acquisition value in every fold
+
+
+def test_compare_counts_first_iteration_acquisition_values() -> None:
+    def runs(optimizer: str, values: list[float]) -> dict:
+        return {k: _fake("digits", optimizer, k, 0.03, 100, first_value=v) for k, v in enumerate(values)}
+
+    # LogEI values are logs: within 0.1 % of EI is within ~1e-3 in log; EI values compare by their ratio
+    ours, theirs = runs("gennes-hybrid", [-1.0, -1.0005, -0.9]), runs("lbfgs-paper", [-1.1, -1.0, -0.5])
+    assert compare(ours, theirs, 1 / 270).first_wins == (1, 1, 1)
+    ours, theirs = runs("gennes-hybrid", [2.0, 1.0005, 0.5]), runs("lbfgs-paper", [1.0, 1.0, 1.0])
+    assert compare(ours, theirs, 1 / 270, acquisition="ei").first_wins == (1, 1, 1)
 
 
 def test_step_curve_against_acquisition_points() -> None:

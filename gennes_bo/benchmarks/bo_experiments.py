@@ -45,8 +45,8 @@ import torch
 from gennes_bo.benchmarks.acqf_optimizers import BUILTIN_ACQF_OPTIMIZERS, optimizer_settings, resolve_acqf_optimizer
 from gennes_bo.benchmarks.bo import ACQUISITIONS, TASKS, make_problem, run_bo_loop, warm_up
 from gennes_bo.benchmarks.compare_acqf import REL_TOL, ei_ratio
-from gennes_bo.benchmarks.records import StaleRecordsError, records_or_exit, settings_table
-from gennes_bo.benchmarks.runner import add_grid_arguments, make_executor, run_grid
+from gennes_bo.benchmarks.records import records_or_exit, settings_table
+from gennes_bo.benchmarks.runner import add_grid_arguments, run_grid_command
 from gennes_bo.plotting import panel_grid
 
 OPTIMIZERS = ("gennes-hybrid", "gennes", "lbfgs-paper", "botorch-default", "cma")
@@ -202,14 +202,7 @@ def _main(args: argparse.Namespace) -> int:
         specs = make_specs(**grid)
     except ValueError as err:
         raise SystemExit(f"gennes-bo bo: {err}") from err
-    try:
-        with make_executor(args.workers, args.scheduler) as executor:
-            n = run_grid(specs, run_bo_spec, args.out, executor, progress=not args.no_progress, desc="bo",
-                         settings=spec_settings)
-    except StaleRecordsError as err:
-        raise SystemExit(f"gennes-bo bo: {err}") from err
-    print(f"ran {n} runs; {len(specs)} in the grid; records in {args.out}")
-    return 0
+    return run_grid_command(specs, run_bo_spec, args, "bo", settings=spec_settings)
 
 
 # ---------------------------------------------------------------------------------------------- the report

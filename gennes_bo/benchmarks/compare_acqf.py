@@ -45,8 +45,8 @@ from gennes_bo.benchmarks.frozen_states import (
     ensure_states,
     rebuild_acquisition,
 )
-from gennes_bo.benchmarks.records import StaleRecordsError, records_or_exit, settings_table
-from gennes_bo.benchmarks.runner import add_grid_arguments, make_executor, run_grid
+from gennes_bo.benchmarks.records import records_or_exit, settings_table
+from gennes_bo.benchmarks.runner import add_grid_arguments, run_grid_command
 from gennes_bo.plotting import panel_grid
 
 ALL_TASKS = {**TASKS, **QUICK_TASKS}
@@ -374,11 +374,4 @@ def _main(args: argparse.Namespace) -> int:
         return 0
     specs = make_specs(states, *specs_args)
     run = functools.partial(run_compare_spec, states={state.name: state for state in states})
-    try:
-        with make_executor(args.workers, args.scheduler) as executor:
-            n = run_grid(specs, run, args.out, executor, progress=not args.no_progress, desc="compare-acqf",
-                         settings=spec_settings)
-    except StaleRecordsError as err:
-        raise SystemExit(f"gennes-bo compare-acqf: {err}") from err
-    print(f"ran {n} runs; {len(specs)} in the grid; records in {args.out}")
-    return 0
+    return run_grid_command(specs, run, args, "compare-acqf", settings=spec_settings)

@@ -20,7 +20,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from gennes_bo.benchmarks.records import append_record, check_settings, environment, pending
+from gennes_bo.benchmarks.records import StaleRecordsError, append_record, check_settings, environment, pending
 
 RunFunction = Callable[[Mapping[str, Any]], dict[str, Any]]
 
@@ -143,6 +143,20 @@ def run_grid(specs: Sequence[Mapping[str, Any]], run: RunFunction, out: str | Pa
             future.cancel()
         bar.close()
     return n_done
+
+
+def run_grid_command(specs: Sequence[Mapping[str, Any]], run: RunFunction, args: argparse.Namespace, command: str,
+                     settings: Callable[[Mapping[str, Any]], Any] | None = None) -> int:
+    """The run step of a grid command: :func:`run_grid` on the executor of `args.workers` / `args.scheduler`,
+    into `args.out`, then a one-line summary; records of other settings exit with a message naming `command`."""
+    try:
+        with make_executor(args.workers, args.scheduler) as executor:
+            n = run_grid(specs, run, args.out, executor, progress=not args.no_progress, desc=command,
+                         settings=settings)
+    except StaleRecordsError as err:
+        raise SystemExit(f"gennes-bo {command}: {err}") from err
+    print(f"ran {n} runs; {len(specs)} in the grid; records in {args.out}")
+    return 0
 
 
 def _parallelism(executor: Executor) -> int:

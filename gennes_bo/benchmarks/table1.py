@@ -35,7 +35,7 @@ import numpy as np
 
 from gennes_bo.benchmarks import paper_table1
 from gennes_bo.benchmarks.records import records_or_exit
-from gennes_bo.benchmarks.runner import add_grid_arguments, make_executor, run_grid
+from gennes_bo.benchmarks.runner import add_grid_arguments, run_grid_command
 from gennes_bo.benchmarks.standalone import regret_at, run_one
 from gennes_bo.optimizers.base import check_options, option_defaults
 from gennes_bo.optimizers.registry import get_optimizer_class
@@ -153,10 +153,7 @@ def _main(args: argparse.Namespace) -> int:
         specs = make_specs(**grid)
     except (TypeError, ValueError) as err:
         raise SystemExit(f"gennes-bo table1: {err}") from err
-    with make_executor(args.workers, args.scheduler) as executor:
-        n = run_grid(specs, run_table1_spec, args.out, executor, progress=not args.no_progress, desc="table1")
-    print(f"ran {n} runs; {len(specs)} in the grid; records in {args.out}")
-    return 0
+    return run_grid_command(specs, run_table1_spec, args, "table1")
 
 
 # ---------------------------------------------------------------------------------------------- the report

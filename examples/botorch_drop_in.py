@@ -52,9 +52,9 @@ def main(argv: list[str] | None = None) -> float:
         acqf = qLogExpectedImprovement(model, best_f=train_Y.max(), sampler=sampler)
 
         start = time.monotonic()
-        # The drop-in: every argument of botorch.optim.optimize_acqf, plus a seed.
-        candidates, acq_value = optimize_acqf_gennes(acqf, bounds=bounds, q=q, num_restarts=12, raw_samples=512,
-                                                     seed=args.seed * 1000 + iteration)
+        # The drop-in: every argument of botorch.optim.optimize_acqf (num_restarts, raw_samples, ... left out take
+        # recommended_restarts(q): per greedy step for q > 1), plus a seed.
+        candidates, acq_value = optimize_acqf_gennes(acqf, bounds=bounds, q=q, seed=args.seed * 1000 + iteration)
         elapsed = time.monotonic() - start
 
         new_Y = function(candidates).unsqueeze(-1)

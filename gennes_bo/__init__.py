@@ -5,6 +5,7 @@ from gennes_bo.acquisition import (
     count_acqf_evals,
     gen_candidates_gennes,
     optimize_acqf_gennes,
+    optimize_acqf_greedy,
 )
 from gennes_bo.gennes import GennesConfig, GennesResult, gennes_maximize
 from gennes_bo.optimizers import OPTIMIZERS, OptimizeResult, minimize
@@ -22,4 +23,5 @@ __all__ = [
     "gennes_maximize",
     "minimize",
     "optimize_acqf_gennes",
+    "optimize_acqf_greedy",
 ]

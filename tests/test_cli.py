@@ -92,6 +92,7 @@ def test_bench_acqf_quick_and_report(quick_bench, tmp_path, capsys):
     report = tmp_path / "report.md"
     assert main(["bench-acqf", "--quick", "--seeds", "1", "--out", str(out), "--report", str(report)]) == 0
     text = report.read_text()
-    assert "| problem | n_train | q | acqf | seeds | default | 10x budget | L-BFGS, GENNES's starts | GENNES |" in text
+    assert ("| problem | n_train | q | acqf | seeds | default | 10x budget | L-BFGS, GENNES's starts | GENNES joint "
+            "| GENNES |") in text
     assert text.count("| hartmann6 |") == 2
     capsys.readouterr()

@@ -2,10 +2,11 @@
 
 from gennes_bo.acquisition.counting import AcqfEvalCounter, count_acqf_evals
 from gennes_bo.acquisition.gen_candidates import gen_candidates_gennes
-from gennes_bo.acquisition.optimize import AcqfOptimizationInfo, optimize_acqf_gennes
+from gennes_bo.acquisition.optimize import AcqfOptimizationInfo, optimize_acqf_gennes, optimize_acqf_greedy
 from gennes_bo.acquisition.options import (
     ACQF_DEFAULT_CONFIG,
     ACQF_SINGLE_CONFIG,
+    BATCH_STRATEGIES,
     PAPER_BO_CONFIG,
     GennesOptionError,
     UnsupportedAcqfArgumentError,
@@ -16,6 +17,7 @@ from gennes_bo.acquisition.options import (
 __all__ = [
     "ACQF_DEFAULT_CONFIG",
     "ACQF_SINGLE_CONFIG",
+    "BATCH_STRATEGIES",
     "PAPER_BO_CONFIG",
     "AcqfEvalCounter",
     "AcqfOptimizationInfo",
@@ -25,5 +27,6 @@ __all__ = [
     "default_acqf_config",
     "gen_candidates_gennes",
     "optimize_acqf_gennes",
+    "optimize_acqf_greedy",
     "recommended_restarts",
 ]

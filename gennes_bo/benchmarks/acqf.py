@@ -35,7 +35,13 @@ from botorch.test_functions import Ackley, Hartmann, Levy
 from gpytorch.mlls import ExactMarginalLogLikelihood
 from tqdm.auto import tqdm
 
-from gennes_bo.acquisition import count_acqf_evals, default_acqf_config, optimize_acqf_gennes, recommended_restarts
+from gennes_bo.acquisition import (
+    count_acqf_evals,
+    default_acqf_config,
+    optimize_acqf_gennes,
+    optimize_acqf_greedy,
+    recommended_restarts,
+)
 from gennes_bo.acquisition.options import split_options
 from gennes_bo.benchmarks.records import append_record, environment, pending, records_or_exit
 from gennes_bo.plotting import panel_grid
@@ -80,7 +86,8 @@ METHODS: dict[str, dict[str, Any]] = {
     "gennes": {"optimizer": "gennes"},
     "default": {"optimizer": "botorch", "num_restarts": 20, "raw_samples": 1024},
     "default_10x": {"optimizer": "botorch", "num_restarts": 200, "raw_samples": 10240},
-    # Ablation: multi-start L-BFGS-B alone with the initial conditions GENNES gets (recommended_restarts(q)).
+    # Ablation: GENNES's pipeline with L-BFGS-B alone: its restarts and raw samples (recommended_restarts(q)) and,
+    # for q > 1, its greedy steps and joint polish (optimize_acqf_greedy with gen_candidates_scipy).
     "lbfgs_same_starts": {"optimizer": "botorch", "restarts": "gennes"},
 }
 QUICK_METHODS = {
@@ -124,9 +131,14 @@ def run_method(acqf: torch.nn.Module, bounds: torch.Tensor, q: int, settings: di
         if kind == "gennes":
             candidates, _ = optimize_acqf_gennes(acqf, bounds, q=q, seed=seed, options=gennes_options or None,
                                                  **settings)
+        elif kind == "botorch" and settings.pop("restarts", None) == "gennes":
+            # The ablation: GENNES's pipeline (restarts, raw samples, greedy q-batches) with L-BFGS-B alone
+            num_restarts, raw_samples = recommended_restarts(q)
+            if q == 1:
+                candidates, _ = optimize_acqf(acqf, bounds, q, num_restarts, raw_samples, options={"seed": seed})
+            else:
+                candidates, _ = optimize_acqf_greedy(acqf, bounds, q, num_restarts, raw_samples, {"seed": seed})
         elif kind == "botorch":
-            if settings.pop("restarts", None) == "gennes":  # the ablation: L-BFGS-B alone from GENNES's starts
-                settings["num_restarts"], settings["raw_samples"] = recommended_restarts(q)
             candidates, _ = optimize_acqf(acqf, bounds, q=q, options={"seed": seed}, **settings)
         else:
             raise ValueError(f"unknown optimizer {kind!r}")
@@ -136,11 +148,13 @@ def run_method(acqf: torch.nn.Module, bounds: torch.Tensor, q: int, settings: di
     result = {"value": value, "wall_time": wall_time, "n_evals": counter.n_evals, "n_calls": counter.n_calls,
               "trace": thin_trace(counter.trace)}
     if kind == "gennes":  # what the defaults resolved to, so that the report states the settings measured
-        num_restarts, raw_samples = recommended_restarts(q)
-        config = split_options(gennes_options, default=default_acqf_config(q)).config
+        strategy = settings.get("batch_strategy", "greedy")
+        num_restarts, raw_samples = recommended_restarts(q, strategy)
+        per_step = q == 1 or strategy == "greedy"  # a greedy q-batch runs single-point searches
+        config = split_options(gennes_options, default=default_acqf_config(1 if per_step else q)).config
         result["resolved"] = {"num_restarts": settings.get("num_restarts", num_restarts),
                               "raw_samples": settings.get("raw_samples", raw_samples),
-                              "config": config.to_dict()}
+                              "config": config.to_dict(), **({"batch_strategy": strategy} if q > 1 else {})}
     return result
 
 
@@ -247,25 +261,26 @@ def write_report(records: list[dict], path: str | Path, command: str) -> str:
         "seeds. W/T/L and the ratios compare GENNES with the default seed by seed (tie: within 1e-3 relative);",
         "ratios are medians of GENNES / default. *Points to reach* = acquisition points GENNES evaluated until",
         "its best value came within 1e-3 (relative) of the default's final value, divided by the default's total",
-        "points (inf: never). *L-BFGS, GENNES's starts* is the ablation: BoTorch's optimizer alone from the",
-        "initial conditions GENNES gets, which isolates what the generators add.",
+        "points (inf: never). *L-BFGS, GENNES's starts* is the ablation: GENNES's pipeline with BoTorch's",
+        "L-BFGS-B alone (its restarts and raw samples; for q > 1 its greedy steps and joint polish), which",
+        "isolates what the generators add. For q > 1, *GENNES joint* is the earlier default (`gennes_joint`:",
+        "generators over whole `q x d` batches), recorded before the greedy strategy became the default.",
         "",
         "Methods: " + "; ".join(f"`{m}` = {json.dumps(settings[m], sort_keys=True)}" for m in methods),
         "",
         *_resolved_settings(records),
         f"Environment: {json.dumps(env, sort_keys=True)}; wall times on this machine, serial runs.",
         "",
-        "| problem | n_train | q | acqf | seeds | default | 10x budget | L-BFGS, GENNES's starts | GENNES | "
-        "GENNES vs default (median rel.) | "
-        "W/T/L | time ratio | points ratio | points to reach |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| problem | n_train | q | acqf | seeds | default | 10x budget | L-BFGS, GENNES's starts | GENNES joint | "
+        "GENNES | GENNES vs default (median rel.) | W/T/L | time ratio | points ratio | points to reach |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         c, med = row["case"], row["medians"]
         lines.append(
             f"| {c['problem']} | {c['n_train']} | {c['q']} | {c['acqf']} | {row['n_seeds']} | "
             f"{med.get('default', math.nan):.4f} | {med.get('default_10x', math.nan):.4f} | "
-            f"{med.get('lbfgs_same_starts', math.nan):.4f} | "
+            f"{med.get('lbfgs_same_starts', math.nan):.4f} | {_cell(med.get('gennes_joint'))} | "
             f"{med.get('gennes', math.nan):.4f} | {_median(row['rel_gain']):+.2e} | "
             f"{row['wins']}/{row['ties']}/{row['losses']} | {row['time_ratio']:.2f} | {row['eval_ratio']:.2f} | "
             f"{row['reach_ratio']:.2f} |"
@@ -283,7 +298,8 @@ def write_report(records: list[dict], path: str | Path, command: str) -> str:
     return text
 
 
-ANYTIME_METHODS = {"gennes": "GENNES", "default": "default (20/1024)", "default_10x": "10x budget",
+ANYTIME_METHODS = {"gennes": "GENNES", "gennes_joint": "GENNES joint (earlier default)",
+                   "default": "default (20/1024)", "default_10x": "10x budget",
                    "lbfgs_same_starts": "L-BFGS, GENNES's starts"}
 
 
@@ -330,13 +346,18 @@ def best_at(trace: Sequence[Sequence[float]], n_evals: int) -> float:
     return best
 
 
+def _cell(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4f}"
+
+
 def _resolved_settings(records: list[dict]) -> list[str]:
-    """What the `gennes` defaults resolved to, for q = 1 and for q > 1."""
+    """What each GENNES method's defaults resolved to, for q = 1 and for q > 1."""
     resolved = {}
     for record in records:
         if "resolved" in record["result"]:
-            resolved["q = 1" if record["spec"]["case"]["q"] == 1 else "q > 1"] = record["result"]["resolved"]
-    return [f"`gennes` resolved for {key}: `{json.dumps(value, sort_keys=True)}`" + "  " for key, value in
+            q = "q = 1" if record["spec"]["case"]["q"] == 1 else "q > 1"
+            resolved[(record["spec"]["method"], q)] = record["result"]["resolved"]
+    return [f"`{method}` resolved for {q}: `{json.dumps(value, sort_keys=True)}`" + "  " for (method, q), value in
             sorted(resolved.items())] + ([""] if resolved else [])
 
 

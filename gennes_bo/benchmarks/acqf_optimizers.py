@@ -102,8 +102,10 @@ def optimizer_settings(name: str, q: int, *, paper_starts: int = 20,
     if name == "gennes":
         return {"config": PAPER_BO_CONFIG.replace(n_iterations=paper_iterations).to_dict()}
     if name == "gennes-hybrid":
-        num_restarts, raw_samples = recommended_restarts(q)
-        return {"num_restarts": num_restarts, "raw_samples": raw_samples, "config": default_acqf_config(q).to_dict()}
+        restarts, raw_samples = recommended_restarts(q)
+        settings = {"num_restarts": restarts, "raw_samples": raw_samples, "config": default_acqf_config(1).to_dict()}
+        # q > 1: q single-point GENNES steps (restarts and raw samples per step), then a joint L-BFGS-B polish
+        return settings if q == 1 else {"batch_strategy": "greedy", **settings}
     if name == "lbfgs-paper":
         return {"num_restarts": paper_starts, "options": dict(PAPER_LBFGS_OPTIONS)}
     if name == "botorch-default":

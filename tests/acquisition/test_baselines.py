@@ -127,11 +127,12 @@ def test_settings_spell_out_what_each_built_in_name_runs_with() -> None:
     for name in BUILTIN_ACQF_OPTIMIZERS:
         settings = optimizer_settings(name, 1)
         assert settings and json.loads(json.dumps(settings)) == settings
-    for q in (1, 4):  # the hybrid's defaults depend on q
-        restarts, raw = recommended_restarts(q)
-        assert optimizer_settings("gennes-hybrid", q) == {"num_restarts": restarts, "raw_samples": raw,
-                                                          "config": default_acqf_config(q).to_dict()}
-    assert optimizer_settings("gennes-hybrid", 1) != optimizer_settings("gennes-hybrid", 4)
+    restarts, raw = recommended_restarts(1)
+    single = {"num_restarts": restarts, "raw_samples": raw, "config": default_acqf_config(1).to_dict()}
+    assert optimizer_settings("gennes-hybrid", 1) == single
+    restarts, raw = recommended_restarts(4)  # per greedy step
+    assert optimizer_settings("gennes-hybrid", 4) == {**single, "batch_strategy": "greedy", "num_restarts": restarts,
+                                                      "raw_samples": raw}
     assert optimizer_settings("gennes", 1, paper_iterations=30)["config"] == \
         PAPER_BO_CONFIG.replace(n_iterations=30).to_dict()
     assert optimizer_settings("lbfgs-paper", 1, paper_starts=100)["num_restarts"] == 100

@@ -19,6 +19,7 @@ from gennes_bo.acquisition import (
     ACQF_SINGLE_CONFIG,
     GennesOptionError,
     UnsupportedAcqfArgumentError,
+    optimize_acqf_greedy,
     recommended_restarts,
 )
 
@@ -84,9 +85,9 @@ def test_return_best_only_false_shapes(qlogei, bounds, fast_config):
     assert v.shape == ref_v.shape == (3,)
     with torch.no_grad():
         assert torch.allclose(qlogei(x), v, atol=1e-8)
-    # The best-only answer is the best of these restarts.
+    # The joint best-only answer is the best of these restarts (return_best_only=False always searches jointly).
     best_x, best_v = optimize_acqf_gennes(qlogei, bounds, q=2, num_restarts=3, raw_samples=16, config=fast_config,
-                                          seed=0)
+                                          seed=0, batch_strategy="joint")
     assert float(best_v) == pytest.approx(float(v.max()), abs=1e-10)
     assert torch.equal(best_x, x[v.argmax()])
 
@@ -122,6 +123,48 @@ def test_sequential_q2(qlogei, bounds, fast_config):
     assert x.shape == ref_x.shape == (2, 3)
     assert v.shape == ref_v.shape == (2,)
     assert not torch.allclose(x[0], x[1])  # the second point is chosen given the first
+
+
+def test_greedy_batch_is_the_sequential_batch_polished_jointly(qlogei, bounds, fast_config):
+    x, v, info = optimize_acqf_gennes(qlogei, bounds, 3, config=fast_config, seed=0, return_info=True, **SMALL)
+    seq_x, _ = optimize_acqf_gennes(qlogei, bounds, 3, config=fast_config, seed=0, sequential=True, **SMALL)
+    assert x.shape == (3, 3) and v.shape == () and not x.requires_grad
+    with torch.no_grad():
+        assert float(qlogei(x.unsqueeze(0))) == pytest.approx(float(v), abs=1e-10)
+        assert float(v) >= float(qlogei(seq_x.unsqueeze(0))) - 1e-10  # the polish starts from the greedy batch
+    with count_acqf_evals(qlogei) as counter:
+        optimize_acqf_gennes(qlogei, bounds, 3, config=fast_config, seed=0, sequential=True, **SMALL)
+    assert info.n_acqf_evals > counter.n_evals  # greedy steps plus the joint polish
+    joint = optimize_acqf_gennes(qlogei, bounds, 3, config=fast_config, seed=0, batch_strategy="joint", **SMALL)
+    assert joint[0].shape == (3, 3) and not torch.equal(joint[0], x)
+
+
+def test_greedy_runs_only_where_botorch_sequential_mode_can(qlogei, bounds, fast_config, monkeypatch):
+    import gennes_bo.acquisition.optimize as module
+
+    calls = []
+    real = module.optimize_acqf_greedy
+    monkeypatch.setattr(module, "optimize_acqf_greedy", lambda *a, **k: calls.append(1) or real(*a, **k))
+    optimize_acqf_gennes(qlogei, bounds, 2, config=fast_config, seed=0, **SMALL)
+    assert calls == [1]
+    optimize_acqf_gennes(qlogei, bounds, 1, config=fast_config, seed=0, **SMALL)  # q = 1: nothing to be greedy about
+    optimize_acqf_gennes(qlogei, bounds, 2, config=fast_config, seed=0, return_best_only=False, **SMALL)
+    optimize_acqf_gennes(qlogei, bounds, 2, config=fast_config, seed=0, num_restarts=1,
+                         batch_initial_conditions=torch.rand(1, 2, 3, dtype=torch.float64))
+    optimize_acqf_gennes(qlogei, bounds, 2, config=fast_config, seed=0, batch_strategy="joint", **SMALL)
+    assert calls == [1]
+    with pytest.raises(ValueError, match="`batch_strategy` must be one of"):
+        optimize_acqf_gennes(qlogei, bounds, 2, batch_strategy="sequential")
+
+
+def test_greedy_with_scipy_steps_honors_fixed_features_and_post_processing(qlogei, bounds):
+    fixed = {1: 0.3}
+    x, v = optimize_acqf_greedy(qlogei, bounds, 3, 2, 16, {"maxiter": 20}, fixed_features=fixed,
+                                post_processing_func=lambda X: X.round(decimals=2))
+    assert x.shape == (3, 3) and (x[:, 1] == 0.3).all() and torch.equal(x, x.round(decimals=2))
+    with torch.no_grad():
+        assert float(qlogei(x.unsqueeze(0))) == pytest.approx(float(v), abs=1e-10)  # value of what is returned
+    assert optimize_acqf_greedy(qlogei, bounds, 2, 2, 16, return_acq_values=False)[1] is None
 
 
 def test_post_processing_func_is_applied(logei, bounds, fast_config):

@@ -22,7 +22,8 @@ from gennes_bo.benchmarks.acqf import (
 from gennes_bo.benchmarks.records import load_records
 from gennes_bo.cli import main
 
-TABLE_HEADER = "| problem | n_train | q | acqf | seeds | default | 10x budget | L-BFGS, GENNES's starts | GENNES |"
+TABLE_HEADER = ("| problem | n_train | q | acqf | seeds | default | 10x budget | L-BFGS, GENNES's starts "
+                "| GENNES joint | GENNES |")
 
 
 def test_quick_run_writes_one_record_per_case_and_method(quick_bench):
@@ -114,8 +115,8 @@ def test_write_report_table_and_targets(tmp_path):
     assert (tmp_path / "r.md").read_text() == text
     assert TABLE_HEADER in text
     assert "    gennes-bo bench-acqf --report r.md" in text
-    rows = ["| p | 10 | 1 | qlogei | 2 | -1.5000 | nan | nan | -1.4002 | +4.98e-02 | 1/1/0 | 1.75 | 1.75 | 1.62 |",
-            "| p | 10 | 4 | qlogei | 1 | 2.0000 | 2.5000 | nan | 1.0000 | -5.00e-01 | 0/0/1 | 1.00 | 1.00 | inf |"]
+    rows = ["| p | 10 | 1 | qlogei | 2 | -1.5000 | nan | nan | — | -1.4002 | +4.98e-02 | 1/1/0 | 1.75 | 1.75 | 1.62 |",
+            "| p | 10 | 4 | qlogei | 1 | 2.0000 | 2.5000 | nan | — | 1.0000 | -5.00e-01 | 0/0/1 | 1.00 | 1.00 | inf |"]
     assert all(row in text for row in rows)
     assert "worst run -5.00e-04 -> met" in text
     assert "q >= 4 median better than default: 0 of 1 cases -> **missed**" in text
@@ -163,12 +164,14 @@ def test_ablation_uses_the_restarts_gennes_gets(monkeypatch, q):
     seen = {}
 
     def spy(acqf, bounds, q, num_restarts, raw_samples, options):
-        seen.update(num_restarts=num_restarts, raw_samples=raw_samples, seed=options["seed"])
+        seen.update(num_restarts=num_restarts, raw_samples=raw_samples, seed=options["seed"], q=q)
         return torch.zeros(q, bounds.shape[1], dtype=bounds.dtype), torch.tensor(0.0)
 
-    monkeypatch.setattr(module, "optimize_acqf", spy)
+    # q = 1: optimize_acqf from GENNES's restarts; q > 1: GENNES's greedy pipeline with L-BFGS-B steps
+    monkeypatch.setattr(module, "optimize_acqf" if q == 1 else "optimize_acqf_greedy", spy)
     acqf = torch.nn.Identity()  # run_method only needs a module; the spy never calls it
     acqf.forward = lambda X: X.sum(dim=(-1, -2))
     bounds = torch.stack([torch.zeros(2), torch.ones(2)]).double()
     run_method(acqf, bounds, q, module.METHODS["lbfgs_same_starts"], seed=3)
     assert (seen["num_restarts"], seen["raw_samples"]) == recommended_restarts(q) and seen["seed"] == 3
+    assert seen["q"] == q

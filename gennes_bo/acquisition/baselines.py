@@ -10,6 +10,8 @@ Each function takes `(acq_function, bounds, q, ...)` like `botorch.optim.optimiz
   alpha = 0.99, 20-30 iterations, no L-BFGS polish), returning the best sample ever drawn.
 * :func:`optimize_acqf_cma` -- CMA-ES (pycma) on the acquisition in the unit cube, the population evaluated as one
   batch without gradients.
+* :func:`optimize_acqf_lbfgs_same_starts` -- the ablation of `optimize_acqf_gennes`: its pipeline (restarts, raw
+  samples, greedy q-batch steps and joint polish) with BoTorch's L-BFGS-B alone, which isolates what GENNES adds.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from botorch.generation import gen_candidates_scipy
 from botorch.optim import optimize_acqf
 from torch import Tensor
 
-from gennes_bo.acquisition.options import PAPER_BO_CONFIG
+from gennes_bo.acquisition.optimize import optimize_acqf_greedy
+from gennes_bo.acquisition.options import PAPER_BO_CONFIG, recommended_restarts
 from gennes_bo.gennes.config import GennesConfig
 from gennes_bo.gennes.search import gennes_maximize
 
@@ -83,6 +86,30 @@ def optimize_acqf_random_lbfgs(
     return optimize_acqf(acq_function, bounds, q, num_restarts=num_restarts, batch_initial_conditions=starts,
                          options={**PAPER_LBFGS_OPTIONS, **(options or {})},
                          gen_candidates=partial(gen_candidates_scipy, use_parallel_mode=True))
+
+
+def optimize_acqf_lbfgs_same_starts(
+    acq_function: AcquisitionFunction,
+    bounds: Tensor,
+    q: int,
+    options: dict[str, Any] | None = None,
+) -> tuple[Tensor, Tensor]:
+    """`optimize_acqf_gennes`'s default pipeline with BoTorch's L-BFGS-B alone (the ablation of the generators).
+
+    q = 1: `optimize_acqf` from `recommended_restarts(1)`; q > 1: :func:`~gennes_bo.acquisition.optimize.
+    optimize_acqf_greedy` with `gen_candidates_scipy` steps of `recommended_restarts(q)`, then the joint polish.
+
+    Args:
+        acq_function: The acquisition function to maximize.
+        bounds: `2 x d` bounds.
+        q: Candidates.
+        options: BoTorch options (e.g. `{"seed": 0}` for the raw samples).
+    """
+    _check(bounds, q)
+    num_restarts, raw_samples = recommended_restarts(q)
+    if q == 1:
+        return optimize_acqf(acq_function, bounds, 1, num_restarts, raw_samples, options=options)
+    return optimize_acqf_greedy(acq_function, bounds, q, num_restarts, raw_samples, options)
 
 
 def optimize_acqf_gennes_paper(

@@ -35,13 +35,8 @@ from botorch.test_functions import Ackley, Hartmann, Levy
 from gpytorch.mlls import ExactMarginalLogLikelihood
 from tqdm.auto import tqdm
 
-from gennes_bo.acquisition import (
-    count_acqf_evals,
-    default_acqf_config,
-    optimize_acqf_gennes,
-    optimize_acqf_greedy,
-    recommended_restarts,
-)
+from gennes_bo.acquisition import count_acqf_evals, default_acqf_config, optimize_acqf_gennes, recommended_restarts
+from gennes_bo.acquisition.baselines import optimize_acqf_lbfgs_same_starts
 from gennes_bo.acquisition.options import split_options
 from gennes_bo.benchmarks.records import append_record, environment, pending, records_or_exit
 from gennes_bo.plotting import panel_grid
@@ -133,11 +128,7 @@ def run_method(acqf: torch.nn.Module, bounds: torch.Tensor, q: int, settings: di
                                                  **settings)
         elif kind == "botorch" and settings.pop("restarts", None) == "gennes":
             # The ablation: GENNES's pipeline (restarts, raw samples, greedy q-batches) with L-BFGS-B alone
-            num_restarts, raw_samples = recommended_restarts(q)
-            if q == 1:
-                candidates, _ = optimize_acqf(acqf, bounds, q, num_restarts, raw_samples, options={"seed": seed})
-            else:
-                candidates, _ = optimize_acqf_greedy(acqf, bounds, q, num_restarts, raw_samples, {"seed": seed})
+            candidates, _ = optimize_acqf_lbfgs_same_starts(acqf, bounds, q, options={"seed": seed})
         elif kind == "botorch":
             candidates, _ = optimize_acqf(acqf, bounds, q=q, options={"seed": seed}, **settings)
         else:

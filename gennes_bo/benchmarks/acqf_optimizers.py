@@ -8,6 +8,8 @@ Built-in names (the paper's Section 4.2 settings take `paper_starts` / `paper_it
 `lbfgs-paper`        L-BFGS-B from `paper_starts` uniform random starts, scipy's convergence test
 `botorch-default`    `optimize_acqf` with 20 restarts and 1024 raw samples
 `cma`                CMA-ES (pycma) on the acquisition, 2048 acquisition points
+`lbfgs-same-starts`  the ablation: `gennes-hybrid`'s pipeline (restarts, raw samples, greedy q-batch steps and
+                     joint polish) with BoTorch's L-BFGS-B alone, which isolates what the generators add
 ===================  =====================================================================================
 
 Anything else of the form `package.module:function` is imported and called like `optimize_acqf`:
@@ -38,13 +40,14 @@ from gennes_bo.acquisition.baselines import (
     PAPER_LBFGS_OPTIONS,
     optimize_acqf_cma,
     optimize_acqf_gennes_paper,
+    optimize_acqf_lbfgs_same_starts,
     optimize_acqf_random_lbfgs,
 )
 from gennes_bo.acquisition.options import default_acqf_config, recommended_restarts
 
 AcqfOptimizer = Callable[[nn.Module, Tensor, int], tuple[Tensor, Tensor]]
 
-BUILTIN_ACQF_OPTIMIZERS = ("gennes", "gennes-hybrid", "lbfgs-paper", "botorch-default", "cma")
+BUILTIN_ACQF_OPTIMIZERS = ("gennes", "gennes-hybrid", "lbfgs-paper", "botorch-default", "cma", "lbfgs-same-starts")
 BOTORCH_DEFAULT = {"num_restarts": 20, "raw_samples": 1024}  # `botorch-default`, and the call of import paths
 
 
@@ -69,6 +72,8 @@ def resolve_acqf_optimizer(name: str, *, paper_starts: int = 20, paper_iteration
         return partial(optimize_acqf, **BOTORCH_DEFAULT)
     if name == "cma":
         return optimize_acqf_cma
+    if name == "lbfgs-same-starts":
+        return optimize_acqf_lbfgs_same_starts
     module_name, _, attribute = name.partition(":")
     if not (module_name and attribute):
         raise ValueError(
@@ -110,6 +115,9 @@ def optimizer_settings(name: str, q: int, *, paper_starts: int = 20,
         return {"num_restarts": paper_starts, "options": dict(PAPER_LBFGS_OPTIONS)}
     if name == "botorch-default":
         return dict(BOTORCH_DEFAULT)
+    if name == "lbfgs-same-starts":
+        restarts, raw_samples = recommended_restarts(q)
+        return {"num_restarts": restarts, "raw_samples": raw_samples, **({"batch_strategy": "greedy"} if q > 1 else {})}
     if name == "cma":
         return {key: parameter.default for key, parameter in inspect.signature(optimize_acqf_cma).parameters.items()
                 if parameter.default is not inspect.Parameter.empty}

@@ -138,4 +138,7 @@ def test_settings_spell_out_what_each_built_in_name_runs_with() -> None:
     assert optimizer_settings("lbfgs-paper", 1, paper_starts=100)["num_restarts"] == 100
     assert optimizer_settings("botorch-default", 4) == {"num_restarts": 20, "raw_samples": 1024}
     assert optimizer_settings("cma", 1) == {"max_evals": 2048, "population_size": None, "sigma0": 0.2}
+    ablation = optimizer_settings("lbfgs-same-starts", 4)  # the hybrid's starts, without the generators
+    assert {k: ablation[k] for k in ("num_restarts", "raw_samples", "batch_strategy")} == \
+        {k: optimizer_settings("gennes-hybrid", 4)[k] for k in ("num_restarts", "raw_samples", "batch_strategy")}
     assert optimizer_settings(f"{__name__}:my_optimizer", 1) is None  # a plug-in's settings are its own code's

@@ -158,6 +158,7 @@ def test_suites_are_well_formed():
 
 @pytest.mark.parametrize("q", [1, 2])
 def test_ablation_uses_the_restarts_gennes_gets(monkeypatch, q):
+    import gennes_bo.acquisition.baselines as baselines
     import gennes_bo.benchmarks.acqf as module
     from gennes_bo.acquisition import recommended_restarts
 
@@ -168,7 +169,7 @@ def test_ablation_uses_the_restarts_gennes_gets(monkeypatch, q):
         return torch.zeros(q, bounds.shape[1], dtype=bounds.dtype), torch.tensor(0.0)
 
     # q = 1: optimize_acqf from GENNES's restarts; q > 1: GENNES's greedy pipeline with L-BFGS-B steps
-    monkeypatch.setattr(module, "optimize_acqf" if q == 1 else "optimize_acqf_greedy", spy)
+    monkeypatch.setattr(baselines, "optimize_acqf" if q == 1 else "optimize_acqf_greedy", spy)
     acqf = torch.nn.Identity()  # run_method only needs a module; the spy never calls it
     acqf.forward = lambda X: X.sum(dim=(-1, -2))
     bounds = torch.stack([torch.zeros(2), torch.ones(2)]).double()

@@ -10,7 +10,8 @@ single-point GENNES searches, each with the points already chosen pending (BoTor
 scheme), then one joint L-BFGS-B polish of the whole `q x d` batch. On GP states frozen from real BO runs this
 reached higher qLogEI than both BoTorch's joint multi-start default and GENNES generators over whole `q x d`
 batches (`batch_strategy="joint"`), with about half the acquisition points of the latter
-(docs/results/compare_acqf.md). :func:`optimize_acqf_greedy` is the same scheme around any `gen_candidates`.
+(docs/results/compare_acqf.md). :func:`optimize_acqf_greedy` is the same scheme around any `gen_candidates`
+(with BoTorch's L-BFGS-B alone it is most of the gain).
 
 Acquisition functions: use `LogExpectedImprovement` / `qLogExpectedImprovement` (or qLogNEI, qUCB). Legacy
 analytic `ExpectedImprovement` has vanishing values and gradients far from the data, so a generator trained

@@ -115,9 +115,8 @@ def optimizer_settings(name: str, q: int, *, paper_starts: int = 20,
         return {"num_restarts": paper_starts, "options": dict(PAPER_LBFGS_OPTIONS)}
     if name == "botorch-default":
         return dict(BOTORCH_DEFAULT)
-    if name == "lbfgs-same-starts":
-        restarts, raw_samples = recommended_restarts(q)
-        return {"num_restarts": restarts, "raw_samples": raw_samples, **({"batch_strategy": "greedy"} if q > 1 else {})}
+    if name == "lbfgs-same-starts":  # the hybrid's restarts and strategy, without its GENNES configuration
+        return {k: v for k, v in optimizer_settings("gennes-hybrid", q).items() if k != "config"}
     if name == "cma":
         return {key: parameter.default for key, parameter in inspect.signature(optimize_acqf_cma).parameters.items()
                 if parameter.default is not inspect.Parameter.empty}

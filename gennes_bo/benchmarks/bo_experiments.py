@@ -44,8 +44,8 @@ import torch
 
 from gennes_bo.benchmarks.acqf_optimizers import BUILTIN_ACQF_OPTIMIZERS, optimizer_settings, resolve_acqf_optimizer
 from gennes_bo.benchmarks.bo import ACQUISITIONS, TASKS, make_problem, run_bo_loop, warm_up
-from gennes_bo.benchmarks.compare_acqf import REL_TOL, ei_ratio
-from gennes_bo.benchmarks.records import records_or_exit, settings_table
+from gennes_bo.benchmarks.compare_acqf import REL_TOL, count_wtl, ei_ratio
+from gennes_bo.benchmarks.records import records_or_exit, settings_section
 from gennes_bo.benchmarks.runner import add_grid_arguments, run_grid_command
 from gennes_bo.plotting import panel_grid
 
@@ -279,10 +279,8 @@ def compare(target: Mapping[int, Mapping[str, Any]], baseline: Mapping[int, Mapp
             sum(d > tolerance for d in diffs))
     ratio = sum(target[k]["total_acqf_points"] for k in folds) / sum(baseline[k]["total_acqf_points"] for k in folds)
     first = [ei_ratio(target[k]["acqf_value"][0], baseline[k]["acqf_value"][0], acquisition) for k in folds]
-    first_wins = (sum(x > 1 + REL_TOL for x in first), sum(abs(x - 1) <= REL_TOL for x in first),
-                  sum(x < 1 - REL_TOL for x in first))
     return Comparison(len(folds), (statistics.fmean(ours), statistics.fmean(theirs)), tolerance, wins, ratio,
-                      first_wins)
+                      count_wtl(first))
 
 
 def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command: str, folds: int = FOLDS) -> str:
@@ -348,9 +346,7 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
                       "Best value vs objective evaluations (left) and vs cumulative acquisition points (right, log), "
                       "mean ± standard error over the folds (legend: folds); a run that has finished keeps its final "
                       "best on the right.", "", f"![{task} curves]({plot.name})"]
-    lines += ["", "## Optimizer settings measured", "",
-              "What each optimizer's defaults resolved to in its recorded runs (`gennes-hybrid`'s depend on q).", "",
-              *settings_table(records, "bo")]
+    lines += settings_section(records, "bo")
     text = "\n".join(lines) + "\n"
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(text)

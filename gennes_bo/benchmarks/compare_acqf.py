@@ -45,7 +45,7 @@ from gennes_bo.benchmarks.frozen_states import (
     ensure_states,
     rebuild_acquisition,
 )
-from gennes_bo.benchmarks.records import records_or_exit, settings_table
+from gennes_bo.benchmarks.records import records_or_exit, settings_section
 from gennes_bo.benchmarks.runner import add_grid_arguments, run_grid_command
 from gennes_bo.plotting import panel_grid
 
@@ -133,6 +133,12 @@ def ei_ratio(value: float, reference: float, acquisition: str) -> float:
     return math.inf if value > reference else 0.0
 
 
+def count_wtl(ratios: Sequence[float]) -> tuple[int, int, int]:
+    """`(wins, ties, losses)` of expected-improvement ratios (:func:`ei_ratio`); a tie is within `REL_TOL`."""
+    return (sum(x > 1 + REL_TOL for x in ratios), sum(abs(x - 1) <= REL_TOL for x in ratios),
+            sum(x < 1 - REL_TOL for x in ratios))
+
+
 def relative_gap(value: float, best: float, acquisition: str) -> float:
     """`1 - EI(value) / EI(best)`: the share of the best known expected improvement missed (0 = the best)."""
     return max(0.0, 1.0 - ei_ratio(value, best, acquisition))
@@ -195,8 +201,7 @@ def summarize(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             if optimizer != BASELINE and BASELINE in runs:
                 ratios = [ei_ratio(r["value"], runs[BASELINE][s]["value"], acquisition)
                           for s, r in by_seed.items() if s in runs[BASELINE]]
-                row["wtl"] = (sum(x > 1 + REL_TOL for x in ratios), sum(abs(x - 1) <= REL_TOL for x in ratios),
-                              sum(x < 1 - REL_TOL for x in ratios))
+                row["wtl"] = count_wtl(ratios)
             rows.append(row)
     return rows
 
@@ -294,9 +299,7 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
                   "Shortfall of the best acquisition value found so far from the best any run reached on the case, "
                   "`ln(EI_best / EI)` (LogEI: the difference of log values), against acquisition points evaluated; "
                   f"median over seeds, log-log, zero drawn at {GAP_FLOOR:g}.", "", f"![anytime curves]({figure.name})"]
-    lines += ["", "## Optimizer settings measured", "",
-              "What each optimizer's defaults resolved to in its recorded runs (`gennes-hybrid`'s depend on q).", "",
-              *settings_table(records, "compare-acqf")]
+    lines += settings_section(records, "compare-acqf")
     text = "\n".join(lines) + "\n"
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(text)

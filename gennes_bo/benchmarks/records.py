@@ -150,6 +150,13 @@ def settings_table(records: Iterable[Mapping[str, Any]], kind: str) -> list[str]
     return lines
 
 
+def settings_section(records: Iterable[Mapping[str, Any]], kind: str) -> list[str]:
+    """The reports' closing section: a heading, one sentence and :func:`settings_table`."""
+    return ["", "## Optimizer settings measured", "",
+            "What each optimizer's defaults resolved to in its recorded runs (`gennes-hybrid`'s depend on q).", "",
+            *settings_table(records, kind)]
+
+
 def describe_settings(value: Any) -> str:
     """Compact text of recorded settings, plain values before nested ones: `num_restarts=12, config(alpha=0.93, ...)`.
 

@@ -97,7 +97,8 @@ def optimize_acqf_lbfgs_same_starts(
     """`optimize_acqf_gennes`'s default pipeline with BoTorch's L-BFGS-B alone (the ablation of the generators).
 
     q = 1: `optimize_acqf` from `recommended_restarts(1)`; q > 1: :func:`~gennes_bo.acquisition.optimize.
-    optimize_acqf_greedy` with `gen_candidates_scipy` steps of `recommended_restarts(q)`, then the joint polish.
+    optimize_acqf_greedy` with `gen_candidates_scipy` steps of `recommended_restarts(q)` (later steps screening
+    `GREEDY_RESCREEN` of the raw samples, as the hybrid's), then the joint polish.
 
     Args:
         acq_function: The acquisition function to maximize.

@@ -35,7 +35,13 @@ from botorch.test_functions import Ackley, Hartmann, Levy
 from gpytorch.mlls import ExactMarginalLogLikelihood
 from tqdm.auto import tqdm
 
-from gennes_bo.acquisition import count_acqf_evals, default_acqf_config, optimize_acqf_gennes, recommended_restarts
+from gennes_bo.acquisition import (
+    GREEDY_RESCREEN,
+    count_acqf_evals,
+    default_acqf_config,
+    optimize_acqf_gennes,
+    recommended_restarts,
+)
 from gennes_bo.acquisition.baselines import optimize_acqf_lbfgs_same_starts
 from gennes_bo.acquisition.options import split_options
 from gennes_bo.benchmarks.records import append_record, environment, pending, records_or_exit
@@ -145,7 +151,9 @@ def run_method(acqf: torch.nn.Module, bounds: torch.Tensor, q: int, settings: di
         config = split_options(gennes_options, default=default_acqf_config(1 if per_step else q)).config
         result["resolved"] = {"num_restarts": settings.get("num_restarts", num_restarts),
                               "raw_samples": settings.get("raw_samples", raw_samples),
-                              "config": config.to_dict(), **({"batch_strategy": strategy} if q > 1 else {})}
+                              "config": config.to_dict(), **({"batch_strategy": strategy} if q > 1 else {}),
+                              **({"greedy_rescreen": settings.get("greedy_rescreen", GREEDY_RESCREEN)}
+                                 if q > 1 and strategy == "greedy" else {})}
     return result
 
 

@@ -43,7 +43,7 @@ from gennes_bo.acquisition.baselines import (
     optimize_acqf_lbfgs_same_starts,
     optimize_acqf_random_lbfgs,
 )
-from gennes_bo.acquisition.options import default_acqf_config, recommended_restarts
+from gennes_bo.acquisition.options import GREEDY_RESCREEN, default_acqf_config, recommended_restarts
 
 AcqfOptimizer = Callable[[nn.Module, Tensor, int], tuple[Tensor, Tensor]]
 
@@ -109,8 +109,9 @@ def optimizer_settings(name: str, q: int, *, paper_starts: int = 20,
     if name == "gennes-hybrid":
         restarts, raw_samples = recommended_restarts(q)
         settings = {"num_restarts": restarts, "raw_samples": raw_samples, "config": default_acqf_config(1).to_dict()}
-        # q > 1: q single-point GENNES steps (restarts and raw samples per step), then a joint L-BFGS-B polish
-        return settings if q == 1 else {"batch_strategy": "greedy", **settings}
+        # q > 1: q single-point GENNES steps (restarts and raw samples per step; later steps screen a share of the
+        # raw samples), then a joint L-BFGS-B polish
+        return settings if q == 1 else {"batch_strategy": "greedy", "greedy_rescreen": GREEDY_RESCREEN, **settings}
     if name == "lbfgs-paper":
         return {"num_restarts": paper_starts, "options": dict(PAPER_LBFGS_OPTIONS)}
     if name == "botorch-default":

@@ -15,7 +15,7 @@ from gennes_bo.acquisition.baselines import (
     optimize_acqf_gennes_paper,
     optimize_acqf_random_lbfgs,
 )
-from gennes_bo.acquisition.options import default_acqf_config, recommended_restarts
+from gennes_bo.acquisition.options import GREEDY_RESCREEN, default_acqf_config, recommended_restarts
 from gennes_bo.benchmarks.acqf_optimizers import (
     BUILTIN_ACQF_OPTIMIZERS,
     optimizer_settings,
@@ -132,13 +132,13 @@ def test_settings_spell_out_what_each_built_in_name_runs_with() -> None:
     assert optimizer_settings("gennes-hybrid", 1) == single
     restarts, raw = recommended_restarts(4)  # per greedy step
     assert optimizer_settings("gennes-hybrid", 4) == {**single, "batch_strategy": "greedy", "num_restarts": restarts,
-                                                      "raw_samples": raw}
+                                                      "raw_samples": raw, "greedy_rescreen": GREEDY_RESCREEN}
     assert optimizer_settings("gennes", 1, paper_iterations=30)["config"] == \
         PAPER_BO_CONFIG.replace(n_iterations=30).to_dict()
     assert optimizer_settings("lbfgs-paper", 1, paper_starts=100)["num_restarts"] == 100
     assert optimizer_settings("botorch-default", 4) == {"num_restarts": 20, "raw_samples": 1024}
     assert optimizer_settings("cma", 1) == {"max_evals": 2048, "population_size": None, "sigma0": 0.2}
     ablation = optimizer_settings("lbfgs-same-starts", 4)  # the hybrid's starts, without the generators
-    assert {k: ablation[k] for k in ("num_restarts", "raw_samples", "batch_strategy")} == \
-        {k: optimizer_settings("gennes-hybrid", 4)[k] for k in ("num_restarts", "raw_samples", "batch_strategy")}
+    shared = ("num_restarts", "raw_samples", "batch_strategy", "greedy_rescreen")
+    assert {k: ablation[k] for k in shared} == {k: optimizer_settings("gennes-hybrid", 4)[k] for k in shared}
     assert optimizer_settings(f"{__name__}:my_optimizer", 1) is None  # a plug-in's settings are its own code's

@@ -11,17 +11,20 @@ import pytest
 import torch
 from botorch.acquisition import ExpectedImprovement
 from botorch.optim import optimize_acqf
+from botorch.utils.sampling import draw_sobol_samples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gennes_bo import AcqfOptimizationInfo, GennesConfig, count_acqf_evals, gen_candidates_gennes, optimize_acqf_gennes
 from gennes_bo.acquisition import (
     ACQF_SINGLE_CONFIG,
+    GREEDY_RESCREEN,
     GennesOptionError,
     UnsupportedAcqfArgumentError,
     optimize_acqf_greedy,
     recommended_restarts,
 )
+from gennes_bo.acquisition.optimize import _Rescreen
 
 SMALL = {"num_restarts": 2, "raw_samples": 16}
 BOTORCH_OPTIONS = {"maxiter": 10}
@@ -126,7 +129,8 @@ def test_sequential_q2(qlogei, bounds, fast_config):
 
 
 def test_greedy_batch_is_the_sequential_batch_polished_jointly(qlogei, bounds, fast_config):
-    x, v, info = optimize_acqf_gennes(qlogei, bounds, 3, config=fast_config, seed=0, return_info=True, **SMALL)
+    x, v, info = optimize_acqf_gennes(qlogei, bounds, 3, config=fast_config, seed=0, return_info=True,
+                                      greedy_rescreen=None, **SMALL)
     seq_x, _ = optimize_acqf_gennes(qlogei, bounds, 3, config=fast_config, seed=0, sequential=True, **SMALL)
     assert x.shape == (3, 3) and v.shape == () and not x.requires_grad
     with torch.no_grad():
@@ -137,6 +141,32 @@ def test_greedy_batch_is_the_sequential_batch_polished_jointly(qlogei, bounds, f
     assert info.n_acqf_evals > counter.n_evals  # greedy steps plus the joint polish
     joint = optimize_acqf_gennes(qlogei, bounds, 3, config=fast_config, seed=0, batch_strategy="joint", **SMALL)
     assert joint[0].shape == (3, 3) and not torch.equal(joint[0], x)
+
+
+def test_later_greedy_steps_rescreen_the_first_screens_best_points(qlogei, bounds, fast_config):
+    q, raw = 3, 64
+    full = optimize_acqf_gennes(qlogei, bounds, q, 2, raw, config=fast_config, seed=0, return_info=True,
+                                greedy_rescreen=None)
+    lean = optimize_acqf_gennes(qlogei, bounds, q, 2, raw, config=fast_config, seed=0, return_info=True)
+    # steps 2..q screen GREEDY_RESCREEN x 64 = 16 points instead of 64 (the rest of the run may differ a little)
+    saved = full[2].n_acqf_evals - lean[2].n_acqf_evals
+    assert abs(saved - (q - 1) * (raw - round(GREEDY_RESCREEN * raw))) <= 40
+    assert lean[0].shape == (q, 3) and float(lean[1]) > -math.inf
+
+    # a later step chooses its restarts among the first screen's best points (re-evaluated) and fresh ones
+    rescreen = _Rescreen(8)  # 6 kept, 2 fresh
+    first = rescreen(qlogei, bounds, 1, 2, 32, options={"seed": 0})
+    assert first.shape == (2, 1, 3) and rescreen.kept.shape == (6, 1, 3)
+    with torch.no_grad():
+        screen = draw_sobol_samples(bounds=bounds, n=32, q=1, seed=0)
+        best = screen[qlogei(screen).topk(6).indices]
+    assert torch.allclose(rescreen.kept.sort(dim=0).values, best.sort(dim=0).values)
+    with count_acqf_evals(qlogei) as counter:
+        later = rescreen(qlogei, bounds, 1, 8, 32, options={"seed": 0})  # all 8 screened points as restarts
+    assert counter.n_evals == 8 and later.shape == (8, 1, 3)
+    assert all((later == point).all(dim=(1, 2)).any() for point in best)
+    with pytest.raises(ValueError, match="`rescreen` must be in"):
+        optimize_acqf_greedy(qlogei, bounds, 2, 2, 16, rescreen=1.5)
 
 
 def test_greedy_runs_only_where_botorch_sequential_mode_can(qlogei, bounds, fast_config, monkeypatch):

@@ -153,6 +153,7 @@ def optimize_acqf_gennes(
 
     Raises:
         UnsupportedAcqfArgumentError: For constraints, infinite bounds, or a foreign `gen_candidates`.
+        ValueError: For an unknown `batch_strategy` or a `greedy_rescreen` outside (0, 1].
         GennesOptionError: For unknown or invalid `gennes_*` options.
     """
     for name, value in (
@@ -178,6 +179,7 @@ def optimize_acqf_gennes(
         raise UnsupportedAcqfArgumentError("`bounds` must be finite: GENNES samples inside a finite box")
     if batch_strategy not in BATCH_STRATEGIES:
         raise ValueError(f"`batch_strategy` must be one of {BATCH_STRATEGIES}, got {batch_strategy!r}")
+    _check_rescreen(greedy_rescreen, "greedy_rescreen")
     greedy = (batch_strategy == "greedy" and q > 1 and not sequential and return_best_only
               and batch_initial_conditions is None and acq_function_sequence is None and not return_full_tree
               and _takes_pending_points(acq_function))
@@ -279,8 +281,7 @@ def optimize_acqf_greedy(
     Raises:
         ValueError: If `rescreen` is not in (0, 1].
     """
-    if rescreen is not None and not 0 < rescreen <= 1:
-        raise ValueError(f"`rescreen` must be in (0, 1] or None, got {rescreen!r}")
+    _check_rescreen(rescreen, "rescreen")
     # BoTorch's own initializer with a custom `generator` of raw points does not take these
     custom_points = "generator" in ic_gen_kwargs or (options or {}).get("sample_around_best", False)
     if rescreen is not None and ic_generator is None and raw_samples is not None and not custom_points:
@@ -313,6 +314,11 @@ def optimize_acqf_greedy(
     with torch.no_grad():
         value = acq_function(candidates.unsqueeze(0))
     return candidates, value.reshape(())
+
+
+def _check_rescreen(value: float | None, name: str) -> None:
+    if value is not None and not (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 1):
+        raise ValueError(f"`{name}` must be in (0, 1] or None, got {value!r}")
 
 
 class _Rescreen:

@@ -167,6 +167,8 @@ def test_later_greedy_steps_rescreen_the_first_screens_best_points(qlogei, bound
     assert all((later == point).all(dim=(1, 2)).any() for point in best)
     with pytest.raises(ValueError, match="`rescreen` must be in"):
         optimize_acqf_greedy(qlogei, bounds, 2, 2, 16, rescreen=1.5)
+    with pytest.raises(ValueError, match="`greedy_rescreen` must be in"):  # checked whatever the strategy
+        optimize_acqf_gennes(qlogei, bounds, 2, batch_strategy="joint", greedy_rescreen=0)
 
 
 def test_greedy_runs_only_where_botorch_sequential_mode_can(qlogei, bounds, fast_config, monkeypatch):

@@ -55,6 +55,7 @@ FOLDS = 10
 REL_TOLERANCE = 0.05  # "same final result": mean paired difference within 5 % of the baseline's mean
 POINTS_RATIO = 0.5  # the issue's target: at most half the baselines' acquisition points
 TARGET = "gennes-hybrid"
+PAPER_GENNES = "gennes"  # the paper's settings, held to the target's criterion in the report
 TARGET_BASELINES = ("lbfgs-paper", "botorch-default")
 QUICK = {"folds": 2, "iterations": 2, "n_init": 4, "q": [1], "acquisitions": ["logei"],
          "optimizers": ["gennes", "lbfgs-paper"]}
@@ -323,6 +324,13 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
         "",
     ]
     lines += _verdicts(cells, folds)
+    lines += ["", f"## The same criterion for the paper's `{PAPER_GENNES}`", "",
+              f"The target is `{TARGET}`'s; the paper's GENNES (one generator, a fixed budget of N = 10 samples "
+              "for 20 or 30 steps an iteration, no raw samples, no L-BFGS-B) is held to the same criterion for "
+              "comparison. Read it with the first-iteration counts: where an optimizer that reaches lower "
+              "acquisition values still meets the criterion, that task's final result hardly depends on how well "
+              "the acquisition is maximized.", ""]
+    lines += _verdicts(cells, folds, PAPER_GENNES)
     for setting, optimizers in cells.items():
         _, _, q, n_init, iterations, translate = setting
         lines += ["", f"## {_title(setting)}", "", f"{n_init} initial points, {iterations} iterations of q={q}"
@@ -353,7 +361,9 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
     return text
 
 
-def _verdicts(cells: Mapping[Setting, Mapping[str, Mapping[int, Mapping[str, Any]]]], folds: int) -> list[str]:
+def _verdicts(cells: Mapping[Setting, Mapping[str, Mapping[int, Mapping[str, Any]]]], folds: int,
+              target: str = TARGET) -> list[str]:
+    """A line per (setting, baseline) comparison of `target`'s runs, and a summary line per task."""
     lines = []
     for task in TASKS:
         results = []
@@ -361,7 +371,7 @@ def _verdicts(cells: Mapping[Setting, Mapping[str, Mapping[int, Mapping[str, Any
             if setting[0] != task:
                 continue
             for baseline in TARGET_BASELINES:
-                comparison = compare(optimizers.get(TARGET, {}), optimizers.get(baseline, {}), TASKS[task].resolution,
+                comparison = compare(optimizers.get(target, {}), optimizers.get(baseline, {}), TASKS[task].resolution,
                                      setting[1])
                 if comparison is None:
                     lines.append(f"- {_title(setting)}, vs `{baseline}`: pending (no paired folds)")
@@ -378,7 +388,8 @@ def _verdicts(cells: Mapping[Setting, Mapping[str, Mapping[int, Mapping[str, Any
             met = sum(c.met for c in results)
             complete = all(c.n_pairs >= folds for c in results)
             verdict = "met" if met == len(results) else "missed"
-            lines.append(f"- **{task}: {verdict}** (met in {met} of {len(results)} comparisons)"
+            summary = f"**{task}: {verdict}**" if target == TARGET else f"**`{target}` on {task}**"
+            lines.append(f"- {summary} (met in {met} of {len(results)} comparisons)"
                          f"{'' if complete else ' (provisional: incomplete folds)'}")
     return lines or ["- pending: no records"]
 

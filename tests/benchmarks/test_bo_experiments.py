@@ -201,6 +201,7 @@ def test_report_of_a_partial_grid_states_verdicts_and_folds(tmp_path) -> None:
         append_record(path, _fake("digits", "gennes-hybrid", seed, 0.03 + 0.001 * seed, 100))
         append_record(path, _fake("digits", "lbfgs-paper", seed, 0.03 + 0.001 * seed, 400))
         append_record(path, _fake("digits", "botorch-default", seed, 0.02, 1500))  # and worse than this one
+        append_record(path, _fake("digits", "gennes", seed, 0.03 + 0.001 * seed, 50))  # the paper's: same criterion
     for seed in range(3):  # alpine1 partial: 3 folds of hybrid, 2 of the baselines
         append_record(path, _fake("alpine1", "gennes-hybrid", seed, 5.0, 700))
     for seed in range(2):
@@ -211,7 +212,7 @@ def test_report_of_a_partial_grid_states_verdicts_and_folds(tmp_path) -> None:
     assert list(cells) == [("digits", "logei", 1, 5, 3, False), ("alpine1", "logei", 1, 5, 3, False)]
     text = write_report(records, tmp_path / "bo.md", "test", folds=10)
     assert (tmp_path / "bo_digits.png").stat().st_size > 10_000 and (tmp_path / "bo_alpine1.png").exists()
-    assert "from 37 records" in text
+    assert "from 47 records" in text
     assert ("digits, LogEI q=1, 5+3x1, vs `lbfgs-paper` (10/10 folds): final 0.0345 vs 0.0345 (tolerance 0.0037, "
             "better / same / worse in 0 / 10 / 0 folds), acquisition points 25% of theirs: met") in text
     assert "digits, LogEI q=1, 5+3x1, vs `botorch-default` (10/10 folds): final 0.0345 vs 0.02" in text
@@ -220,5 +221,10 @@ def test_report_of_a_partial_grid_states_verdicts_and_folds(tmp_path) -> None:
     assert "alpine1, LogEI q=1, 5+3x1, vs `lbfgs-paper` (2/10 folds): final 5 vs 8" in text
     assert "23% of theirs: met (provisional)" in text and "35% of theirs: met (provisional)" in text
     assert "- **alpine1: met** (met in 2 of 2 comparisons) (provisional: incomplete folds)" in text
+    paper = text[text.index("## The same criterion for the paper's `gennes`"):]
+    assert ("digits, LogEI q=1, 5+3x1, vs `lbfgs-paper` (10/10 folds): final 0.0345 vs 0.0345 (tolerance 0.0037, "
+            "better / same / worse in 0 / 10 / 0 folds), acquisition points 12% of theirs: met") in paper
+    assert "- **`gennes` on digits** (met in 1 of 2 comparisons)\n" in paper
+    assert "alpine1, LogEI q=1, 5+3x1, vs `lbfgs-paper`: pending (no paired folds)" in paper
     assert "| gennes-hybrid | 3/10 | 5 ± 0 | 2100 | 700 | 1.5 | 0.3 | 2.0 |" in text
     assert "| lbfgs-paper | 10/10 | 0.0345 ± 0.00303 | 1200 | 400 |" in text

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.stats
 import torch
 
 from gennes_bo.benchmarks.acqf_optimizers import BUILTIN_ACQF_OPTIMIZERS, optimizer_settings, resolve_acqf_optimizer
@@ -236,6 +237,8 @@ class Comparison:
             task tolerance)`.
         wins: `(better, same, worse)` folds, a fold's difference compared with `tolerance`.
         points_ratio: Target's acquisition points over the baseline's, summed over the paired folds.
+        p_value: Two-sided Wilcoxon signed-rank test of the paired final values (:func:`paired_p_value`): how
+            likely a split of the folds at least this lopsided is when neither optimizer is better.
         first_wins: `(higher, same, lower)` folds by the acquisition value of the first iteration, the one
             acquisition both optimizers of a fold maximize on the same GP (same initial design, same fit): a
             direct measure of the optimizers, free of the trajectory noise of the final result. Same: expected
@@ -247,6 +250,7 @@ class Comparison:
     tolerance: float
     wins: tuple[int, int, int]
     points_ratio: float
+    p_value: float = 1.0
     first_wins: tuple[int, int, int] = (0, 0, 0)
 
     @property
@@ -281,7 +285,19 @@ def compare(target: Mapping[int, Mapping[str, Any]], baseline: Mapping[int, Mapp
     ratio = sum(target[k]["total_acqf_points"] for k in folds) / sum(baseline[k]["total_acqf_points"] for k in folds)
     first = [ei_ratio(target[k]["acqf_value"][0], baseline[k]["acqf_value"][0], acquisition) for k in folds]
     return Comparison(len(folds), (statistics.fmean(ours), statistics.fmean(theirs)), tolerance, wins, ratio,
-                      count_wtl(first))
+                      paired_p_value(diffs), count_wtl(first))
+
+
+def paired_p_value(differences: Sequence[float]) -> float:
+    """Two-sided p-value of the Wilcoxon signed-rank test on paired differences (scipy's).
+
+    Folds with equal values (digits' test errors often are) are dropped, as in Wilcoxon's original test; 1.0
+    when no fold differs.
+    """
+    nonzero = [d for d in differences if d != 0]
+    if not nonzero:
+        return 1.0
+    return float(scipy.stats.wilcoxon(nonzero).pvalue)
 
 
 def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command: str, folds: int = FOLDS) -> str:
@@ -312,7 +328,9 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
         f"{' and '.join(f'`{b}`' for b in TARGET_BASELINES)} with at most {POINTS_RATIO:.0%} of their acquisition "
         f"points. Paired per fold: *same or better* means the mean paired difference (ours − theirs) is at most "
         f"max({REL_TOLERANCE:.0%} of their mean, one test image = 1/270 for digits); the fold counts "
-        "better / same / worse use the same tolerance. Verdicts on fewer than all folds are provisional.",
+        "better / same / worse use the same tolerance. Verdicts on fewer than all folds are provisional. *p*: "
+        "two-sided Wilcoxon signed-rank test of the paired final values (folds with equal values dropped); a "
+        "large p means the folds do not tell the two optimizers' final results apart, whichever mean is lower.",
         "",
         "A final result depends on the whole trajectory: from the second iteration on, the optimizers of a fold see "
         "different data, and small differences in the candidates compound. The first iteration is the one "
@@ -381,8 +399,9 @@ def _verdicts(cells: Mapping[Setting, Mapping[str, Mapping[int, Mapping[str, Any
                 state = ("met" if c.met else "**missed**") + ("" if c.n_pairs >= folds else " (provisional)")
                 lines.append(f"- {_title(setting)}, vs `{baseline}` ({c.n_pairs}/{folds} folds): final "
                              f"{_fmt(c.mean[0])} vs {_fmt(c.mean[1])} (tolerance {_fmt(c.tolerance)}, better / same / "
-                             f"worse in {' / '.join(map(str, c.wins))} folds), acquisition points "
-                             f"{c.points_ratio:.0%} of theirs: {state}; first-iteration acquisition value higher / "
+                             f"worse in {' / '.join(map(str, c.wins))} folds, Wilcoxon p = {c.p_value:.2f}), "
+                             f"acquisition points {c.points_ratio:.0%} of theirs: {state}; first-iteration "
+                             "acquisition value higher / "
                              f"same / lower in {' / '.join(map(str, c.first_wins))} folds")
         if results:
             met = sum(c.met for c in results)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.stats
 import torch
 
 from gennes_bo.benchmarks.bo import TASKS, make_problem
@@ -18,6 +19,7 @@ from gennes_bo.benchmarks.bo_experiments import (
     compare,
     group_runs,
     make_specs,
+    paired_p_value,
     spec_settings,
     write_report,
 )
@@ -176,6 +178,14 @@ def test_compare_pairs_folds_with_a_tolerance() -> None:
     assert not compare(ours, {k: _fake("alpine1", "lbfgs-paper", k, 11.0, 100) for k in range(3)}, 0.0).met
     assert compare(ours, {7: theirs[0]}, 0.0) is None
     assert c.first_wins == (0, 3, 0)  # the same first acquisition value in every fold
+    assert c.p_value == 1.0  # three folds, differences -0.2, -2, +2: no evidence either way
+
+
+def test_paired_p_value_is_wilcoxon_without_equal_folds() -> None:
+    assert paired_p_value([0.0, 0.0]) == 1.0
+    assert paired_p_value([1.0] * 10) == pytest.approx(2 / 2**10)  # exact: every fold one way
+    assert paired_p_value([0.0, 0.0, 1.0, 2.0, -3.0]) == pytest.approx(scipy.stats.wilcoxon([1.0, 2.0, -3.0]).pvalue)
+    assert paired_p_value([1.0, -1.0, 2.0, -2.0]) == 1.0
 
 
 def test_compare_counts_first_iteration_acquisition_values() -> None:
@@ -214,16 +224,18 @@ def test_report_of_a_partial_grid_states_verdicts_and_folds(tmp_path) -> None:
     assert (tmp_path / "bo_digits.png").stat().st_size > 10_000 and (tmp_path / "bo_alpine1.png").exists()
     assert "from 47 records" in text
     assert ("digits, LogEI q=1, 5+3x1, vs `lbfgs-paper` (10/10 folds): final 0.0345 vs 0.0345 (tolerance 0.0037, "
-            "better / same / worse in 0 / 10 / 0 folds), acquisition points 25% of theirs: met") in text
+            "better / same / worse in 0 / 10 / 0 folds, Wilcoxon p = 1.00), acquisition points 25% of theirs: "
+            "met") in text
     assert "digits, LogEI q=1, 5+3x1, vs `botorch-default` (10/10 folds): final 0.0345 vs 0.02" in text
-    assert "in 0 / 0 / 10 folds), acquisition points 7% of theirs: **missed**" in text
+    assert "in 0 / 0 / 10 folds, Wilcoxon p = 0.00), acquisition points 7% of theirs: **missed**" in text
     assert "- **digits: missed** (met in 1 of 2 comparisons)\n" in text
     assert "alpine1, LogEI q=1, 5+3x1, vs `lbfgs-paper` (2/10 folds): final 5 vs 8" in text
     assert "23% of theirs: met (provisional)" in text and "35% of theirs: met (provisional)" in text
     assert "- **alpine1: met** (met in 2 of 2 comparisons) (provisional: incomplete folds)" in text
     paper = text[text.index("## The same criterion for the paper's `gennes`"):]
     assert ("digits, LogEI q=1, 5+3x1, vs `lbfgs-paper` (10/10 folds): final 0.0345 vs 0.0345 (tolerance 0.0037, "
-            "better / same / worse in 0 / 10 / 0 folds), acquisition points 12% of theirs: met") in paper
+            "better / same / worse in 0 / 10 / 0 folds, Wilcoxon p = 1.00), acquisition points 12% of theirs: "
+            "met") in paper
     assert "- **`gennes` on digits** (met in 1 of 2 comparisons)\n" in paper
     assert "alpine1, LogEI q=1, 5+3x1, vs `lbfgs-paper`: pending (no paired folds)" in paper
     assert "| gennes-hybrid | 3/10 | 5 ± 0 | 2100 | 700 | 1.5 | 0.3 | 2.0 |" in text

@@ -400,7 +400,7 @@ def _verdicts(cells: Mapping[Setting, Mapping[str, Mapping[int, Mapping[str, Any
                 lines.append(f"- {_title(setting)}, vs `{baseline}` ({c.n_pairs}/{folds} folds): final "
                              f"{_fmt(c.mean[0])} vs {_fmt(c.mean[1])} (tolerance {_fmt(c.tolerance)}, better / same / "
                              f"worse in {' / '.join(map(str, c.wins))} folds, Wilcoxon p = {c.p_value:.2f}), "
-                             f"acquisition points {c.points_ratio:.0%} of theirs: {state}; first-iteration "
+                             f"acquisition points {_percent(c.points_ratio)} of theirs: {state}; first-iteration "
                              "acquisition value higher / "
                              f"same / lower in {' / '.join(map(str, c.first_wins))} folds")
         if results:
@@ -463,6 +463,12 @@ def _title(setting: Setting) -> str:
     custom = settings is None or (n_init, iterations) != (settings.n_init, settings.iterations)
     return (f"{task}, {name if q == 1 else 'q' + name} q={q}" + (f", {n_init}+{iterations}x{q}" if custom else "")
             + (", translated" if translate else ""))
+
+
+def _percent(ratio: float) -> str:
+    """A points ratio as a percentage, with a decimal where whole percents would round onto `POINTS_RATIO`."""
+    text = f"{ratio:.0%}"
+    return f"{ratio:.1%}" if text == f"{POINTS_RATIO:.0%}" else text
 
 
 def _fmt(value: float) -> str:

@@ -16,6 +16,7 @@ from gennes_bo.benchmarks.bo import TASKS, make_problem
 from gennes_bo.benchmarks.bo_experiments import (
     OPTIMIZERS,
     _at_points,
+    _percent,
     compare,
     group_runs,
     make_specs,
@@ -179,6 +180,13 @@ def test_compare_pairs_folds_with_a_tolerance() -> None:
     assert compare(ours, {7: theirs[0]}, 0.0) is None
     assert c.first_wins == (0, 3, 0)  # the same first acquisition value in every fold
     assert c.p_value == 1.0  # three folds, differences -0.2, -2, +2: no evidence either way
+
+
+def test_points_ratio_near_the_target_shows_a_decimal() -> None:
+    assert [_percent(r) for r in (0.17, 0.5021, 0.4996, 0.5, 0.63)] == ["17%", "50.2%", "50.0%", "50.0%", "63%"]
+    ours = {k: _fake("alpine1", "gennes-hybrid", k, 10.0, 502) for k in range(2)}
+    theirs = {k: _fake("alpine1", "botorch-default", k, 10.0, 1000) for k in range(2)}
+    assert not compare(ours, theirs, 0.0).met  # 50.2 % of the points: over the target
 
 
 def test_paired_p_value_is_wilcoxon_without_equal_folds() -> None:

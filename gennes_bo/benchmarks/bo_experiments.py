@@ -305,7 +305,8 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
 
     Args:
         records: Records of `gennes-bo bo` (other kinds are ignored).
-        path: Markdown file to write; plots go beside it as `bo_<task>.png`.
+        path: Markdown file to write; plots go beside it as `<its stem>_<task>.png` (`bo_digits.png` for
+            `bo.md`).
         command: The command that regenerates the report (quoted in it).
         folds: Folds of a complete cell; fewer are shown as `k/folds` and verdicts on them are provisional.
 
@@ -366,7 +367,7 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
                          f"{statistics.fmean(sum(r['fit_time']) for r in runs):.1f} | "
                          f"{statistics.fmean(r['wall_time'] for r in runs):.1f} |")
     for task in TASKS:
-        plot = Path(path).with_name(f"bo_{task}.png")
+        plot = Path(path).with_name(f"{Path(path).stem}_{task}.png")
         if plot_curves({s: o for s, o in cells.items() if s[0] == task}, plot):
             lines += ["", f"## Curves: {TASKS[task].label}", "",
                       "Best value vs objective evaluations (left) and vs cumulative acquisition points (right, log), "

@@ -230,6 +230,8 @@ def test_report_of_a_partial_grid_states_verdicts_and_folds(tmp_path) -> None:
     assert list(cells) == [("digits", "logei", 1, 5, 3, False), ("alpine1", "logei", 1, 5, 3, False)]
     text = write_report(records, tmp_path / "bo.md", "test", folds=10)
     assert (tmp_path / "bo_digits.png").stat().st_size > 10_000 and (tmp_path / "bo_alpine1.png").exists()
+    write_report([r for r in records if r["spec"]["task"] == "alpine1"], tmp_path / "other.md", "test", folds=10)
+    assert (tmp_path / "other_alpine1.png").exists() and not (tmp_path / "other_digits.png").exists()
     assert "from 47 records" in text
     assert ("digits, LogEI q=1, 5+3x1, vs `lbfgs-paper` (10/10 folds): final 0.0345 vs 0.0345 (tolerance 0.0037, "
             "better / same / worse in 0 / 10 / 0 folds, Wilcoxon p = 1.00), acquisition points 25% of theirs: "

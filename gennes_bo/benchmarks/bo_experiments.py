@@ -197,8 +197,9 @@ def _main(args: argparse.Namespace) -> int:
     grid = _grid_options(args)
     if args.report:
         records = records_or_exit(args.out, f"gennes-bo bo --out {args.out}")
-        print(write_report(records, args.report, f"gennes-bo bo --out {args.out} --report {args.report}",
-                           folds=grid["folds"]))
+        command = f"gennes-bo bo --out {args.out} --report {args.report}"
+        command += f" --folds {grid['folds']}" if grid["folds"] != FOLDS else ""  # what a complete cell means
+        print(write_report(records, args.report, command, folds=grid["folds"]))
         return 0
     try:
         specs = make_specs(**grid)

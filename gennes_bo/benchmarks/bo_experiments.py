@@ -403,8 +403,7 @@ def _verdicts(cells: Mapping[Setting, Mapping[str, Mapping[int, Mapping[str, Any
                              f"{_fmt(c.mean[0])} vs {_fmt(c.mean[1])} (tolerance {_fmt(c.tolerance)}, better / same / "
                              f"worse in {' / '.join(map(str, c.wins))} folds, Wilcoxon p = {c.p_value:.2f}), "
                              f"acquisition points {_percent(c.points_ratio)} of theirs: {state}; first-iteration "
-                             "acquisition value higher / "
-                             f"same / lower in {' / '.join(map(str, c.first_wins))} folds")
+                             f"acquisition value higher / same / lower in {' / '.join(map(str, c.first_wins))} folds")
         if results:
             met = sum(c.met for c in results)
             complete = all(c.n_pairs >= folds for c in results)

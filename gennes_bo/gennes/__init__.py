@@ -10,11 +10,12 @@ from gennes_bo.gennes.schedules import (
     exponential_decay,
     stagnation_decay,
 )
-from gennes_bo.gennes.search import GennesResult, NonFiniteObjectiveError, gennes_maximize
+from gennes_bo.gennes.search import GennesResult, GennesSearch, NonFiniteObjectiveError, gennes_maximize
 
 __all__ = [
     "GennesConfig",
     "GennesResult",
+    "GennesSearch",
     "Generator",
     "NonFiniteObjectiveError",
     "StagnationDecay",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, ClassVar
 
 from gennes_bo.gennes.generator import LAYER_GAIN
 from gennes_bo.gennes.schedules import Schedule, exponential_decay
@@ -52,14 +52,17 @@ class GennesConfig:
     schedule: Callable[[int], Schedule] | None = None
     n_polish: int = 0
     polish_maxiter: int = 200
+    optional_counts: ClassVar[tuple[str, ...]] = ("noise_dim", "max_evals")  # fields where None is allowed
 
     def __post_init__(self) -> None:
         for name in ("n_generators", "population_size", "n_iterations", "hidden_width", "n_hidden",
                      "max_noise_dim", "polish_maxiter"):
             value = getattr(self, name)
+            if name in self.optional_counts:
+                continue
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"`{name}` must be an integer >= 1, got {value!r}")
-        for name in ("noise_dim", "max_evals"):
+        for name in self.optional_counts:
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
                 raise ValueError(f"`{name}` must be None or an integer >= 1, got {value!r}")

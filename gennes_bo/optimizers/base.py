@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import torch
 from torch import Tensor
 
+from gennes_bo.gennes.search import renamed
+
 if TYPE_CHECKING:
     from gennes_bo.optimizers.evaluation import Evaluator
 
@@ -27,28 +29,34 @@ class UnsupportedError(ValueError):
 
 @dataclass
 class OptimizeResult:
-    """Outcome of :func:`~gennes_bo.optimizers.minimize` (in the spirit of `scipy.optimize.OptimizeResult`).
+    """Outcome of :func:`~gennes_bo.optimizers.minimize`, with `scipy.optimize.OptimizeResult`'s names.
 
     Attributes:
         x: `d` best point found (in the box).
         fun: Objective value at `x` (in the user's sign: the maximum when `maximize=True`).
-        n_evals: Objective evaluations (points); a value-and-gradient query of one point counts once.
-        n_generations: Generations (`tell` calls) of a population method; Adam steps of `gennes`; L-BFGS
-            runs started by `lbfgs`.
-        history: `(n_evals, best fun so far)` at every improvement and at the end (a step function).
+        nfev: Objective evaluations (points); a value-and-gradient query of one point counts once.
+        nit: Generations (`tell` calls) of a population method; Adam steps of `gennes`; L-BFGS runs started by
+            `lbfgs`.
+        success: Whether a finite value was found and the run ended by its budget (not by a callback).
         message: Why the run stopped.
+        history: `(nfev, best fun so far)` at every improvement and at the end (a step function).
         n_failed: Evaluations that raised (with `on_error="inf"`) or returned NaN/inf.
         wall_time: Seconds spent.
     """
 
     x: Tensor
     fun: float
-    n_evals: int
-    n_generations: int
-    history: list[tuple[int, float]] = field(default_factory=list)
+    nfev: int
+    nit: int
+    success: bool = True
     message: str = ""
+    history: list[tuple[int, float]] = field(default_factory=list)
     n_failed: int = 0
     wall_time: float = 0.0
+
+    # Former names, kept readable for code written against them.
+    n_evals = property(lambda self: renamed(self, "n_evals", "nfev"))
+    n_generations = property(lambda self: renamed(self, "n_generations", "nit"))
 
 
 def check_options(config_class: type, options: dict[str, Any], method: str) -> Any:

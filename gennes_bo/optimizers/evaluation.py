@@ -143,8 +143,9 @@ class Evaluator:
         if not history or history[-1][0] != self.n_evals:
             history.append((self.n_evals, fun))
         return OptimizeResult(
-            x=self.best_x.clone(), fun=fun, n_evals=self.n_evals, n_generations=n_generations, history=history,
-            message=message, n_failed=self.n_failed, wall_time=time.monotonic() - self.start,
+            x=self.best_x.clone(), fun=fun, nfev=self.n_evals, nit=n_generations,
+            success=math.isfinite(self.best_value) and message != "stopped by callback", message=message,
+            history=history, n_failed=self.n_failed, wall_time=time.monotonic() - self.start,
         )
 
     def close(self) -> None:

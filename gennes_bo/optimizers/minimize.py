@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
@@ -9,9 +10,12 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from gennes_bo.gennes.search import NonFiniteObjectiveError
 from gennes_bo.optimizers.base import OptimizeResult, UnsupportedError, check_options, check_positive_int
 from gennes_bo.optimizers.evaluation import Evaluator, OnError
 from gennes_bo.optimizers.registry import get_optimizer_class
+
+FAILED_SHARE_WARNING = 0.25  # a quarter of the budget lost to failures is worth telling the user
 
 
 def minimize(
@@ -40,7 +44,7 @@ def minimize(
             methods accept any function, numpy included. NaN counts as +inf (the worst value).
         bounds: `2 x d` lower and upper bounds (tensor or nested sequence; float64 unless a tensor says else).
         method: A name of :data:`~gennes_bo.optimizers.OPTIMIZERS`.
-        max_evals: Exact budget: `result.n_evals <= max_evals` (one value-and-gradient query counts once).
+        max_evals: Exact budget: `result.nfev <= max_evals` (one value-and-gradient query counts once).
         seed: Integer seed; same seed, same result.
         maximize: Maximize `fun` instead; `result.fun` and `result.history` then hold maxima.
         executor: Optional `concurrent.futures.Executor` (process pool, `dask.distributed.Client.get_executor()`)
@@ -53,7 +57,11 @@ def minimize(
             `TypeError` listing the known ones.
 
     Returns:
-        An :class:`OptimizeResult` (best point, its value, evaluations, generations, history, message).
+        An :class:`OptimizeResult` (`x`, `fun`, `nfev`, `nit`, `success`, `message`, history, failures).
+
+    Raises:
+        NonFiniteObjectiveError: If no evaluation gave a finite value (a warning is issued instead when more than
+            a quarter of them failed).
     """
     cls = get_optimizer_class(method)
     check_positive_int("max_evals", max_evals)
@@ -71,4 +79,24 @@ def minimize(
         message = optimizer.run(evaluator)
     finally:
         evaluator.close()
-    return evaluator.result(message, optimizer.n_generations)
+    result = evaluator.result(message, optimizer.n_generations)
+    check_failures(result, method)
+    return result
+
+
+def check_failures(result: OptimizeResult, method: str) -> None:
+    """Raise when every evaluation failed; warn when more than `FAILED_SHARE_WARNING` of them did.
+
+    Raises:
+        NonFiniteObjectiveError: If no evaluation of `fun` gave a finite value.
+    """
+    if result.nfev and result.n_failed == result.nfev:
+        raise NonFiniteObjectiveError(
+            f"`fun` gave no finite value in {result.nfev} evaluations (method {method!r}): every point returned "
+            "NaN/inf or raised; check `fun` and `bounds`"
+        )
+    if result.n_failed > FAILED_SHARE_WARNING * result.nfev:
+        warnings.warn(
+            f"{result.n_failed} of {result.nfev} evaluations of `fun` failed (NaN/inf or raised) with method "
+            f"{method!r}; the result only reflects the points where `fun` is defined", RuntimeWarning, stacklevel=3,
+        )

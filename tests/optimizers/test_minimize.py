@@ -103,8 +103,10 @@ def test_gradient_methods_need_differentiable_fun(method: str) -> None:
         minimize(lambda x: np.sum(x.detach().numpy() ** 2, axis=1), BOUNDS, method, max_evals=50)
     with pytest.raises(UnsupportedError, match="executor"):
         minimize(lambda x: (x**2).sum(-1), BOUNDS, method, max_evals=50, executor=ThreadPoolExecutor(1))
+    optimizer = OPTIMIZERS[method](BOUNDS, max_evals=10)
     with pytest.raises(UnsupportedError, match="gradients"):
-        OPTIMIZERS[method](BOUNDS, max_evals=10).ask()
+        x = optimizer.ask()  # gennes asks, and needs the gradients told back
+        optimizer.tell(x, (x**2).sum(-1))
 
 
 def bad_at_corner(x: torch.Tensor) -> torch.Tensor:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import warnings
 
 import pytest
 
-from gennes_bo.cli import build_parser, main
+from gennes_bo.cli import COMMANDS, build_parser, main
+
+# Sphinx / reStructuredText markup that a terminal shows verbatim: roles like :func:`x`, ``literals``, ~targets.
+MARKUP = re.compile(r":[a-z]+:`|``|`~")
 
 
 def test_help_exits_zero_and_lists_the_commands(capsys):
@@ -19,12 +24,37 @@ def test_help_exits_zero_and_lists_the_commands(capsys):
     assert "demo" in out and "bench-acqf" in out
 
 
-@pytest.mark.parametrize("command", ["demo", "bench-acqf"])
-def test_subcommand_help(capsys, command):
+def test_top_level_help_imports_neither_torch_nor_a_command_module():
+    code = ("import sys\nfrom gennes_bo.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit as exit:\n"
+            "    assert exit.code == 0\nprint(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('torch', 'botorch', 'gennes_bo')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "usage: gennes-bo" in result.stdout
+    assert result.stdout.splitlines()[-1] == "['gennes_bo', 'gennes_bo.cli']"
+
+
+def test_top_level_help_is_the_same_with_each_command_registered():
+    # COMMANDS' static one-line help is what each command module registers itself
+    expected = build_parser().format_help()
+    for command in COMMANDS:
+        assert build_parser(command).format_help() == expected, command
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_subcommand_help_is_plain_text(capsys, command):
     with pytest.raises(SystemExit) as exit_info:
         main([command, "--help"])
     assert exit_info.value.code == 0
-    assert f"usage: gennes-bo {command}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"usage: gennes-bo {command}" in out
+    assert not MARKUP.findall(out), [line for line in out.splitlines() if MARKUP.search(line)]
+
+
+def test_unknown_command_is_an_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["nope"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'nope'" in capsys.readouterr().err
 
 
 def test_a_command_is_required(capsys):
@@ -35,7 +65,7 @@ def test_a_command_is_required(capsys):
 
 
 def test_demo_arguments_are_parsed():
-    args = build_parser().parse_args(["demo", "--iterations", "3", "--n-init", "4", "--q", "2", "--seed", "9"])
+    args = build_parser("demo").parse_args(["demo", "--iterations", "3", "--n-init", "4", "--q", "2", "--seed", "9"])
     assert (args.iterations, args.n_init, args.q, args.seed, args.no_progress) == (3, 4, 2, 9, False)
 
 

@@ -1,8 +1,8 @@
 """The paper's BO experiments (Section 4.2): digits logistic-regression HPO and Alpine1-d20, optimizer by optimizer.
 
-Each run is a BoTorch BO loop (:func:`~gennes_bo.benchmarks.bo.run_bo_loop`: SingleTaskGP with default priors,
+Each run is a BoTorch BO loop (`gennes_bo.benchmarks.bo.run_bo_loop`: SingleTaskGP with default priors,
 (q)LogEI or the paper's (q)EI) whose acquisition maximizer is one of the optimizers of
-:mod:`~gennes_bo.benchmarks.acqf_optimizers`: `gennes` (the paper's: N = 10, alpha = 0.99, 20 iterations for
+`gennes_bo.benchmarks.acqf_optimizers`: `gennes` (the paper's: N = 10, alpha = 0.99, 20 iterations for
 digits, 30 for Alpine1), `gennes-hybrid` (ours), `lbfgs-paper` (20 / 100 uniform L-BFGS-B starts), `botorch-default`
 (20 restarts, 1024 raw samples), `cma`, or any `package.module:function` with `optimize_acqf`'s call shape.
 

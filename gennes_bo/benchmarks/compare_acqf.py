@@ -1,6 +1,6 @@
 """Acquisition optimizers compared on GP states frozen from real BO runs (`gennes-bo compare-acqf`).
 
-Stage 1, *freeze* (:mod:`~gennes_bo.benchmarks.frozen_states`): a BO run per task (digits logistic regression,
+Stage 1, *freeze* (`gennes_bo.benchmarks.frozen_states`): a BO run per task (digits logistic regression,
 20 initial points; Alpine1 d = 20, 100 initial points; Hartmann6, 10 initial points), with BoTorch's default
 optimizer, LogEI and q = 1, captures its GP at an early, a middle and a late iteration, where the acquisition
 landscape gets flat and multimodal. The states are saved once (`--states`) and reused; `--refreeze` redoes them.
@@ -8,7 +8,7 @@ landscape gets flat and multimodal. The states are saved once (`--states`) and r
 Stage 2, *compare*: every case (state x acquisition x q x optimizer x seed) rebuilds the GP exactly (no refit),
 builds the acquisition (q > 1: the same Sobol base samples for all optimizers and seeds) and runs the optimizer
 seeded, counted and timed, with its anytime curve. Optimizers are the built-in names of
-:mod:`~gennes_bo.benchmarks.acqf_optimizers` or any `optimize_acqf`-compatible callable `package.module:function`,
+`gennes_bo.benchmarks.acqf_optimizers` or any `optimize_acqf`-compatible callable `package.module:function`,
 called as `function(acq_function, bounds, q, num_restarts=20, raw_samples=1024)`. One JSON line per run,
 resumable; runs execute on local processes (`--workers`) or a Dask cluster (`--scheduler`). `--report` writes
 the tables and the anytime curves from the records only.

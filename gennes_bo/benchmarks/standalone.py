@@ -1,7 +1,7 @@
 """Standalone-optimizer benchmark: every registered method on the paper's five functions (paper, Table 1).
 
 Each run minimizes a randomly translated paper function (the fold seed moves the optimum, see
-:func:`~gennes_bo.test_functions.random_translation`, and seeds the method) and records the regret
+`gennes_bo.test_functions.random_translation`, and seeds the method) and records the regret
 `f(best) - f*` at 1e2, 1e3, 1e4... evaluations, the wall time and the evaluations spent. One JSON line per run,
 resumable; a separate record holds the GENNES overhead per generation at `d = 30`, `N = 20`. `--report`
 writes the markdown table from the records only. Runs use one CPU thread (torch and BLAS).

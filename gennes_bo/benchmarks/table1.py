@@ -1,12 +1,12 @@
 """The paper's Table 1 with one command: four functions x d in {10, 30} x four methods x 10 folds.
 
 Each run minimizes a randomly translated paper function (the fold draws the translation and seeds the method; see
-:func:`~gennes_bo.benchmarks.standalone.run_one`, shared with `bench-standalone`) for up to 1e5 evaluations and
+`gennes_bo.benchmarks.standalone.run_one`, shared with `bench-standalone`) for up to 1e5 evaluations and
 records the best-so-far regret curve as its improvement points, so the 1e2 / 1e3 / 1e4 / 1e5 columns come from
 one run. One JSON line per finished run, written by the parent process only; rerunning skips recorded runs, so a
 killed grid resumes. Runs execute on local processes (`--workers`) or a Dask cluster (`--scheduler`). Population
 20 for GENNES, sNES and aCMA-ES, GENNES noise decay alpha = 0.99 (the paper's). `--report` writes the markdown
-table next to the paper's numbers (:mod:`~gennes_bo.benchmarks.paper_table1`) and the regret plots, from the
+table next to the paper's numbers (`gennes_bo.benchmarks.paper_table1`) and the regret plots, from the
 records only.
 
     gennes-bo table1 --workers 1                          # the full grid into results/table1.jsonl (resumes)
@@ -15,7 +15,7 @@ records only.
     gennes-bo table1 --report                             # docs/results/table1.md and table1_regret.png
     gennes-bo table1 --methods gennes --options alpha=0.999 restart_noise=None   # a setting tried, recorded
 
-`--options` runs one method with options other than the grid's (merged over :data:`METHOD_OPTIONS`). Such runs
+`--options` runs one method with options other than the grid's (merged over `METHOD_OPTIONS`). Such runs
 go to the same records, spelled out in their spec, and the report lists them under "Other settings" and never
 in the table, so trying a setting cannot change a reproduced cell.
 """

@@ -8,6 +8,10 @@ import sys
 import pytest
 
 import gennes_bo
+from gennes_bo.benchmarks.runner import make_executor
+from gennes_bo.extras import MissingExtraError, require
+from gennes_bo.plotting import panel_grid
+from gennes_bo.test_functions import DigitsLogisticRegression
 
 HEAVY = ("matplotlib", "sklearn", "dask", "distributed")  # the `benchmarks` extra: reports, digits data, Dask
 LIBRARY = ("gennes_bo", "gennes_bo.gennes", "gennes_bo.acquisition", "gennes_bo.optimizers",
@@ -43,3 +47,19 @@ def test_public_names_resolve_lazily():
     assert "gennes_bo.optimizers" in _imported_after("import gennes_bo; gennes_bo.optimizers.minimize")  # subpackage
     with pytest.raises(AttributeError, match="has no attribute 'not_a_name'"):
         gennes_bo.not_a_name  # noqa: B018
+
+
+def test_a_missing_extra_names_the_extra_to_install():
+    with pytest.raises(MissingExtraError, match=r'Testing requires `no_such_module`.*pip install "gennes-bo\[bench'):
+        require("no_such_module.sub", "benchmarks", "Testing")
+
+
+@pytest.mark.parametrize(("module", "use"), [
+    ("matplotlib", lambda tmp_path: panel_grid(1, tmp_path / "f.png", max_cols=1, panel_size=(1, 1)).__enter__()),
+    ("sklearn", lambda tmp_path: DigitsLogisticRegression()),
+    ("distributed", lambda tmp_path: make_executor(scheduler="tcp://127.0.0.1:1").__enter__()),
+])
+def test_benchmark_dependencies_fail_with_the_extra_named(monkeypatch, tmp_path, module, use):
+    monkeypatch.setitem(sys.modules, module, None)  # as if not installed
+    with pytest.raises(MissingExtraError, match=rf"requires `{module}`.*gennes-bo\[benchmarks\]"):
+        use(tmp_path)

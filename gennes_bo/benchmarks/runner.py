@@ -60,9 +60,10 @@ def make_executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Ex
         scheduler: Address of a Dask `distributed` scheduler, e.g. `tcp://10.0.0.5:8786`.
     """
     if scheduler is not None:
-        from distributed import Client
+        from gennes_bo.extras import require
 
-        with Client(scheduler) as client:
+        client_class = require("distributed", "benchmarks", "Running on a Dask scheduler").Client
+        with client_class(scheduler) as client:
             yield client.get_executor(pure=False)
         return
     if workers < 0:

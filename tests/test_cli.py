@@ -50,6 +50,22 @@ def test_subcommand_help_is_plain_text(capsys, command):
     assert not MARKUP.findall(out), [line for line in out.splitlines() if MARKUP.search(line)]
 
 
+BENCHMARKS = {"bench-acqf": "docs/benchmarks/acquisition.md", "bench-standalone": "docs/benchmarks/standalone.md",
+              "table1": "docs/results/table1.md", "bo": "docs/results/bo.md",
+              "compare-acqf": "docs/results/compare_acqf.md"}
+
+
+@pytest.mark.parametrize(("command", "report"), BENCHMARKS.items())
+def test_benchmark_commands_share_their_options(command, report):
+    parser = build_parser(command)
+    args = parser.parse_args([command, "--report"])
+    assert args.report == report  # --report alone: the committed report
+    assert (args.seeds, args.workers, args.scheduler, args.out.startswith("results/")) == (None, 1, None, True)
+    args = parser.parse_args([command, "--seeds", "2", "--workers", "0", "--scheduler", "tcp://h:1", "--out", "o.jsonl",
+                              "--report", "r.md"])
+    assert (args.seeds, args.workers, args.scheduler, args.out, args.report) == (2, 0, "tcp://h:1", "o.jsonl", "r.md")
+
+
 def test_unknown_command_is_an_error(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["nope"])
@@ -118,9 +134,9 @@ def check_demo_output(capsys):
 
 def test_bench_acqf_quick_and_report(quick_bench, tmp_path, capsys):
     out, stdout = quick_bench
-    assert "ran 4 new runs" in stdout
+    assert "ran 4 runs; 4 in the grid" in stdout
     report = tmp_path / "report.md"
-    assert main(["bench-acqf", "--quick", "--seeds", "1", "--out", str(out), "--report", str(report)]) == 0
+    assert main(["bench-acqf", "--quick", "--out", str(out), "--report", str(report)]) == 0
     text = report.read_text()
     assert ("| problem | n_train | q | acqf | seeds | default | 10x budget | L-BFGS, GENNES's starts | GENNES joint "
             "| GENNES |") in text

@@ -35,8 +35,8 @@ import numpy as np
 
 from gennes_bo.benchmarks import paper_table1
 from gennes_bo.benchmarks.records import records_or_exit
-from gennes_bo.benchmarks.runner import add_grid_arguments, run_grid_command
-from gennes_bo.benchmarks.standalone import regret_at, run_one
+from gennes_bo.benchmarks.runner import add_grid_arguments, run_grid_command, seeds_or_default
+from gennes_bo.benchmarks.standalone import method_settings, regret_at, run_one
 from gennes_bo.optimizers.base import check_options, option_defaults
 from gennes_bo.optimizers.registry import get_optimizer_class
 from gennes_bo.plotting import panel_grid
@@ -61,7 +61,7 @@ METHOD_OPTIONS: dict[str, dict[str, Any]] = {
     "snes": {"population_size": 20},
     "acma": {"population_size": 20},
 }
-QUICK = {"dims": [2], "folds": 2, "max_evals": 200}
+QUICK = {"dims": [2], "seeds": 2, "max_evals": 200}
 DEFAULT_OUT = "results/table1.jsonl"
 DEFAULT_REPORT = "docs/results/table1.md"
 
@@ -116,16 +116,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register `gennes-bo table1`."""
     parser = commands.add_parser("table1", help="reproduce the paper's Table 1 (resumable; processes or Dask)",
                                  description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", default=DEFAULT_OUT, help=f"JSONL records, resumed if present ({DEFAULT_OUT})")
     parser.add_argument("--functions", nargs="+", choices=FUNCTIONS, help="restrict to these functions")
     parser.add_argument("--dims", nargs="+", type=int, help="dimensions (default 10 30)")
     parser.add_argument("--methods", nargs="+", choices=METHODS, help="restrict to these methods")
-    parser.add_argument("--folds", type=int, help=f"folds per cell (default {FOLDS})")
     parser.add_argument("--max-evals", type=int, help=f"evaluations per run (default {MAX_EVALS})")
     parser.add_argument("--options", nargs="+", metavar="KEY=VALUE",
                         help="run one method (--methods) with these options over the grid's; recorded as a "
                              "setting tried, reported apart from the table")
-    add_grid_arguments(parser, quick=QUICK, default_report=DEFAULT_REPORT)
+    add_grid_arguments(parser, default_out=DEFAULT_OUT, default_report=DEFAULT_REPORT, default_seeds=FOLDS,
+                       quick=QUICK, seeds_aliases=["--folds"])
     parser.set_defaults(run=_main)
 
 
@@ -135,7 +134,7 @@ def _grid_options(args: argparse.Namespace) -> dict[str, Any]:
         "functions": args.functions or list(FUNCTIONS),
         "dims": args.dims or preset.get("dims", list(DIMS)),
         "methods": args.methods or list(METHODS),
-        "folds": args.folds or preset.get("folds", FOLDS),
+        "folds": seeds_or_default(args, QUICK, FOLDS),
         "max_evals": args.max_evals or preset.get("max_evals", MAX_EVALS),
         "options": parse_options(args.options or []),
     }
@@ -153,7 +152,7 @@ def _main(args: argparse.Namespace) -> int:
         specs = make_specs(**grid)
     except (TypeError, ValueError) as err:
         raise SystemExit(f"gennes-bo table1: {err}") from err
-    return run_grid_command(specs, run_table1_spec, args, "table1")
+    return run_grid_command(specs, run_table1_spec, args, "table1", settings=method_settings)
 
 
 # ---------------------------------------------------------------------------------------------- the report

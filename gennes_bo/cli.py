@@ -92,11 +92,35 @@ def _demo(args: argparse.Namespace) -> int:
                             ("BoTorch default (optimize_acqf)", botorch_acqf_optimizer())):
         trace = run_bo_loop(function, bounds, optimizer, n_init=args.n_init, n_iterations=args.iterations,
                             q=args.q, seed=args.seed, progress=not args.no_progress, desc=name)
-        results[name] = trace
+        results[name.split(" (")[0]] = (trace.best_y, sum(trace.acqf_time))
         point = ", ".join(f"{v:.3f}" for v in trace.best_x.tolist())
         print(f"{name:34s} best {trace.best_y:.4f} at [{point}]  "
               f"acquisition points {sum(trace.n_acqf_evals):7d}  acquisition time {sum(trace.acqf_time):6.1f} s")
+    print("\n".join(demo_verdict(results, function.optimal_value)))
     return 0
+
+
+def demo_verdict(results: dict[str, tuple[float, float]], optimum: float, tolerance: float = 1e-4) -> list[str]:
+    """The demo's closing lines: which of two optimizers reached the better best value (maximization), by how much
+    and relative to the other's gap to the optimum, the ratio of their acquisition times, and what one seed is worth.
+
+    Args:
+        results: Two optimizers' `(best value, acquisition seconds)`, by name; times are stated as the first's over
+            the second's.
+        optimum: The function's maximum.
+        tolerance: Best values closer than this are a tie.
+    """
+    (first, (first_best, first_time)), (second, (second_best, second_time)) = results.items()
+    ratio = f"{first}'s acquisition time was {first_time / max(second_time, 1e-9):.2f}x {second}'s"
+    if abs(first_best - second_best) <= tolerance:
+        verdict = f"Verdict: both reached {first_best:.4f} (within {tolerance:g}); {ratio}."
+    else:
+        (winner, best), (loser, other) = sorted([(first, first_best), (second, second_best)], key=lambda r: -r[1])
+        gap = optimum - other
+        verdict = (f"Verdict: {winner} reached the better best value, by {best - other:.4f}, "
+                   f"{(best - other) / gap:.0%} of {loser}'s gap of {gap:.4f} to the optimum; {ratio}.")
+    return [verdict, f"One seed proves little: for paired comparisons over many seeds see {DOCS_RESULTS}/ "
+            "(gennes-bo compare-acqf: acquisition optimizers on frozen BO states; gennes-bo bo: whole BO loops)."]
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import warnings
 
 import pytest
 
-from gennes_bo.cli import COMMANDS, build_parser, main
+from gennes_bo.cli import COMMANDS, build_parser, demo_verdict, main
 
 # Sphinx / reStructuredText markup that a terminal shows verbatim: roles like :func:`x`, ``literals``, ~targets.
 MARKUP = re.compile(r":[a-z]+:`|``|`~")
@@ -130,6 +130,22 @@ def check_demo_output(capsys):
         best, n_points = float(match.group(1)), int(match.group(2))
         assert 0.0 < best <= 3.3224  # Hartmann6 (negated) is positive near its optimum 3.32237
         assert n_points > 256  # at least the raw samples of one acquisition optimization
+    verdict = re.fullmatch(r"Verdict: (both reached|(GENNES|BoTorch default) reached the better best value, by) "
+                           r".*; GENNES's acquisition time was \d+\.\d\dx BoTorch default's\.", lines[-2])
+    assert verdict, lines[-2]
+    assert lines[-1].startswith("One seed proves little") and "docs/results/" in lines[-1]
+
+
+def test_demo_verdict_names_the_better_optimizer_the_margin_and_the_time_ratio():
+    gennes_wins = demo_verdict({"GENNES": (3.0, 6.0), "BoTorch default": (2.5, 4.0)}, optimum=3.5)
+    assert gennes_wins[0] == ("Verdict: GENNES reached the better best value, by 0.5000, 50% of BoTorch default's gap "
+                              "of 1.0000 to the optimum; GENNES's acquisition time was 1.50x BoTorch default's.")
+    assert "gennes-bo compare-acqf" in gennes_wins[1] and "gennes-bo bo" in gennes_wins[1]
+    botorch_wins = demo_verdict({"GENNES": (2.0, 1.0), "BoTorch default": (3.0, 4.0)}, optimum=3.5)[0]
+    assert botorch_wins.startswith("Verdict: BoTorch default reached the better best value, by 1.0000, 67% of "
+                                   "GENNES's gap of 1.5000") and "time was 0.25x" in botorch_wins
+    tie = demo_verdict({"GENNES": (3.32, 1.0), "BoTorch default": (3.32005, 2.0)}, optimum=3.3224)[0]
+    assert tie == "Verdict: both reached 3.3200 (within 0.0001); GENNES's acquisition time was 0.50x BoTorch default's."
 
 
 def test_bench_acqf_quick_and_report(quick_bench, tmp_path, capsys):

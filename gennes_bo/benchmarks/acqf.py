@@ -15,10 +15,10 @@ Dask cluster (`--scheduler`). `--report` writes the markdown table from records 
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import math
 import statistics
+import threading
 import time
 import warnings
 from collections import defaultdict
@@ -197,10 +197,16 @@ def make_specs(cases: Sequence[Case], methods: Mapping[str, Mapping[str, Any]], 
             for case in cases for seed in seeds for name, settings in methods.items()]
 
 
-@functools.lru_cache(maxsize=1)
+_LAST_ACQUISITION = threading.local()  # per thread: a Dask worker's threads must not share a counted acquisition
+
+
 def _cached_acquisition(case: Case, seed: int) -> tuple[torch.nn.Module, torch.Tensor]:
-    """The last case's acquisition, kept so that a worker fits each GP once for the methods it runs next."""
-    return build_acquisition(case, seed)
+    """The last case's acquisition in this thread, kept so that a worker fits each GP once for the methods it runs
+    next (specs come ordered case, seed, method)."""
+    if getattr(_LAST_ACQUISITION, "key", None) != (case, seed):
+        _LAST_ACQUISITION.value = build_acquisition(case, seed)
+        _LAST_ACQUISITION.key = (case, seed)
+    return _LAST_ACQUISITION.value
 
 
 def run_acqf_spec(spec: Mapping[str, Any]) -> dict[str, Any]:

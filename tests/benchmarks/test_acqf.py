@@ -198,3 +198,15 @@ def test_ablation_uses_the_restarts_gennes_gets(monkeypatch, q):
     run_method(acqf, bounds, q, module.METHODS["lbfgs_same_starts"], seed=3)
     assert (seen["num_restarts"], seen["raw_samples"]) == recommended_restarts(q) and seen["seed"] == 3
     assert seen["q"] == q
+
+
+def test_a_worker_fits_each_gp_once_for_the_methods_of_a_case_and_seed(monkeypatch):
+    import gennes_bo.benchmarks.acqf as module
+
+    fits = []
+    monkeypatch.setattr(module._LAST_ACQUISITION, "key", None, raising=False)
+    monkeypatch.setattr(module, "build_acquisition", lambda case, seed: fits.append((case.q, seed)) or ("acqf", "b"))
+    monkeypatch.setattr(module, "run_method", lambda acqf, bounds, q, settings, seed: {"acqf": acqf, "q": q})
+    specs = make_specs(QUICK_SUITE, QUICK_METHODS, [0, 1])
+    assert [run_acqf_spec(spec) for spec in specs] == [{"result": {"acqf": "acqf", "q": s["case"]["q"]}} for s in specs]
+    assert fits == [(1, 0), (1, 1), (2, 0), (2, 1)]  # specs run case, seed, then method

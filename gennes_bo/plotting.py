@@ -24,9 +24,9 @@ def panel_grid(n_panels: int, path: str | Path, *, max_cols: int, panel_size: tu
     """
     if n_panels < 1:
         raise ValueError(f"`n_panels` must be >= 1, got {n_panels}")
-    import matplotlib
+    from gennes_bo.extras import require
 
-    matplotlib.use("Agg")
+    require("matplotlib", "benchmarks", "Plotting a report's figures").use("Agg")
     import matplotlib.pyplot as plt
 
     n_cols = min(max_cols, n_panels)

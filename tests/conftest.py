@@ -62,5 +62,5 @@ def quick_bench(tmp_path_factory) -> tuple[Path, str]:
     stdout = io.StringIO()
     with contextlib.redirect_stdout(stdout), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        assert main(["bench-acqf", "--quick", "--seeds", "1", "--out", str(out), "--no-progress"]) == 0
+        assert main(["bench-acqf", "--quick", "--out", str(out), "--workers", "0", "--no-progress"]) == 0
     return out, stdout.getvalue()

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import warnings
 
 import pytest
 
-from gennes_bo.cli import build_parser, main
+from gennes_bo.cli import COMMANDS, build_parser, demo_verdict, main
+
+# Sphinx / reStructuredText markup that a terminal shows verbatim: roles like :func:`x`, ``literals``, ~targets.
+MARKUP = re.compile(r":[a-z]+:`|``|`~")
 
 
 def test_help_exits_zero_and_lists_the_commands(capsys):
@@ -19,12 +24,53 @@ def test_help_exits_zero_and_lists_the_commands(capsys):
     assert "demo" in out and "bench-acqf" in out
 
 
-@pytest.mark.parametrize("command", ["demo", "bench-acqf"])
-def test_subcommand_help(capsys, command):
+def test_top_level_help_imports_neither_torch_nor_a_command_module():
+    code = ("import sys\nfrom gennes_bo.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit as exit:\n"
+            "    assert exit.code == 0\nprint(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('torch', 'botorch', 'gennes_bo')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "usage: gennes-bo" in result.stdout
+    assert result.stdout.splitlines()[-1] == "['gennes_bo', 'gennes_bo.cli']"
+
+
+def test_top_level_help_is_the_same_with_each_command_registered():
+    # COMMANDS' static one-line help is what each command module registers itself
+    expected = build_parser().format_help()
+    for command in COMMANDS:
+        assert build_parser(command).format_help() == expected, command
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_subcommand_help_is_plain_text(capsys, command):
     with pytest.raises(SystemExit) as exit_info:
         main([command, "--help"])
     assert exit_info.value.code == 0
-    assert f"usage: gennes-bo {command}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"usage: gennes-bo {command}" in out
+    assert not MARKUP.findall(out), [line for line in out.splitlines() if MARKUP.search(line)]
+
+
+BENCHMARKS = {"bench-acqf": "docs/benchmarks/acquisition.md", "bench-standalone": "docs/benchmarks/standalone.md",
+              "table1": "docs/results/table1.md", "bo": "docs/results/bo.md",
+              "compare-acqf": "docs/results/compare_acqf.md"}
+
+
+@pytest.mark.parametrize(("command", "report"), BENCHMARKS.items())
+def test_benchmark_commands_share_their_options(command, report):
+    parser = build_parser(command)
+    args = parser.parse_args([command, "--report"])
+    assert args.report == report  # --report alone: the committed report
+    assert (args.seeds, args.workers, args.scheduler, args.out.startswith("results/")) == (None, 1, None, True)
+    args = parser.parse_args([command, "--seeds", "2", "--workers", "0", "--scheduler", "tcp://h:1", "--out", "o.jsonl",
+                              "--report", "r.md"])
+    assert (args.seeds, args.workers, args.scheduler, args.out, args.report) == (2, 0, "tcp://h:1", "o.jsonl", "r.md")
+
+
+def test_unknown_command_is_an_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["nope"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'nope'" in capsys.readouterr().err
 
 
 def test_a_command_is_required(capsys):
@@ -35,7 +81,7 @@ def test_a_command_is_required(capsys):
 
 
 def test_demo_arguments_are_parsed():
-    args = build_parser().parse_args(["demo", "--iterations", "3", "--n-init", "4", "--q", "2", "--seed", "9"])
+    args = build_parser("demo").parse_args(["demo", "--iterations", "3", "--n-init", "4", "--q", "2", "--seed", "9"])
     assert (args.iterations, args.n_init, args.q, args.seed, args.no_progress) == (3, 4, 2, 9, False)
 
 
@@ -84,13 +130,29 @@ def check_demo_output(capsys):
         best, n_points = float(match.group(1)), int(match.group(2))
         assert 0.0 < best <= 3.3224  # Hartmann6 (negated) is positive near its optimum 3.32237
         assert n_points > 256  # at least the raw samples of one acquisition optimization
+    verdict = re.fullmatch(r"Verdict: (both reached|(GENNES|BoTorch default) reached the better best value, by) "
+                           r".*; GENNES's acquisition time was \d+\.\d\dx BoTorch default's\.", lines[-2])
+    assert verdict, lines[-2]
+    assert lines[-1].startswith("One seed proves little") and "docs/results/" in lines[-1]
+
+
+def test_demo_verdict_names_the_better_optimizer_the_margin_and_the_time_ratio():
+    gennes_wins = demo_verdict({"GENNES": (3.0, 6.0), "BoTorch default": (2.5, 4.0)}, optimum=3.5)
+    assert gennes_wins[0] == ("Verdict: GENNES reached the better best value, by 0.5000, 50% of BoTorch default's gap "
+                              "of 1.0000 to the optimum; GENNES's acquisition time was 1.50x BoTorch default's.")
+    assert "gennes-bo compare-acqf" in gennes_wins[1] and "gennes-bo bo" in gennes_wins[1]
+    botorch_wins = demo_verdict({"GENNES": (2.0, 1.0), "BoTorch default": (3.0, 4.0)}, optimum=3.5)[0]
+    assert botorch_wins.startswith("Verdict: BoTorch default reached the better best value, by 1.0000, 67% of "
+                                   "GENNES's gap of 1.5000") and "time was 0.25x" in botorch_wins
+    tie = demo_verdict({"GENNES": (3.32, 1.0), "BoTorch default": (3.32005, 2.0)}, optimum=3.3224)[0]
+    assert tie == "Verdict: both reached 3.3200 (within 0.0001); GENNES's acquisition time was 0.50x BoTorch default's."
 
 
 def test_bench_acqf_quick_and_report(quick_bench, tmp_path, capsys):
     out, stdout = quick_bench
-    assert "ran 4 new runs" in stdout
+    assert "ran 4 runs; 4 in the grid" in stdout
     report = tmp_path / "report.md"
-    assert main(["bench-acqf", "--quick", "--seeds", "1", "--out", str(out), "--report", str(report)]) == 0
+    assert main(["bench-acqf", "--quick", "--out", str(out), "--report", str(report)]) == 0
     text = report.read_text()
     assert ("| problem | n_train | q | acqf | seeds | default | 10x budget | L-BFGS, GENNES's starts | GENNES joint "
             "| GENNES |") in text

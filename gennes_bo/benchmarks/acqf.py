@@ -4,10 +4,12 @@ For each case (test function, dimension, training-set size, q, acquisition) and 
 on uniformly random training points of the function (mapped to the unit cube, negated to maximize); then every
 method maximizes the same acquisition function (same QMC base samples). Recorded per run: acquisition value
 reached, wall time, acquisition points evaluated and the anytime curve (best value vs points). Records are
-JSONL, one line per run, resumable; `--report` writes the markdown table from records only.
+JSONL, one line per run, resumable; runs execute on local processes (`--workers`, one CPU thread each) or a
+Dask cluster (`--scheduler`). `--report` writes the markdown table from records only.
 
-    gennes-bo bench-acqf --out results/acqf.jsonl          # the full suite, resumable
-    gennes-bo bench-acqf --out results/acqf.jsonl --report docs/benchmarks/acquisition.md
+    gennes-bo bench-acqf                                   # the full suite into results/acqf.jsonl (resumes)
+    gennes-bo bench-acqf --problems hartmann6 --q 4 --workers 2
+    gennes-bo bench-acqf --report                          # docs/benchmarks/acquisition.md and its figure
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ import argparse
 import json
 import math
 import statistics
+import threading
 import time
 import warnings
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +36,6 @@ from botorch.optim import optimize_acqf
 from botorch.sampling import SobolQMCNormalSampler
 from botorch.test_functions import Ackley, Hartmann, Levy
 from gpytorch.mlls import ExactMarginalLogLikelihood
-from tqdm.auto import tqdm
 
 from gennes_bo.acquisition import (
     GREEDY_RESCREEN,
@@ -44,7 +46,8 @@ from gennes_bo.acquisition import (
 )
 from gennes_bo.acquisition.baselines import optimize_acqf_lbfgs_same_starts
 from gennes_bo.acquisition.options import split_options
-from gennes_bo.benchmarks.records import append_record, environment, pending, records_or_exit
+from gennes_bo.benchmarks.records import records_or_exit
+from gennes_bo.benchmarks.runner import add_grid_arguments, run_grid_command, seeds_or_default
 from gennes_bo.plotting import panel_grid
 from gennes_bo.test_functions import Alpine1
 
@@ -95,6 +98,11 @@ QUICK_METHODS = {
     "gennes": {"optimizer": "gennes", "num_restarts": 4, "raw_samples": 64, "gennes_n_iterations": 5},
     "default": {"optimizer": "botorch", "num_restarts": 4, "raw_samples": 64},
 }
+SEEDS = 5
+QUICK = {"cases": "hartmann6, 20 points, q 1 and 2", "methods": "gennes and default, 4 restarts, 64 raw samples",
+         "seeds": 1}  # what --help shows; the preset itself is QUICK_SUITE and QUICK_METHODS
+DEFAULT_OUT = "results/acqf.jsonl"
+DEFAULT_REPORT = "docs/benchmarks/acquisition.md"
 
 
 def build_acquisition(case: Case, seed: int) -> tuple[torch.nn.Module, torch.Tensor]:
@@ -145,16 +153,22 @@ def run_method(acqf: torch.nn.Module, bounds: torch.Tensor, q: int, settings: di
     result = {"value": value, "wall_time": wall_time, "n_evals": counter.n_evals, "n_calls": counter.n_calls,
               "trace": thin_trace(counter.trace)}
     if kind == "gennes":  # what the defaults resolved to, so that the report states the settings measured
-        strategy = settings.get("batch_strategy", "greedy")
-        num_restarts, raw_samples = recommended_restarts(q, strategy)
-        per_step = q == 1 or strategy == "greedy"  # a greedy q-batch runs single-point searches
-        config = split_options(gennes_options, default=default_acqf_config(1 if per_step else q)).config
-        result["resolved"] = {"num_restarts": settings.get("num_restarts", num_restarts),
-                              "raw_samples": settings.get("raw_samples", raw_samples),
-                              "config": config.to_dict(), **({"batch_strategy": strategy} if q > 1 else {}),
-                              **({"greedy_rescreen": settings.get("greedy_rescreen", GREEDY_RESCREEN)}
-                                 if q > 1 and strategy == "greedy" else {})}
+        result["resolved"] = resolve_gennes_settings(q, {"optimizer": kind, **settings, **gennes_options})
     return result
+
+
+def resolve_gennes_settings(q: int, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """What a `gennes` method's settings (a value of `METHODS`) resolve to with today's defaults at this q."""
+    options = {k: v for k, v in settings.items() if k.startswith("gennes_")}
+    strategy = settings.get("batch_strategy", "greedy")
+    num_restarts, raw_samples = recommended_restarts(q, strategy)
+    per_step = q == 1 or strategy == "greedy"  # a greedy q-batch runs single-point searches
+    config = split_options(options, default=default_acqf_config(1 if per_step else q)).config
+    return {"num_restarts": settings.get("num_restarts", num_restarts),
+            "raw_samples": settings.get("raw_samples", raw_samples),
+            "config": config.to_dict(), **({"batch_strategy": strategy} if q > 1 else {}),
+            **({"greedy_rescreen": settings.get("greedy_rescreen", GREEDY_RESCREEN)}
+               if q > 1 and strategy == "greedy" else {})}
 
 
 def thin_trace(trace: Sequence[tuple[int, float]], max_points: int = 200) -> list[list[float]]:
@@ -176,27 +190,42 @@ def thin_trace(trace: Sequence[tuple[int, float]], max_points: int = 200) -> lis
     return improvements
 
 
-def run_suite(cases: Sequence[Case], methods: dict[str, dict], seeds: Sequence[int], out: str | Path,
-              progress: bool = True) -> int:
-    """Run every (case, seed, method) not yet recorded in `out`; return how many ran."""
-    specs = [{"case": asdict(case), "seed": seed, "method": name, "settings": settings}
-             for case in cases for seed in seeds for name, settings in methods.items()]
-    todo = pending(specs, out)
-    groups: dict[str, list[dict]] = defaultdict(list)
-    for spec in todo:  # fit each GP once for all its methods
-        groups[json.dumps([spec["case"], spec["seed"]], sort_keys=True)].append(spec)
-    env = environment()
-    bar = tqdm(total=len(todo), desc="bench-acqf", disable=not progress)
-    for group in groups.values():
-        case, seed = Case(**group[0]["case"]), group[0]["seed"]
-        acqf, bounds = build_acquisition(case, seed)
-        for spec in group:
-            bar.set_postfix_str(f"{case.problem} q={case.q} {case.acqf} seed={seed} {spec['method']}")
-            result = run_method(acqf, bounds, case.q, spec["settings"], seed)
-            append_record(out, {"spec": spec, "result": result, "env": env})
-            bar.update(1)
-    bar.close()
-    return len(todo)
+def make_specs(cases: Sequence[Case], methods: Mapping[str, Mapping[str, Any]], seeds: Sequence[int]
+               ) -> list[dict[str, Any]]:
+    """One spec per (case, seed, method), in that order: the methods of a case and seed run one after another."""
+    return [{"case": asdict(case), "seed": seed, "method": name, "settings": dict(settings)}
+            for case in cases for seed in seeds for name, settings in methods.items()]
+
+
+_LAST_ACQUISITION = threading.local()  # per thread: a Dask worker's threads must not share a counted acquisition
+
+
+def _cached_acquisition(case: Case, seed: int) -> tuple[torch.nn.Module, torch.Tensor]:
+    """The last case's acquisition in this thread, kept so that a worker fits each GP once for the methods it runs
+    next (specs come ordered case, seed, method)."""
+    if getattr(_LAST_ACQUISITION, "key", None) != (case, seed):
+        _LAST_ACQUISITION.value = build_acquisition(case, seed)
+        _LAST_ACQUISITION.key = (case, seed)
+    return _LAST_ACQUISITION.value
+
+
+def run_acqf_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """Run one spec of :func:`make_specs` in a worker (picklable, top level): the record body `{"result"}`."""
+    case = Case(**spec["case"])
+    acqf, bounds = _cached_acquisition(case, spec["seed"])
+    return {"result": run_method(acqf, bounds, case.q, spec["settings"], spec["seed"])}
+
+
+def spec_settings(spec: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What a spec's method resolves to now (GENNES's defaults, or the restarts the ablation borrows), recorded
+    with each run to detect records of other settings; None where the spec spells out everything."""
+    settings = spec["settings"]
+    if settings["optimizer"] == "gennes":
+        return resolve_gennes_settings(spec["case"]["q"], settings)
+    if settings.get("restarts") == "gennes":
+        num_restarts, raw_samples = recommended_restarts(spec["case"]["q"])
+        return {"num_restarts": num_restarts, "raw_samples": raw_samples}
+    return None
 
 
 # ----------------------------------------------------------------------------------------------- report
@@ -386,16 +415,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register `gennes-bo bench-acqf`."""
     parser = commands.add_parser("bench-acqf", help="benchmark optimize_acqf_gennes against optimize_acqf",
                                  description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", default="results/acqf.jsonl", help="JSONL records (resumed if present)")
-    parser.add_argument("--seeds", type=int, default=5, help="seeds per case (default 5)")
-    parser.add_argument("--problems", nargs="*", choices=sorted(PROBLEMS), help="restrict to these problems")
-    parser.add_argument("--q", nargs="*", type=int, help="restrict to these q")
-    parser.add_argument("--methods", nargs="*", choices=sorted(METHODS), help="restrict to these methods")
-    parser.add_argument("--quick", action="store_true", help="tiny suite and budgets (for tests)")
-    parser.add_argument("--report", metavar="MARKDOWN", help="write the report from the records and exit")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch threads (default 1: steadier timings, no oversubscription on small machines)")
-    parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--problems", nargs="+", choices=sorted(PROBLEMS), metavar="PROBLEM",
+                        help=f"restrict to these problems, among {', '.join(PROBLEMS)} (default all)")
+    parser.add_argument("--q", nargs="+", type=int, help="restrict to these q (default all: 1 4 8)")
+    parser.add_argument("--methods", nargs="+", choices=sorted(METHODS), metavar="METHOD",
+                        help=f"restrict to these methods, among {', '.join(METHODS)} (default all)")
+    add_grid_arguments(parser, default_out=DEFAULT_OUT, default_report=DEFAULT_REPORT, default_seeds=SEEDS,
+                       quick=QUICK)
     parser.set_defaults(run=_main)
 
 
@@ -404,7 +430,6 @@ def _main(args: argparse.Namespace) -> int:
         records = records_or_exit(args.out, f"gennes-bo bench-acqf --out {args.out}")
         print(write_report(records, args.report, f"gennes-bo bench-acqf --out {args.out} --report {args.report}"))
         return 0
-    torch.set_num_threads(args.threads)
     cases = QUICK_SUITE if args.quick else SUITE
     methods = QUICK_METHODS if args.quick else METHODS
     if args.problems:
@@ -413,6 +438,5 @@ def _main(args: argparse.Namespace) -> int:
         cases = [c for c in cases if c.q in args.q]
     if args.methods:
         methods = {k: v for k, v in methods.items() if k in args.methods}
-    n = run_suite(cases, methods, range(args.seeds), args.out, progress=not args.no_progress)
-    print(f"ran {n} new runs; records in {args.out}")
-    return 0
+    specs = make_specs(cases, methods, range(seeds_or_default(args, QUICK, SEEDS)))
+    return run_grid_command(specs, run_acqf_spec, args, "bench-acqf", settings=spec_settings)

@@ -1,8 +1,8 @@
 """The paper's BO experiments (Section 4.2): digits logistic-regression HPO and Alpine1-d20, optimizer by optimizer.
 
-Each run is a BoTorch BO loop (:func:`~gennes_bo.benchmarks.bo.run_bo_loop`: SingleTaskGP with default priors,
+Each run is a BoTorch BO loop (`gennes_bo.benchmarks.bo.run_bo_loop`: SingleTaskGP with default priors,
 (q)LogEI or the paper's (q)EI) whose acquisition maximizer is one of the optimizers of
-:mod:`~gennes_bo.benchmarks.acqf_optimizers`: `gennes` (the paper's: N = 10, alpha = 0.99, 20 iterations for
+`gennes_bo.benchmarks.acqf_optimizers`: `gennes` (the paper's: N = 10, alpha = 0.99, 20 iterations for
 digits, 30 for Alpine1), `gennes-hybrid` (ours), `lbfgs-paper` (20 / 100 uniform L-BFGS-B starts), `botorch-default`
 (20 restarts, 1024 raw samples), `cma`, or any `package.module:function` with `optimize_acqf`'s call shape.
 
@@ -47,7 +47,7 @@ from gennes_bo.benchmarks.acqf_optimizers import BUILTIN_ACQF_OPTIMIZERS, optimi
 from gennes_bo.benchmarks.bo import ACQUISITIONS, TASKS, make_problem, run_bo_loop, warm_up
 from gennes_bo.benchmarks.compare_acqf import REL_TOL, count_wtl, ei_ratio
 from gennes_bo.benchmarks.records import records_or_exit, settings_section
-from gennes_bo.benchmarks.runner import add_grid_arguments, run_grid_command
+from gennes_bo.benchmarks.runner import add_grid_arguments, run_grid_command, seeds_or_default
 from gennes_bo.plotting import panel_grid
 
 OPTIMIZERS = ("gennes-hybrid", "gennes", "lbfgs-paper", "botorch-default", "cma")
@@ -58,7 +58,7 @@ POINTS_RATIO = 0.5  # the issue's target: at most half the baselines' acquisitio
 TARGET = "gennes-hybrid"
 PAPER_GENNES = "gennes"  # the paper's settings, held to the target's criterion in the report
 TARGET_BASELINES = ("lbfgs-paper", "botorch-default")
-QUICK = {"folds": 2, "iterations": 2, "n_init": 4, "q": [1], "acquisitions": ["logei"],
+QUICK = {"seeds": 2, "iterations": 2, "n_init": 4, "q": [1], "acquisitions": ["logei"],
          "optimizers": ["gennes", "lbfgs-paper"]}
 DEFAULT_OUT = "results/bo.jsonl"
 DEFAULT_REPORT = "docs/results/bo.md"
@@ -159,16 +159,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("bo", help="the paper's BO experiments, digits LR and Alpine1-d20 (resumable)",
                                  description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("tasks", nargs="*", type=_task, metavar="TASK", help=f"{' and/or '.join(TASKS)} (default both)")
-    parser.add_argument("--out", default=DEFAULT_OUT, help=f"JSONL records, resumed if present ({DEFAULT_OUT})")
     parser.add_argument("--optimizers", nargs="+", metavar="NAME",
                         help=f"among {', '.join(BUILTIN_ACQF_OPTIMIZERS)} or package.module:function (default all)")
     parser.add_argument("--acquisitions", nargs="+", choices=ACQUISITIONS, help="default: logei ei")
     parser.add_argument("--q", nargs="+", type=int, help="candidates per iteration (default 1 4)")
     parser.add_argument("--iterations", type=int, help="BO iterations per run (default: digits 30, alpine1 40)")
     parser.add_argument("--n-init", type=int, help="initial points (default the paper's: digits 20, alpine1 100)")
-    parser.add_argument("--folds", type=int, help=f"folds per cell (default {FOLDS})")
     parser.add_argument("--translate", action="store_true", help="alpine1: random optimum per fold (f* = 0 kept)")
-    add_grid_arguments(parser, quick=QUICK, default_report=DEFAULT_REPORT)
+    add_grid_arguments(parser, default_out=DEFAULT_OUT, default_report=DEFAULT_REPORT, default_seeds=FOLDS,
+                       quick=QUICK, seeds_aliases=["--folds"])
     parser.set_defaults(run=_main)
 
 
@@ -186,7 +185,7 @@ def _grid_options(args: argparse.Namespace) -> dict[str, Any]:
         "optimizers": args.optimizers or preset.get("optimizers", list(OPTIMIZERS)),
         "acquisitions": args.acquisitions or preset.get("acquisitions", list(ACQUISITIONS)),
         "q": args.q or preset.get("q", list(Q_VALUES)),
-        "folds": args.folds or preset.get("folds", FOLDS),
+        "folds": seeds_or_default(args, QUICK, FOLDS),
         "n_init": args.n_init or preset.get("n_init"),
         "iterations": args.iterations or preset.get("iterations"),
         "translate": args.translate,
@@ -198,7 +197,7 @@ def _main(args: argparse.Namespace) -> int:
     if args.report:
         records = records_or_exit(args.out, f"gennes-bo bo --out {args.out}")
         command = f"gennes-bo bo --out {args.out} --report {args.report}"
-        command += f" --folds {grid['folds']}" if grid["folds"] != FOLDS else ""  # what a complete cell means
+        command += f" --seeds {grid['folds']}" if grid["folds"] != FOLDS else ""  # what a complete cell means
         print(write_report(records, args.report, command, folds=grid["folds"]))
         return 0
     try:

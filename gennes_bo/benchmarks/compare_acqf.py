@@ -1,6 +1,6 @@
 """Acquisition optimizers compared on GP states frozen from real BO runs (`gennes-bo compare-acqf`).
 
-Stage 1, *freeze* (:mod:`~gennes_bo.benchmarks.frozen_states`): a BO run per task (digits logistic regression,
+Stage 1, *freeze* (`gennes_bo.benchmarks.frozen_states`): a BO run per task (digits logistic regression,
 20 initial points; Alpine1 d = 20, 100 initial points; Hartmann6, 10 initial points), with BoTorch's default
 optimizer, LogEI and q = 1, captures its GP at an early, a middle and a late iteration, where the acquisition
 landscape gets flat and multimodal. The states are saved once (`--states`) and reused; `--refreeze` redoes them.
@@ -8,7 +8,7 @@ landscape gets flat and multimodal. The states are saved once (`--states`) and r
 Stage 2, *compare*: every case (state x acquisition x q x optimizer x seed) rebuilds the GP exactly (no refit),
 builds the acquisition (q > 1: the same Sobol base samples for all optimizers and seeds) and runs the optimizer
 seeded, counted and timed, with its anytime curve. Optimizers are the built-in names of
-:mod:`~gennes_bo.benchmarks.acqf_optimizers` or any `optimize_acqf`-compatible callable `package.module:function`,
+`gennes_bo.benchmarks.acqf_optimizers` or any `optimize_acqf`-compatible callable `package.module:function`,
 called as `function(acq_function, bounds, q, num_restarts=20, raw_samples=1024)`. One JSON line per run,
 resumable; runs execute on local processes (`--workers`) or a Dask cluster (`--scheduler`). `--report` writes
 the tables and the anytime curves from the records only.
@@ -46,7 +46,7 @@ from gennes_bo.benchmarks.frozen_states import (
     rebuild_acquisition,
 )
 from gennes_bo.benchmarks.records import records_or_exit, settings_section
-from gennes_bo.benchmarks.runner import add_grid_arguments, run_grid_command
+from gennes_bo.benchmarks.runner import add_grid_arguments, run_grid_command, seeds_or_default
 from gennes_bo.plotting import panel_grid
 
 ALL_TASKS = {**TASKS, **QUICK_TASKS}
@@ -347,14 +347,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--refreeze", action="store_true", help="freeze the tasks' states again (new BO runs)")
     parser.add_argument("--freeze-only", action="store_true", help="freeze the states and exit")
     parser.add_argument("--tasks", nargs="+", choices=sorted(ALL_TASKS), help=f"tasks (default {DEFAULTS['tasks']})")
-    parser.add_argument("--out", default=DEFAULT_OUT, help=f"JSONL records, resumed if present ({DEFAULT_OUT})")
     parser.add_argument("--optimizers", nargs="+", metavar="NAME",
                         help=f"built-in names ({', '.join(BUILTIN_ACQF_OPTIMIZERS)}; default all) or import paths "
                              "package.module:function of optimize_acqf-compatible callables")
     parser.add_argument("--acquisitions", nargs="+", choices=ACQUISITIONS, help="acquisitions (default logei)")
     parser.add_argument("--q", nargs="+", type=int, help="candidates per batch (default 1 4)")
-    parser.add_argument("--seeds", type=int, help=f"seeds per case (default {DEFAULTS['seeds']})")
-    add_grid_arguments(parser, quick=QUICK, default_report=DEFAULT_REPORT)
+    add_grid_arguments(parser, default_out=DEFAULT_OUT, default_report=DEFAULT_REPORT, default_seeds=DEFAULTS["seeds"],
+                       quick=QUICK)
     parser.set_defaults(run=_main)
 
 
@@ -367,7 +366,7 @@ def _main(args: argparse.Namespace) -> int:
     tasks = [ALL_TASKS[name] for name in args.tasks or preset["tasks"]]
     try:
         specs_args = (args.optimizers or preset["optimizers"], args.acquisitions or preset["acquisitions"],
-                      args.q or preset["q"], args.seeds or preset["seeds"])
+                      args.q or preset["q"], seeds_or_default(args, QUICK, DEFAULTS["seeds"]))
         make_specs([], *specs_args)  # validate the options before freezing anything
         states = ensure_states(tasks, args.states, refreeze=args.refreeze, progress=not args.no_progress)
     except ValueError as err:

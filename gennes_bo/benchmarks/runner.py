@@ -60,9 +60,10 @@ def make_executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Ex
         scheduler: Address of a Dask `distributed` scheduler, e.g. `tcp://10.0.0.5:8786`.
     """
     if scheduler is not None:
-        from distributed import Client
+        from gennes_bo.extras import require
 
-        with Client(scheduler) as client:
+        client_class = require("distributed", "benchmarks", "Running on a Dask scheduler").Client
+        with client_class(scheduler) as client:
             yield client.get_executor(pure=False)
         return
     if workers < 0:
@@ -126,7 +127,8 @@ def run_grid(specs: Sequence[Mapping[str, Any]], run: RunFunction, out: str | Pa
                 in_flight[executor.submit(_run_with_threads_limited, run, spec)] = spec
             if not in_flight:
                 break
-            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            finished = [future for future in in_flight if future in done]  # in submission order
             errors = [future.exception() for future in finished if future.exception() is not None]
             for future in finished:  # record every finished run before a failure stops the grid
                 spec = in_flight.pop(future)
@@ -172,12 +174,54 @@ def _describe(spec: Mapping[str, Any]) -> str:
     return " ".join(f"{k}={spec[k]}" for k in keys if k in spec)
 
 
-def add_grid_arguments(parser: argparse.ArgumentParser, *, quick: Mapping[str, Any], default_report: str) -> None:
-    """The options every grid command shares: `--quick`, `--workers`, `--scheduler`, `--report`, `--no-progress`."""
+def add_grid_arguments(parser: argparse.ArgumentParser, *, default_out: str, default_report: str, default_seeds: int,
+                       quick: Mapping[str, Any], seeds_aliases: Sequence[str] = ()) -> None:
+    """The options every benchmark command shares, with their defaults in the help.
+
+    `--out`, `--seeds` (`args.seeds` is None when not given, so that `--quick` can change the default),
+    `--workers`, `--scheduler`, `--report` (an optional path: `--report` alone writes `default_report`), `--quick`
+    and `--no-progress`.
+
+    Args:
+        parser: The command's parser.
+        default_out: The command's JSONL records.
+        default_report: The markdown report that `--report` writes when given no path.
+        default_seeds: Seeds per cell without `--seeds` (and without `--quick`).
+        quick: The `--quick` preset, shown in the help.
+        seeds_aliases: Other spellings of `--seeds` (e.g. `--folds`, where a seed is a fold).
+    """
+    parser.add_argument("--out", default=default_out, metavar="JSONL",
+                        help=f"records, one line per finished run; resumed if present (default {default_out})")
+    parser.add_argument("--seeds", *seeds_aliases, type=_count(1), metavar="N",
+                        help=f"seeds 0 .. N-1 per cell (default {default_seeds})")
+    parser.add_argument("--workers", type=_count(0), default=1, metavar="N",
+                        help="local worker processes, one CPU thread each (default 1; 0: in this process)")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                        help="run on the Dask distributed scheduler at this address instead of local processes "
+                             "(default: none)")
+    parser.add_argument("--report", nargs="?", const=default_report, metavar="MARKDOWN",
+                        help=f"write the report (and its figures) from the records and exit; MARKDOWN defaults to "
+                             f"{default_report}")
     parser.add_argument("--quick", action="store_true",
                         help=f"tiny preset for tests: {dict(quick)} (explicit options still win)")
-    parser.add_argument("--workers", type=int, default=1, help="local worker processes (default 1; 0: in this process)")
-    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask distributed scheduler")
-    parser.add_argument("--report", nargs="?", const=default_report, metavar="MARKDOWN",
-                        help=f"write the report (and its figures) from the records and exit ({default_report})")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def _count(minimum: int) -> Callable[[str], int]:
+    """argparse type: an integer >= `minimum`."""
+
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        return value
+
+    parse.__name__ = "integer"  # argparse's message for a non-integer: "invalid integer value: 'x'"
+    return parse
+
+
+def seeds_or_default(args: argparse.Namespace, quick: Mapping[str, Any], default: int) -> int:
+    """`--seeds` if given, else the `--quick` preset's `seeds`, else `default`."""
+    if args.seeds is not None:
+        return args.seeds
+    return quick.get("seeds", default) if args.quick else default

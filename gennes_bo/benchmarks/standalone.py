@@ -1,13 +1,15 @@
 """Standalone-optimizer benchmark: every registered method on the paper's five functions (paper, Table 1).
 
 Each run minimizes a randomly translated paper function (the fold seed moves the optimum, see
-:func:`~gennes_bo.test_functions.random_translation`, and seeds the method) and records the regret
+`gennes_bo.test_functions.random_translation`, and seeds the method) and records the regret
 `f(best) - f*` at 1e2, 1e3, 1e4... evaluations, the wall time and the evaluations spent. One JSON line per run,
-resumable; a separate record holds the GENNES overhead per generation at `d = 30`, `N = 20`. `--report`
-writes the markdown table from the records only. Runs use one CPU thread (torch and BLAS).
+resumable; a separate record holds the GENNES overhead per generation at `d = 30`, `N = 20`. Runs execute on
+local processes (`--workers`, one CPU thread each for torch and BLAS) or a Dask cluster (`--scheduler`).
+`--report` writes the markdown table from the records only.
 
-    gennes-bo bench-standalone --out results/standalone.jsonl
-    gennes-bo bench-standalone --out results/standalone.jsonl --report docs/benchmarks/standalone.md
+    gennes-bo bench-standalone                            # the suite into results/standalone.jsonl (resumes)
+    gennes-bo bench-standalone --workers 4 --methods gennes acma
+    gennes-bo bench-standalone --report                   # docs/benchmarks/standalone.md
 """
 
 from __future__ import annotations
@@ -20,15 +22,21 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import torch
-from tqdm.auto import tqdm
-
-from gennes_bo.benchmarks.records import append_record, environment, pending, records_or_exit
+from gennes_bo.benchmarks.records import records_or_exit
+from gennes_bo.benchmarks.runner import add_grid_arguments, run_grid_command, seeds_or_default
 from gennes_bo.optimizers import OPTIMIZERS, minimize
+from gennes_bo.optimizers.base import option_defaults
 from gennes_bo.optimizers.gennes import gennes_overhead_ms
+from gennes_bo.optimizers.registry import get_optimizer_class
 from gennes_bo.test_functions import PAPER_FUNCTIONS, paper_function, random_translation
 
 CHECKPOINTS = (100, 1_000, 10_000, 100_000)
+DIM = 10
+MAX_EVALS = 10_000
+SEEDS = 5
+QUICK = {"functions": ["rastrigin"], "methods": ["gennes", "random"], "dim": 2, "max_evals": 200, "seeds": 1}
+DEFAULT_OUT = "results/standalone.jsonl"
+DEFAULT_REPORT = "docs/benchmarks/standalone.md"
 OVERHEAD_SPEC = {"kind": "gennes_overhead", "dim": 30, "population_size": 20, "n_steps": 300}
 
 # Paper Table 1, d = 10, mean regret at 1e4 evaluations (PAPER_NOTES.md), for reference in the report.
@@ -95,22 +103,22 @@ def run_one(spec: Mapping[str, Any], *, curve: bool = False) -> dict[str, Any]:
     return record
 
 
-def run_suite(specs: Sequence[Mapping[str, Any]], out: str | Path, progress: bool = True,
-              overhead: bool = True) -> int:
-    """Run every spec (and the overhead measurement) not yet recorded in `out`; return how many ran."""
-    todo = pending(list(specs) + ([OVERHEAD_SPEC] if overhead else []), out)
-    env = environment()
-    bar = tqdm(todo, desc="bench-standalone", disable=not progress)
-    for spec in bar:
-        if spec["kind"] == "gennes_overhead":
-            values = [gennes_overhead_ms(spec["dim"], spec["population_size"], spec["n_steps"], seed=s)
-                      for s in range(3)]
-            record = {"ms_per_generation": min(values), "all_ms": values}
-        else:
-            bar.set_postfix_str(f"{spec['function']} {spec['method']} seed={spec['seed']}")
-            record = run_one(spec)
-        append_record(out, {"spec": dict(spec), **record, "env": env})
-    return len(todo)
+def run_standalone_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """Run one spec of the suite in a worker (picklable, top level): a run (:func:`run_one`) or, for
+    `OVERHEAD_SPEC`, the GENNES overhead per generation (best of 3 measurements)."""
+    if spec["kind"] == "gennes_overhead":
+        values = [gennes_overhead_ms(spec["dim"], spec["population_size"], spec["n_steps"], seed=s) for s in range(3)]
+        return {"ms_per_generation": min(values), "all_ms": values}
+    return run_one(spec)
+
+
+def method_settings(spec: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What a run spec's method resolves to now: its configuration's defaults, the method's overrides and the
+    spec's `options` (None for a spec without a method), recorded to detect stale records."""
+    if "method" not in spec:
+        return None
+    cls = get_optimizer_class(spec["method"])
+    return {**option_defaults(cls.config_class), **cls.default_options, **spec.get("options", {})}
 
 
 def _fmt(value: float) -> str:
@@ -178,15 +186,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register `gennes-bo bench-standalone`."""
     parser = commands.add_parser("bench-standalone", help="benchmark the standalone optimizers on paper functions",
                                  description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", default="results/standalone.jsonl", help="JSONL records (resumed if present)")
-    parser.add_argument("--seeds", type=int, default=5, help="seeds (folds) per function and method (default 5)")
-    parser.add_argument("--dim", type=int, default=10, help="dimension (default 10)")
-    parser.add_argument("--max-evals", type=int, default=10_000, help="evaluations per run (default 1e4)")
-    parser.add_argument("--functions", nargs="*", choices=PAPER_FUNCTIONS, help="restrict to these functions")
-    parser.add_argument("--methods", nargs="*", choices=sorted(OPTIMIZERS), help="restrict to these methods")
+    parser.add_argument("--dim", type=int, help=f"dimension (default {DIM})")
+    parser.add_argument("--max-evals", type=int, help=f"evaluations per run (default {MAX_EVALS})")
+    parser.add_argument("--functions", nargs="+", choices=PAPER_FUNCTIONS, metavar="FUNCTION",
+                        help=f"restrict to these functions, among {', '.join(PAPER_FUNCTIONS)} (default all)")
+    parser.add_argument("--methods", nargs="+", choices=sorted(OPTIMIZERS), metavar="METHOD",
+                        help=f"restrict to these methods, among {', '.join(OPTIMIZERS)} (default all)")
     parser.add_argument("--no-overhead", action="store_true", help="skip the GENNES overhead measurement")
-    parser.add_argument("--report", metavar="MARKDOWN", help="write the report from the records and exit")
-    parser.add_argument("--no-progress", action="store_true")
+    add_grid_arguments(parser, default_out=DEFAULT_OUT, default_report=DEFAULT_REPORT, default_seeds=SEEDS,
+                       quick=QUICK)
     parser.set_defaults(run=_main)
 
 
@@ -196,12 +204,11 @@ def _main(args: argparse.Namespace) -> int:
         print(write_report(records, args.report,
                            f"gennes-bo bench-standalone --out {args.out} --report {args.report}"))
         return 0
-    torch.set_num_threads(1)
-    from threadpoolctl import threadpool_limits  # scipy's BLAS threads make L-BFGS-B 3x slower on a busy machine
-
-    threadpool_limits(1)
-    specs = make_specs(args.functions or PAPER_FUNCTIONS, args.methods or list(OPTIMIZERS), range(args.seeds),
-                       args.dim, args.max_evals)
-    n = run_suite(specs, args.out, progress=not args.no_progress, overhead=not args.no_overhead)
-    print(f"ran {n} runs; records in {args.out}")
-    return 0
+    preset = QUICK if args.quick else {}
+    seeds = range(seeds_or_default(args, QUICK, SEEDS))
+    specs = make_specs(args.functions or preset.get("functions", PAPER_FUNCTIONS),
+                       args.methods or preset.get("methods", list(OPTIMIZERS)), seeds,
+                       args.dim or preset.get("dim", DIM), args.max_evals or preset.get("max_evals", MAX_EVALS))
+    if not args.no_overhead:
+        specs.append(OVERHEAD_SPEC)
+    return run_grid_command(specs, run_standalone_spec, args, "bench-standalone", settings=method_settings)

@@ -1,12 +1,12 @@
 """The paper's Table 1 with one command: four functions x d in {10, 30} x four methods x 10 folds.
 
 Each run minimizes a randomly translated paper function (the fold draws the translation and seeds the method; see
-:func:`~gennes_bo.benchmarks.standalone.run_one`, shared with `bench-standalone`) for up to 1e5 evaluations and
+`gennes_bo.benchmarks.standalone.run_one`, shared with `bench-standalone`) for up to 1e5 evaluations and
 records the best-so-far regret curve as its improvement points, so the 1e2 / 1e3 / 1e4 / 1e5 columns come from
 one run. One JSON line per finished run, written by the parent process only; rerunning skips recorded runs, so a
 killed grid resumes. Runs execute on local processes (`--workers`) or a Dask cluster (`--scheduler`). Population
 20 for GENNES, sNES and aCMA-ES, GENNES noise decay alpha = 0.99 (the paper's). `--report` writes the markdown
-table next to the paper's numbers (:mod:`~gennes_bo.benchmarks.paper_table1`) and the regret plots, from the
+table next to the paper's numbers (`gennes_bo.benchmarks.paper_table1`) and the regret plots, from the
 records only.
 
     gennes-bo table1 --workers 1                          # the full grid into results/table1.jsonl (resumes)
@@ -15,7 +15,7 @@ records only.
     gennes-bo table1 --report                             # docs/results/table1.md and table1_regret.png
     gennes-bo table1 --methods gennes --options alpha=0.999 restart_noise=None   # a setting tried, recorded
 
-`--options` runs one method with options other than the grid's (merged over :data:`METHOD_OPTIONS`). Such runs
+`--options` runs one method with options other than the grid's (merged over `METHOD_OPTIONS`). Such runs
 go to the same records, spelled out in their spec, and the report lists them under "Other settings" and never
 in the table, so trying a setting cannot change a reproduced cell.
 """
@@ -35,8 +35,8 @@ import numpy as np
 
 from gennes_bo.benchmarks import paper_table1
 from gennes_bo.benchmarks.records import records_or_exit
-from gennes_bo.benchmarks.runner import add_grid_arguments, run_grid_command
-from gennes_bo.benchmarks.standalone import regret_at, run_one
+from gennes_bo.benchmarks.runner import add_grid_arguments, run_grid_command, seeds_or_default
+from gennes_bo.benchmarks.standalone import method_settings, regret_at, run_one
 from gennes_bo.optimizers.base import check_options, option_defaults
 from gennes_bo.optimizers.registry import get_optimizer_class
 from gennes_bo.plotting import panel_grid
@@ -61,7 +61,7 @@ METHOD_OPTIONS: dict[str, dict[str, Any]] = {
     "snes": {"population_size": 20},
     "acma": {"population_size": 20},
 }
-QUICK = {"dims": [2], "folds": 2, "max_evals": 200}
+QUICK = {"dims": [2], "seeds": 2, "max_evals": 200}
 DEFAULT_OUT = "results/table1.jsonl"
 DEFAULT_REPORT = "docs/results/table1.md"
 
@@ -116,16 +116,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register `gennes-bo table1`."""
     parser = commands.add_parser("table1", help="reproduce the paper's Table 1 (resumable; processes or Dask)",
                                  description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", default=DEFAULT_OUT, help=f"JSONL records, resumed if present ({DEFAULT_OUT})")
     parser.add_argument("--functions", nargs="+", choices=FUNCTIONS, help="restrict to these functions")
     parser.add_argument("--dims", nargs="+", type=int, help="dimensions (default 10 30)")
     parser.add_argument("--methods", nargs="+", choices=METHODS, help="restrict to these methods")
-    parser.add_argument("--folds", type=int, help=f"folds per cell (default {FOLDS})")
     parser.add_argument("--max-evals", type=int, help=f"evaluations per run (default {MAX_EVALS})")
     parser.add_argument("--options", nargs="+", metavar="KEY=VALUE",
                         help="run one method (--methods) with these options over the grid's; recorded as a "
                              "setting tried, reported apart from the table")
-    add_grid_arguments(parser, quick=QUICK, default_report=DEFAULT_REPORT)
+    add_grid_arguments(parser, default_out=DEFAULT_OUT, default_report=DEFAULT_REPORT, default_seeds=FOLDS,
+                       quick=QUICK, seeds_aliases=["--folds"])
     parser.set_defaults(run=_main)
 
 
@@ -135,7 +134,7 @@ def _grid_options(args: argparse.Namespace) -> dict[str, Any]:
         "functions": args.functions or list(FUNCTIONS),
         "dims": args.dims or preset.get("dims", list(DIMS)),
         "methods": args.methods or list(METHODS),
-        "folds": args.folds or preset.get("folds", FOLDS),
+        "folds": seeds_or_default(args, QUICK, FOLDS),
         "max_evals": args.max_evals or preset.get("max_evals", MAX_EVALS),
         "options": parse_options(args.options or []),
     }
@@ -153,7 +152,7 @@ def _main(args: argparse.Namespace) -> int:
         specs = make_specs(**grid)
     except (TypeError, ValueError) as err:
         raise SystemExit(f"gennes-bo table1: {err}") from err
-    return run_grid_command(specs, run_table1_spec, args, "table1")
+    return run_grid_command(specs, run_table1_spec, args, "table1", settings=method_settings)
 
 
 # ---------------------------------------------------------------------------------------------- the report

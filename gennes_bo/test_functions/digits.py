@@ -46,6 +46,9 @@ class DigitsLogisticRegression(BaseTestProblem):
 
     def __init__(self, seed: int = 0, negate: bool = False, dtype: torch.dtype = torch.double) -> None:
         super().__init__(noise_std=None, negate=negate, dtype=dtype)
+        from gennes_bo.extras import require
+
+        require("sklearn", "benchmarks", "The digits objective (DigitsLogisticRegression)")
         from sklearn.datasets import load_digits
         from sklearn.model_selection import train_test_split
 

@@ -13,13 +13,16 @@ from gennes_bo.benchmarks.acqf import (
     QUICK_SUITE,
     SUITE,
     Case,
+    make_specs,
+    run_acqf_spec,
     run_method,
-    run_suite,
+    spec_settings,
     summarize,
     thin_trace,
     write_report,
 )
-from gennes_bo.benchmarks.records import load_records
+from gennes_bo.benchmarks.records import StaleRecordsError, load_records
+from gennes_bo.benchmarks.runner import SerialExecutor, run_grid
 from gennes_bo.cli import main
 
 TABLE_HEADER = ("| problem | n_train | q | acqf | seeds | default | 10x budget | L-BFGS, GENNES's starts "
@@ -28,7 +31,7 @@ TABLE_HEADER = ("| problem | n_train | q | acqf | seeds | default | 10x budget |
 
 def test_quick_run_writes_one_record_per_case_and_method(quick_bench):
     out, stdout = quick_bench
-    assert f"ran 4 new runs; records in {out}" in stdout
+    assert f"ran 4 runs; 4 in the grid; records in {out}" in stdout
     records = load_records(out)
     assert len(records) == len(QUICK_SUITE) * len(QUICK_METHODS) == 4
     seen = {(r["spec"]["case"]["q"], r["spec"]["method"]) for r in records}
@@ -45,13 +48,32 @@ def test_quick_run_writes_one_record_per_case_and_method(quick_bench):
         assert trace_best[-1] >= result["value"] - 1e-9  # the returned candidate was evaluated on the way
         assert r["env"]["botorch"]
         assert r["spec"]["settings"] == QUICK_METHODS[r["spec"]["method"]]
+        assert r["settings"] == spec_settings(r["spec"])  # what the defaults resolved to, for stale-record checks
+        assert r["settings"] == (r["result"]["resolved"] if r["spec"]["method"] == "gennes" else None)
 
 
 def test_rerun_resumes_and_skips_finished_runs(quick_bench):
     out, _ = quick_bench
     before = out.read_text()
-    assert run_suite(QUICK_SUITE, QUICK_METHODS, [0], out, progress=False) == 0
+    specs = make_specs(QUICK_SUITE, QUICK_METHODS, [0])
+    assert run_grid(specs, run_acqf_spec, out, SerialExecutor(), progress=False, settings=spec_settings) == 0
     assert out.read_text() == before
+
+
+def test_records_of_other_gennes_defaults_are_refused(quick_bench, tmp_path, monkeypatch):
+    import gennes_bo.benchmarks.acqf as module
+
+    out, _ = quick_bench
+    copy = tmp_path / "acqf.jsonl"
+    copy.write_text(out.read_text())
+    changed = module.default_acqf_config(1).replace(alpha=0.5)  # a default changed since the runs
+    monkeypatch.setattr(module, "default_acqf_config", lambda q: changed)
+    with pytest.raises(SystemExit, match=r"bench-acqf: 2 record\(s\) in .* other settings"):
+        main(["bench-acqf", "--quick", "--out", str(copy), "--workers", "0", "--no-progress"])
+    assert copy.read_text() == out.read_text()
+    with pytest.raises(StaleRecordsError):
+        run_grid(make_specs(QUICK_SUITE, QUICK_METHODS, [0]), run_acqf_spec, copy, SerialExecutor(), progress=False,
+                 settings=spec_settings)
 
 
 def test_report_from_records(quick_bench, tmp_path, capsys):
@@ -176,3 +198,15 @@ def test_ablation_uses_the_restarts_gennes_gets(monkeypatch, q):
     run_method(acqf, bounds, q, module.METHODS["lbfgs_same_starts"], seed=3)
     assert (seen["num_restarts"], seen["raw_samples"]) == recommended_restarts(q) and seen["seed"] == 3
     assert seen["q"] == q
+
+
+def test_a_worker_fits_each_gp_once_for_the_methods_of_a_case_and_seed(monkeypatch):
+    import gennes_bo.benchmarks.acqf as module
+
+    fits = []
+    monkeypatch.setattr(module._LAST_ACQUISITION, "key", None, raising=False)
+    monkeypatch.setattr(module, "build_acquisition", lambda case, seed: fits.append((case.q, seed)) or ("acqf", "b"))
+    monkeypatch.setattr(module, "run_method", lambda acqf, bounds, q, settings, seed: {"acqf": acqf, "q": q})
+    specs = make_specs(QUICK_SUITE, QUICK_METHODS, [0, 1])
+    assert [run_acqf_spec(spec) for spec in specs] == [{"result": {"acqf": "acqf", "q": s["case"]["q"]}} for s in specs]
+    assert fits == [(1, 0), (1, 1), (2, 0), (2, 1)]  # specs run case, seed, then method

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from gennes_bo.benchmarks.records import (
     run_key,
     settings_table,
 )
-from gennes_bo.benchmarks.runner import make_executor, run_grid
+from gennes_bo.benchmarks.runner import add_grid_arguments, make_executor, run_grid, seeds_or_default
 from gennes_bo.benchmarks.table1 import make_specs, run_table1_spec
 
 
@@ -103,3 +104,24 @@ def test_dask_local_cluster_runs_the_same_grid(tmp_path: Path) -> None:
         local = run_table1_spec(spec)
         assert records[run_key(spec)]["curve"] == local["curve"]
         assert records[run_key(spec)]["regret"] == local["regret"]
+
+
+def test_grid_arguments_show_their_defaults_and_report_to_the_default_path(capsys) -> None:
+    parser = argparse.ArgumentParser(prog="cmd")
+    quick = {"seeds": 1}
+    add_grid_arguments(parser, default_out="results/r.jsonl", default_report="docs/r.md", default_seeds=3, quick=quick)
+    args = parser.parse_args([])
+    assert (args.out, args.seeds, args.workers, args.scheduler, args.report) == ("results/r.jsonl", None, 1, None, None)
+    assert seeds_or_default(args, quick, 3) == 3
+    assert seeds_or_default(parser.parse_args(["--quick"]), quick, 3) == 1
+    assert seeds_or_default(parser.parse_args(["--quick", "--seeds", "2"]), quick, 3) == 2
+    assert parser.parse_args(["--report"]).report == "docs/r.md"
+    assert parser.parse_args(["--report", "other.md"]).report == "other.md"
+    text = " ".join(parser.format_help().split())
+    for shown in ("(default results/r.jsonl)", "(default 3)", "(default 1; 0: in this process)", "(default: none)",
+                  "MARKDOWN defaults to docs/r.md"):
+        assert shown in text
+    for bad in (["--seeds", "0"], ["--workers", "-1"], ["--seeds", "x"]):
+        with pytest.raises(SystemExit):
+            parser.parse_args(bad)
+    assert "argument --seeds: must be >= 1, got 0" in capsys.readouterr().err

@@ -56,7 +56,7 @@ def test_options_record_a_tried_setting_apart_from_the_grid(tmp_path: Path) -> N
     with pytest.raises(TypeError, match="unknown option"):
         make_specs(methods=["gennes"], options={"alfa": 0.999})  # misspelled: refused before any run
     out = tmp_path / "t1.jsonl"
-    args = ["table1", "--quick", "--functions", "ackley", "--methods", "gennes", "--folds", "1", "--out", str(out),
+    args = ["table1", "--quick", "--functions", "ackley", "--methods", "gennes", "--seeds", "1", "--out", str(out),
             "--no-progress", "--workers", "0"]
     assert main([*args, "--options", "alpha=0.9"]) == 0
     assert main(args) == 0  # the grid's own setting is a different run, not skipped

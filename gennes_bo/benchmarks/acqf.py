@@ -2,7 +2,8 @@
 
 For each case (test function, dimension, training-set size, q, acquisition) and seed, a SingleTaskGP is fitted
 on uniformly random training points of the function (mapped to the unit cube, negated to maximize); then every
-method maximizes the same acquisition function (same QMC base samples). Recorded per run: acquisition value
+method (a name of the registry :mod:`~gennes_bo.benchmarks.acqf_optimizers`) maximizes the same acquisition
+function (same QMC base samples). Recorded per run: acquisition value
 reached, wall time, acquisition points evaluated and the anytime curve (best value vs points). Records are
 JSONL, one line per run, resumable; `--report` writes the markdown table from records only.
 
@@ -16,7 +17,6 @@ import argparse
 import json
 import math
 import statistics
-import time
 import warnings
 from collections import defaultdict
 from collections.abc import Sequence
@@ -29,21 +29,12 @@ from botorch.acquisition import LogExpectedImprovement, qLogExpectedImprovement
 from botorch.fit import fit_gpytorch_mll
 from botorch.models import SingleTaskGP
 from botorch.models.transforms import Standardize
-from botorch.optim import optimize_acqf
 from botorch.sampling import SobolQMCNormalSampler
 from botorch.test_functions import Ackley, Hartmann, Levy
 from gpytorch.mlls import ExactMarginalLogLikelihood
 from tqdm.auto import tqdm
 
-from gennes_bo.acquisition import (
-    GREEDY_RESCREEN,
-    count_acqf_evals,
-    default_acqf_config,
-    optimize_acqf_gennes,
-    recommended_restarts,
-)
-from gennes_bo.acquisition.baselines import optimize_acqf_lbfgs_same_starts
-from gennes_bo.acquisition.options import split_options
+from gennes_bo.benchmarks.acqf_optimizers import AcqfTask, get_acqf_optimizer, run_acqf_optimizer
 from gennes_bo.benchmarks.records import append_record, environment, pending, records_or_exit
 from gennes_bo.plotting import panel_grid
 from gennes_bo.test_functions import Alpine1
@@ -81,20 +72,10 @@ def _suite() -> list[Case]:
 SUITE = _suite()
 QUICK_SUITE = [Case("hartmann6", 20, 1, "logei"), Case("hartmann6", 20, 2, "qlogei")]
 
-# Methods: the drop-in with its defaults (recommended_restarts(q), default_acqf_config(q)); BoTorch's usual
-# settings; a 10x budget.
-METHODS: dict[str, dict[str, Any]] = {
-    "gennes": {"optimizer": "gennes"},
-    "default": {"optimizer": "botorch", "num_restarts": 20, "raw_samples": 1024},
-    "default_10x": {"optimizer": "botorch", "num_restarts": 200, "raw_samples": 10240},
-    # Ablation: GENNES's pipeline with L-BFGS-B alone: its restarts and raw samples (recommended_restarts(q)) and,
-    # for q > 1, its greedy steps and joint polish (optimize_acqf_greedy with gen_candidates_scipy).
-    "lbfgs_same_starts": {"optimizer": "botorch", "restarts": "gennes"},
-}
-QUICK_METHODS = {
-    "gennes": {"optimizer": "gennes", "num_restarts": 4, "raw_samples": 64, "gennes_n_iterations": 5},
-    "default": {"optimizer": "botorch", "num_restarts": 4, "raw_samples": 64},
-}
+METHODS = ("gennes-hybrid", "botorch-default", "botorch-10x", "lbfgs-same-starts")
+QUICK_METHODS = ("gennes-hybrid", "botorch-default")
+BASELINE = "botorch-default"
+TARGET = "gennes-hybrid"
 
 
 def build_acquisition(case: Case, seed: int) -> tuple[torch.nn.Module, torch.Tensor]:
@@ -121,40 +102,20 @@ def build_acquisition(case: Case, seed: int) -> tuple[torch.nn.Module, torch.Ten
     return acqf, bounds
 
 
-def run_method(acqf: torch.nn.Module, bounds: torch.Tensor, q: int, settings: dict[str, Any], seed: int) -> dict:
-    """Run one acquisition optimizer; return value, time, points evaluated and the anytime curve."""
-    settings = dict(settings)
-    kind = settings.pop("optimizer")
-    gennes_options = {k: settings.pop(k) for k in list(settings) if k.startswith("gennes_")}
-    torch.manual_seed(seed)
-    start = time.monotonic()
-    with count_acqf_evals(acqf, record=True) as counter:
-        if kind == "gennes":
-            candidates, _ = optimize_acqf_gennes(acqf, bounds, q=q, seed=seed, options=gennes_options or None,
-                                                 **settings)
-        elif kind == "botorch" and settings.pop("restarts", None) == "gennes":
-            # The ablation: GENNES's pipeline (restarts, raw samples, greedy q-batches) with L-BFGS-B alone
-            candidates, _ = optimize_acqf_lbfgs_same_starts(acqf, bounds, q, options={"seed": seed})
-        elif kind == "botorch":
-            candidates, _ = optimize_acqf(acqf, bounds, q=q, options={"seed": seed}, **settings)
-        else:
-            raise ValueError(f"unknown optimizer {kind!r}")
-    wall_time = time.monotonic() - start
-    with torch.no_grad():
-        value = float(acqf(candidates.unsqueeze(0)).squeeze())
-    result = {"value": value, "wall_time": wall_time, "n_evals": counter.n_evals, "n_calls": counter.n_calls,
-              "trace": thin_trace(counter.trace)}
-    if kind == "gennes":  # what the defaults resolved to, so that the report states the settings measured
-        strategy = settings.get("batch_strategy", "greedy")
-        num_restarts, raw_samples = recommended_restarts(q, strategy)
-        per_step = q == 1 or strategy == "greedy"  # a greedy q-batch runs single-point searches
-        config = split_options(gennes_options, default=default_acqf_config(1 if per_step else q)).config
-        result["resolved"] = {"num_restarts": settings.get("num_restarts", num_restarts),
-                              "raw_samples": settings.get("raw_samples", raw_samples),
-                              "config": config.to_dict(), **({"batch_strategy": strategy} if q > 1 else {}),
-                              **({"greedy_rescreen": settings.get("greedy_rescreen", GREEDY_RESCREEN)}
-                                 if q > 1 and strategy == "greedy" else {})}
-    return result
+def run_method(acqf: torch.nn.Module, bounds: torch.Tensor, q: int, method: str, seed: int) -> dict:
+    """Run the acquisition optimizer called `method` seeded with `seed`: the record's result.
+
+    Returns:
+        `value`, `wall_time`, `n_evals`, the thinned anytime `trace` and `resolved`, what the optimizer ran with
+        (its registry entry's settings for q; None for an import path).
+
+    Raises:
+        ValueError: For an unknown `method`.
+    """
+    entry, task = get_acqf_optimizer(method), AcqfTask(q=q)
+    run = run_acqf_optimizer(entry.make(task), acqf, bounds, q, seed, record=True)
+    return {"value": run.value, "wall_time": run.wall_time, "n_evals": run.n_evals, "trace": thin_trace(run.trace),
+            "resolved": entry.resolved_settings(task)}
 
 
 def thin_trace(trace: Sequence[tuple[int, float]], max_points: int = 200) -> list[list[float]]:
@@ -176,11 +137,11 @@ def thin_trace(trace: Sequence[tuple[int, float]], max_points: int = 200) -> lis
     return improvements
 
 
-def run_suite(cases: Sequence[Case], methods: dict[str, dict], seeds: Sequence[int], out: str | Path,
+def run_suite(cases: Sequence[Case], methods: Sequence[str], seeds: Sequence[int], out: str | Path,
               progress: bool = True) -> int:
     """Run every (case, seed, method) not yet recorded in `out`; return how many ran."""
-    specs = [{"case": asdict(case), "seed": seed, "method": name, "settings": settings}
-             for case in cases for seed in seeds for name, settings in methods.items()]
+    specs = [{"kind": "bench-acqf", "case": asdict(case), "seed": seed, "optimizer": name}
+             for case in cases for seed in seeds for name in methods]
     todo = pending(specs, out)
     groups: dict[str, list[dict]] = defaultdict(list)
     for spec in todo:  # fit each GP once for all its methods
@@ -191,8 +152,8 @@ def run_suite(cases: Sequence[Case], methods: dict[str, dict], seeds: Sequence[i
         case, seed = Case(**group[0]["case"]), group[0]["seed"]
         acqf, bounds = build_acquisition(case, seed)
         for spec in group:
-            bar.set_postfix_str(f"{case.problem} q={case.q} {case.acqf} seed={seed} {spec['method']}")
-            result = run_method(acqf, bounds, case.q, spec["settings"], seed)
+            bar.set_postfix_str(f"{case.problem} q={case.q} {case.acqf} seed={seed} {spec['optimizer']}")
+            result = run_method(acqf, bounds, case.q, spec["optimizer"], seed)
             append_record(out, {"spec": spec, "result": result, "env": env})
             bar.update(1)
     bar.close()
@@ -206,9 +167,9 @@ def _median(values: list[float]) -> float:
     return statistics.median(values) if values else math.nan
 
 
-def summarize(records: list[dict], baseline: str = "default", method: str = "gennes", rel_tol: float = 1e-3):
+def summarize(records: list[dict], baseline: str = BASELINE, method: str = TARGET, rel_tol: float = 1e-3):
     """Per case: values, ratios and win/tie/loss of `method` against `baseline` (paired by seed)."""
-    by_run = {(json.dumps(r["spec"]["case"], sort_keys=True), r["spec"]["seed"], r["spec"]["method"]): r["result"]
+    by_run = {(json.dumps(r["spec"]["case"], sort_keys=True), r["spec"]["seed"], r["spec"]["optimizer"]): r["result"]
               for r in records}
     rows = []
     for case_key in sorted({k[0] for k in by_run}, key=lambda k: list(json.loads(k).values())):
@@ -244,8 +205,9 @@ def summarize(records: list[dict], baseline: str = "default", method: str = "gen
 def write_report(records: list[dict], path: str | Path, command: str) -> str:
     """Write the markdown comparison table generated from `records`; return it."""
     rows = summarize(records)
-    methods = sorted({r["spec"]["method"] for r in records})
-    settings = {r["spec"]["method"]: r["spec"]["settings"] for r in records}
+    methods = sorted({r["spec"]["optimizer"] for r in records})
+    # the method table of records written before the registry (their methods' settings are in `resolved` now)
+    settings = {r["spec"]["optimizer"]: r["spec"]["settings"] for r in records if "settings" in r["spec"]}
     env = records[0]["env"] if records else {}
     lines = [
         "# Acquisition-optimizer benchmark",
@@ -262,11 +224,11 @@ def write_report(records: list[dict], path: str | Path, command: str) -> str:
         "its best value came within 1e-3 (relative) of the default's final value, divided by the default's total",
         "points (inf: never). *L-BFGS, GENNES's starts* is the ablation: GENNES's pipeline with BoTorch's",
         "L-BFGS-B alone (its restarts and raw samples; for q > 1 its greedy steps and joint polish), which",
-        "isolates what the generators add. For q > 1, *GENNES joint* is the earlier default (`gennes_joint`:",
+        "isolates what the generators add. For q > 1, *GENNES joint* is the earlier default (`gennes-hybrid-joint`:",
         "generators over whole `q x d` batches), recorded before the greedy strategy became the default.",
         "",
-        "Methods: " + "; ".join(f"`{m}` = {json.dumps(settings[m], sort_keys=True)}" for m in methods),
-        "",
+        *(["Methods: " + "; ".join(f"`{m}` = {json.dumps(settings[m], sort_keys=True)}" for m in methods
+                                   if m in settings), ""] if settings else []),
         *_resolved_settings(records),
         f"Environment: {json.dumps(env, sort_keys=True)}; wall times on this machine, serial runs.",
         "",
@@ -278,9 +240,9 @@ def write_report(records: list[dict], path: str | Path, command: str) -> str:
         c, med = row["case"], row["medians"]
         lines.append(
             f"| {c['problem']} | {c['n_train']} | {c['q']} | {c['acqf']} | {row['n_seeds']} | "
-            f"{med.get('default', math.nan):.4f} | {med.get('default_10x', math.nan):.4f} | "
-            f"{med.get('lbfgs_same_starts', math.nan):.4f} | {_cell(med.get('gennes_joint'))} | "
-            f"{med.get('gennes', math.nan):.4f} | {_median(row['rel_gain']):+.2e} | "
+            f"{med.get(BASELINE, math.nan):.4f} | {med.get('botorch-10x', math.nan):.4f} | "
+            f"{med.get('lbfgs-same-starts', math.nan):.4f} | {_cell(med.get('gennes-hybrid-joint'))} | "
+            f"{med.get(TARGET, math.nan):.4f} | {_median(row['rel_gain']):+.2e} | "
             f"{row['wins']}/{row['ties']}/{row['losses']} | {row['time_ratio']:.2f} | {row['eval_ratio']:.2f} | "
             f"{row['reach_ratio']:.2f} |"
         )
@@ -297,9 +259,9 @@ def write_report(records: list[dict], path: str | Path, command: str) -> str:
     return text
 
 
-ANYTIME_METHODS = {"gennes": "GENNES", "gennes_joint": "GENNES joint (earlier default)",
-                   "default": "default (20/1024)", "default_10x": "10x budget",
-                   "lbfgs_same_starts": "L-BFGS, GENNES's starts"}
+ANYTIME_METHODS = {TARGET: "GENNES", "gennes-hybrid-joint": "GENNES joint (earlier default)",
+                   BASELINE: "default (20/1024)", "botorch-10x": "10x budget",
+                   "lbfgs-same-starts": "L-BFGS, GENNES's starts"}
 
 
 def plot_anytime(records: list[dict], path: str | Path) -> bool:
@@ -308,17 +270,17 @@ def plot_anytime(records: list[dict], path: str | Path) -> bool:
     runs: dict[str, dict[str, dict[int, dict]]] = defaultdict(lambda: defaultdict(dict))
     for record in records:
         case = record["spec"]["case"]
-        if case["q"] >= 4 and record["spec"]["method"] in ANYTIME_METHODS:
+        if case["q"] >= 4 and record["spec"]["optimizer"] in ANYTIME_METHODS:
             key = f"{case['problem']} q={case['q']} {case['acqf']}"
-            runs[key][record["spec"]["method"]][record["spec"]["seed"]] = record["result"]
-    cases = [key for key in sorted(runs) if "default" in runs[key]]
+            runs[key][record["spec"]["optimizer"]][record["spec"]["seed"]] = record["result"]
+    cases = [key for key in sorted(runs) if BASELINE in runs[key]]
     if not cases:
         return False
     import numpy as np
 
     with panel_grid(len(cases), path, max_cols=3, panel_size=(4.6, 3.4)) as axes:
         for ax, key in zip(axes, cases, strict=True):
-            reference = {seed: result["value"] for seed, result in runs[key]["default"].items()}
+            reference = {seed: result["value"] for seed, result in runs[key][BASELINE].items()}
             for method, label in ANYTIME_METHODS.items():
                 results = {s: r for s, r in runs[key].get(method, {}).items() if s in reference and r["trace"]}
                 if not results:
@@ -353,9 +315,9 @@ def _resolved_settings(records: list[dict]) -> list[str]:
     """What each GENNES method's defaults resolved to, for q = 1 and for q > 1."""
     resolved = {}
     for record in records:
-        if "resolved" in record["result"]:
+        if record["result"].get("resolved") is not None:
             q = "q = 1" if record["spec"]["case"]["q"] == 1 else "q > 1"
-            resolved[(record["spec"]["method"], q)] = record["result"]["resolved"]
+            resolved[(record["spec"]["optimizer"], q)] = record["result"]["resolved"]
     return [f"`{method}` resolved for {q}: `{json.dumps(value, sort_keys=True)}`" + "  " for (method, q), value in
             sorted(resolved.items())] + ([""] if resolved else [])
 
@@ -412,7 +374,7 @@ def _main(args: argparse.Namespace) -> int:
     if args.q:
         cases = [c for c in cases if c.q in args.q]
     if args.methods:
-        methods = {k: v for k, v in methods.items() if k in args.methods}
+        methods = [m for m in methods if m in args.methods]
     n = run_suite(cases, methods, range(args.seeds), args.out, progress=not args.no_progress)
     print(f"ran {n} new runs; records in {args.out}")
     return 0

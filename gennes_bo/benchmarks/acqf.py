@@ -352,7 +352,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--seeds", type=int, default=5, help="seeds per case (default 5)")
     parser.add_argument("--problems", nargs="*", choices=sorted(PROBLEMS), help="restrict to these problems")
     parser.add_argument("--q", nargs="*", type=int, help="restrict to these q")
-    parser.add_argument("--methods", nargs="*", choices=sorted(METHODS), help="restrict to these methods")
+    parser.add_argument("--methods", nargs="*", metavar="NAME",
+                        help=f"acquisition optimizers: registered names or package.module:function (default "
+                             f"{' '.join(METHODS)})")
     parser.add_argument("--quick", action="store_true", help="tiny suite and budgets (for tests)")
     parser.add_argument("--report", metavar="MARKDOWN", help="write the report from the records and exit")
     parser.add_argument("--threads", type=int, default=1,
@@ -368,13 +370,16 @@ def _main(args: argparse.Namespace) -> int:
         return 0
     torch.set_num_threads(args.threads)
     cases = QUICK_SUITE if args.quick else SUITE
-    methods = QUICK_METHODS if args.quick else METHODS
+    methods = args.methods or (QUICK_METHODS if args.quick else METHODS)
     if args.problems:
         cases = [c for c in cases if c.problem in args.problems]
     if args.q:
         cases = [c for c in cases if c.q in args.q]
-    if args.methods:
-        methods = [m for m in methods if m in args.methods]
+    for name in methods:  # fail before fitting any GP
+        try:
+            get_acqf_optimizer(name)
+        except ValueError as err:
+            raise SystemExit(f"gennes-bo bench-acqf: {err}") from err
     n = run_suite(cases, methods, range(args.seeds), args.out, progress=not args.no_progress)
     print(f"ran {n} new runs; records in {args.out}")
     return 0

@@ -69,6 +69,13 @@ def test_report_from_records(quick_bench, tmp_path, capsys):
     assert "## Targets" in text
 
 
+def test_unknown_method_exits_before_running(tmp_path):
+    out = tmp_path / "runs.jsonl"
+    with pytest.raises(SystemExit, match="gennes-bo bench-acqf: unknown acquisition optimizer 'nope'"):
+        main(["bench-acqf", "--quick", "--out", str(out), "--methods", "botorch-default", "nope"])
+    assert not out.exists()
+
+
 def test_report_without_records_exits_with_a_message(tmp_path):
     with pytest.raises(SystemExit, match="no records in"):
         main(["bench-acqf", "--out", str(tmp_path / "none.jsonl"), "--report", str(tmp_path / "r.md")])

@@ -7,17 +7,15 @@ only where they should: how each restart is improved.
 
 q-batches (`q > 1`, `sequential=False`) are searched greedily by default (`batch_strategy="greedy"`): q
 single-point GENNES searches, each with the points already chosen pending (BoTorch's sequential greedy
-scheme), then one joint L-BFGS-B polish of the whole `q x d` batch. On GP states frozen from real BO runs this
-reached higher qLogEI than both BoTorch's joint multi-start default and GENNES generators over whole `q x d`
-batches (`batch_strategy="joint"`), with 0.95x the acquisition points of the former and 0.39x of the latter
-(docs/results/compare_acqf.md): only the first step screens `raw_samples` points, later steps re-screen the best
-of them (`greedy_rescreen`). :func:`optimize_acqf_greedy` is the same scheme around any `gen_candidates`
-(with BoTorch's L-BFGS-B alone it is most of the gain).
+scheme), then one joint L-BFGS-B polish of the whole `q x d` batch. Only the first step screens `raw_samples`
+points; later steps re-screen the best of them (`greedy_rescreen`). :func:`optimize_acqf_greedy` is the same
+scheme around any `gen_candidates`. Why greedy, and what it gains on GP states frozen from real BO runs:
+docs/design.md#greedy-q-batches.
 
 Acquisition functions: use `LogExpectedImprovement` / `qLogExpectedImprovement` (or qLogNEI, qUCB). Legacy
 analytic `ExpectedImprovement` has vanishing values and gradients far from the data, so a generator trained
-on it gets no signal (measured: on Alpine1-d20 with 100 points, GENNES on EI found 0.03 against 8.8 for
-L-BFGS); LogEI has the same maximizer and informative gradients everywhere.
+on it gets no signal (docs/design.md#why-logei); LogEI has the same maximizer and informative gradients
+everywhere.
 """
 
 from __future__ import annotations

@@ -17,15 +17,10 @@ PREFIX = "gennes_"
 CONFIG_KEY = "gennes_config"
 SEED_KEY = "gennes_seed"
 
-# Defaults tuned on acquisition landscapes (the tuning runs and the resulting table are in
-# docs/benchmarks/acquisition.md): small generators that start by covering the box, a short annealed run, then
-# L-BFGS-B from the initial conditions and the best generators' samples. q-batch landscapes (q*d dimensions, many
-# local optima) get more generators and steps; q = 1 landscapes are usually easy, so the GENNES stage is short.
-# The paper's BO settings (6 layers, N=10, alpha=0.99, 20 iterations for digits, 30 for Alpine1) are
-# `PAPER_BO_CONFIG`.
-# q-batch runs anneal the noise to this fraction of its initial support whatever their number of steps
-# (alpha = 0.93 over 40 steps, as tuned).
+# Joint q-batch searches end with the noise at this share of its start, whatever their number of steps
+# (alpha = 0.93 over 40 steps as tuned; docs/design.md#acquisition-defaults).
 FINAL_NOISE_SCALE = 0.93**40  # ~0.055
+# Small generators that first cover the box, a short annealed run, then L-BFGS-B (docs/benchmarks/acquisition.md).
 ACQF_DEFAULT_CONFIG = GennesConfig(
     n_generators=16,
     population_size=8,
@@ -38,25 +33,13 @@ ACQF_DEFAULT_CONFIG = GennesConfig(
     n_polish=8,
     polish_maxiter=200,
 )
+# Single-point landscapes are mostly easy: a short GENNES stage (docs/benchmarks/acquisition.md#targets).
 ACQF_SINGLE_CONFIG = ACQF_DEFAULT_CONFIG.replace(n_generators=4, n_iterations=8, alpha=0.85, n_polish=2)
-# Recommended (num_restarts, raw_samples) for the polish stage, used when `optimize_acqf_gennes` is not given them.
-# q = 1 takes 512 raw samples, not 256: on GP states frozen from real BO runs a narrow main peak (Hartmann6
-# mid-run, digits late) is caught by the raw samples or not at all: with 256 the hybrid lost to BoTorch's default
-# (1024 raw samples) in 9 of 45 runs, with 512 in 3 (docs/results/compare_acqf.md, where the 256-sample records
-# are kept as `gennes-hybrid-raw256`).
-# "greedy_step" is for each of the q single-point steps of a greedy q-batch (the default strategy), "batch" for the
-# joint strategy (`batch_strategy="joint"`). Greedy steps take the q = 1 setting: with 256 raw samples a step, the
-# frozen states at q = 4 gave more wins against `optimize_acqf`'s joint default for fewer points (30 / 13 of 45 at
-# 97 % of its points, against 32 / 11 at 136 % with 512), but on the narrow-peak state (hartmann6-middle) the
-# first step missed the peak in 4 of 5 seeds (a 67 % loss of expected improvement); those records are kept as
-# `gennes-hybrid-greedy256`.
+# (num_restarts, raw_samples) per search: 512 raw samples, as a narrow main peak is found by them or not at all
+# (docs/results/compare_acqf.md#summary-per-optimizer; history in docs/design.md#acquisition-defaults).
 RECOMMENDED_RESTARTS = {"single": (4, 512), "greedy_step": (4, 512), "batch": (12, 512)}
-# Greedy steps after the first do not draw a fresh screen: they re-evaluate the best points of the first step's
-# screen with the chosen points pending (the landscape changes mostly near them) plus a few fresh Sobol points,
-# `GREEDY_RESCREEN` x `raw_samples` points in all (3/4 kept, 1/4 fresh). On the frozen states at q = 4 this kept
-# the wins against `optimize_acqf`'s default (34 / 10 of 45 against 32 / 11 with a fresh 512-point screen a step;
-# 10 / 26 / 9 against it directly) for 70 % of the points (docs/results/compare_acqf.md, where the fresh-screen
-# records are kept as `gennes-hybrid-fullscreen`). Half as many (0.125) lost on hartmann6-late (2 / 3 of 5).
+# Later greedy steps re-screen a quarter as many points: the same wins for 70 % of the points
+# (docs/results/compare_acqf.md#summary-per-optimizer; history in docs/design.md#rescreen).
 GREEDY_RESCREEN = 0.25
 BATCH_STRATEGIES = ("greedy", "joint")
 
@@ -79,6 +62,9 @@ def default_acqf_config(q: int) -> GennesConfig:
 def recommended_restarts(q: int, batch_strategy: str = "greedy") -> tuple[int, int]:
     """Recommended `(num_restarts, raw_samples)` for `q` candidates: per greedy step, or for the joint search.
 
+    A greedy q-batch (the default strategy) takes the q = 1 setting for each of its q single-point steps; the
+    joint strategy (`batch_strategy="joint"`) takes more restarts for its `q x d` landscape.
+
     Args:
         q: Candidates per call.
         batch_strategy: How `optimize_acqf_gennes` searches a q-batch (`BATCH_STRATEGIES`); q = 1 ignores it.
@@ -90,6 +76,7 @@ def recommended_restarts(q: int, batch_strategy: str = "greedy") -> tuple[int, i
     return RECOMMENDED_RESTARTS["greedy_step" if batch_strategy == "greedy" else "batch"]
 
 
+# The paper's BO settings (Section 4.2): one generator of 5 hidden layers, N = 10, alpha = 0.99.
 PAPER_BO_CONFIG = GennesConfig(
     n_generators=1, population_size=10, n_iterations=20, hidden_width=64, n_hidden=5, alpha=0.99, lr=1e-2,
     n_polish=1,

@@ -2,8 +2,9 @@
 
 For each case (test function, dimension, training-set size, q, acquisition) and seed, a SingleTaskGP is fitted
 on uniformly random training points of the function (mapped to the unit cube, negated to maximize); then every
-method maximizes the same acquisition function (same QMC base samples). Recorded per run: acquisition value
-reached, wall time, acquisition points evaluated and the anytime curve (best value vs points). Records are
+method (a name of the registry `gennes_bo.benchmarks.acqf_optimizers`) maximizes the same acquisition function
+(same QMC base samples). Recorded per run: acquisition value reached, wall time, acquisition points evaluated
+and the anytime curve (best value vs points). Records are
 JSONL, one line per run, resumable; runs execute on local processes (`--workers`, one CPU thread each) or a
 Dask cluster (`--scheduler`). `--report` writes the markdown table from records only.
 
@@ -19,7 +20,6 @@ import json
 import math
 import statistics
 import threading
-import time
 import warnings
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -32,20 +32,11 @@ from botorch.acquisition import LogExpectedImprovement, qLogExpectedImprovement
 from botorch.fit import fit_gpytorch_mll
 from botorch.models import SingleTaskGP
 from botorch.models.transforms import Standardize
-from botorch.optim import optimize_acqf
 from botorch.sampling import SobolQMCNormalSampler
 from botorch.test_functions import Ackley, Hartmann, Levy
 from gpytorch.mlls import ExactMarginalLogLikelihood
 
-from gennes_bo.acquisition import (
-    GREEDY_RESCREEN,
-    count_acqf_evals,
-    default_acqf_config,
-    optimize_acqf_gennes,
-    recommended_restarts,
-)
-from gennes_bo.acquisition.baselines import optimize_acqf_lbfgs_same_starts
-from gennes_bo.acquisition.options import split_options
+from gennes_bo.benchmarks.acqf_optimizers import AcqfTask, get_acqf_optimizer, run_acqf_optimizer
 from gennes_bo.benchmarks.records import records_or_exit
 from gennes_bo.benchmarks.runner import add_grid_arguments, run_grid_command, seeds_or_default
 from gennes_bo.plotting import panel_grid
@@ -84,22 +75,12 @@ def _suite() -> list[Case]:
 SUITE = _suite()
 QUICK_SUITE = [Case("hartmann6", 20, 1, "logei"), Case("hartmann6", 20, 2, "qlogei")]
 
-# Methods: the drop-in with its defaults (recommended_restarts(q), default_acqf_config(q)); BoTorch's usual
-# settings; a 10x budget.
-METHODS: dict[str, dict[str, Any]] = {
-    "gennes": {"optimizer": "gennes"},
-    "default": {"optimizer": "botorch", "num_restarts": 20, "raw_samples": 1024},
-    "default_10x": {"optimizer": "botorch", "num_restarts": 200, "raw_samples": 10240},
-    # Ablation: GENNES's pipeline with L-BFGS-B alone: its restarts and raw samples (recommended_restarts(q)) and,
-    # for q > 1, its greedy steps and joint polish (optimize_acqf_greedy with gen_candidates_scipy).
-    "lbfgs_same_starts": {"optimizer": "botorch", "restarts": "gennes"},
-}
-QUICK_METHODS = {
-    "gennes": {"optimizer": "gennes", "num_restarts": 4, "raw_samples": 64, "gennes_n_iterations": 5},
-    "default": {"optimizer": "botorch", "num_restarts": 4, "raw_samples": 64},
-}
+METHODS = ("gennes-hybrid", "botorch-default", "botorch-10x", "lbfgs-same-starts")
+QUICK_METHODS = ("gennes-hybrid", "botorch-default")
+BASELINE = "botorch-default"
+TARGET = "gennes-hybrid"
 SEEDS = 5
-QUICK = {"cases": "hartmann6, 20 points, q 1 and 2", "methods": "gennes and default, 4 restarts, 64 raw samples",
+QUICK = {"cases": "hartmann6, 20 points, q 1 and 2", "methods": " and ".join(QUICK_METHODS),
          "seeds": 1}  # what --help shows; the preset itself is QUICK_SUITE and QUICK_METHODS
 DEFAULT_OUT = "results/acqf.jsonl"
 DEFAULT_REPORT = "docs/benchmarks/acquisition.md"
@@ -129,46 +110,20 @@ def build_acquisition(case: Case, seed: int) -> tuple[torch.nn.Module, torch.Ten
     return acqf, bounds
 
 
-def run_method(acqf: torch.nn.Module, bounds: torch.Tensor, q: int, settings: dict[str, Any], seed: int) -> dict:
-    """Run one acquisition optimizer; return value, time, points evaluated and the anytime curve."""
-    settings = dict(settings)
-    kind = settings.pop("optimizer")
-    gennes_options = {k: settings.pop(k) for k in list(settings) if k.startswith("gennes_")}
-    torch.manual_seed(seed)
-    start = time.monotonic()
-    with count_acqf_evals(acqf, record=True) as counter:
-        if kind == "gennes":
-            candidates, _ = optimize_acqf_gennes(acqf, bounds, q=q, seed=seed, options=gennes_options or None,
-                                                 **settings)
-        elif kind == "botorch" and settings.pop("restarts", None) == "gennes":
-            # The ablation: GENNES's pipeline (restarts, raw samples, greedy q-batches) with L-BFGS-B alone
-            candidates, _ = optimize_acqf_lbfgs_same_starts(acqf, bounds, q, options={"seed": seed})
-        elif kind == "botorch":
-            candidates, _ = optimize_acqf(acqf, bounds, q=q, options={"seed": seed}, **settings)
-        else:
-            raise ValueError(f"unknown optimizer {kind!r}")
-    wall_time = time.monotonic() - start
-    with torch.no_grad():
-        value = float(acqf(candidates.unsqueeze(0)).squeeze())
-    result = {"value": value, "wall_time": wall_time, "n_evals": counter.n_evals, "n_calls": counter.n_calls,
-              "trace": thin_trace(counter.trace)}
-    if kind == "gennes":  # what the defaults resolved to, so that the report states the settings measured
-        result["resolved"] = resolve_gennes_settings(q, {"optimizer": kind, **settings, **gennes_options})
-    return result
+def run_method(acqf: torch.nn.Module, bounds: torch.Tensor, q: int, method: str, seed: int) -> dict:
+    """Run the acquisition optimizer called `method` seeded with `seed`: the record's result.
 
+    Returns:
+        `value`, `wall_time`, `n_evals`, the thinned anytime `trace` and `resolved`, what the optimizer ran with
+        (its registry entry's settings for q; None for an import path).
 
-def resolve_gennes_settings(q: int, settings: Mapping[str, Any]) -> dict[str, Any]:
-    """What a `gennes` method's settings (a value of `METHODS`) resolve to with today's defaults at this q."""
-    options = {k: v for k, v in settings.items() if k.startswith("gennes_")}
-    strategy = settings.get("batch_strategy", "greedy")
-    num_restarts, raw_samples = recommended_restarts(q, strategy)
-    per_step = q == 1 or strategy == "greedy"  # a greedy q-batch runs single-point searches
-    config = split_options(options, default=default_acqf_config(1 if per_step else q)).config
-    return {"num_restarts": settings.get("num_restarts", num_restarts),
-            "raw_samples": settings.get("raw_samples", raw_samples),
-            "config": config.to_dict(), **({"batch_strategy": strategy} if q > 1 else {}),
-            **({"greedy_rescreen": settings.get("greedy_rescreen", GREEDY_RESCREEN)}
-               if q > 1 and strategy == "greedy" else {})}
+    Raises:
+        ValueError: For an unknown `method`.
+    """
+    entry, task = get_acqf_optimizer(method), AcqfTask(q=q)
+    run = run_acqf_optimizer(entry.make(task), acqf, bounds, q, seed, record=True)
+    return {"value": run.value, "wall_time": run.wall_time, "n_evals": run.n_evals, "trace": thin_trace(run.trace),
+            "resolved": entry.resolved_settings(task)}
 
 
 def thin_trace(trace: Sequence[tuple[int, float]], max_points: int = 200) -> list[list[float]]:
@@ -190,11 +145,10 @@ def thin_trace(trace: Sequence[tuple[int, float]], max_points: int = 200) -> lis
     return improvements
 
 
-def make_specs(cases: Sequence[Case], methods: Mapping[str, Mapping[str, Any]], seeds: Sequence[int]
-               ) -> list[dict[str, Any]]:
+def make_specs(cases: Sequence[Case], methods: Sequence[str], seeds: Sequence[int]) -> list[dict[str, Any]]:
     """One spec per (case, seed, method), in that order: the methods of a case and seed run one after another."""
-    return [{"case": asdict(case), "seed": seed, "method": name, "settings": dict(settings)}
-            for case in cases for seed in seeds for name, settings in methods.items()]
+    return [{"kind": "bench-acqf", "case": asdict(case), "seed": seed, "optimizer": name}
+            for case in cases for seed in seeds for name in methods]
 
 
 _LAST_ACQUISITION = threading.local()  # per thread: a Dask worker's threads must not share a counted acquisition
@@ -213,19 +167,13 @@ def run_acqf_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     """Run one spec of :func:`make_specs` in a worker (picklable, top level): the record body `{"result"}`."""
     case = Case(**spec["case"])
     acqf, bounds = _cached_acquisition(case, spec["seed"])
-    return {"result": run_method(acqf, bounds, case.q, spec["settings"], spec["seed"])}
+    return {"result": run_method(acqf, bounds, case.q, spec["optimizer"], spec["seed"])}
 
 
 def spec_settings(spec: Mapping[str, Any]) -> dict[str, Any] | None:
-    """What a spec's method resolves to now (GENNES's defaults, or the restarts the ablation borrows), recorded
-    with each run to detect records of other settings; None where the spec spells out everything."""
-    settings = spec["settings"]
-    if settings["optimizer"] == "gennes":
-        return resolve_gennes_settings(spec["case"]["q"], settings)
-    if settings.get("restarts") == "gennes":
-        num_restarts, raw_samples = recommended_restarts(spec["case"]["q"])
-        return {"num_restarts": num_restarts, "raw_samples": raw_samples}
-    return None
+    """What a spec's optimizer resolves to now (its registry entry's settings at the case's q), recorded with each
+    run to detect records of other settings; None for an import path."""
+    return get_acqf_optimizer(spec["optimizer"]).resolved_settings(AcqfTask(q=spec["case"]["q"]))
 
 
 # ----------------------------------------------------------------------------------------------- report
@@ -235,9 +183,9 @@ def _median(values: list[float]) -> float:
     return statistics.median(values) if values else math.nan
 
 
-def summarize(records: list[dict], baseline: str = "default", method: str = "gennes", rel_tol: float = 1e-3):
+def summarize(records: list[dict], baseline: str = BASELINE, method: str = TARGET, rel_tol: float = 1e-3):
     """Per case: values, ratios and win/tie/loss of `method` against `baseline` (paired by seed)."""
-    by_run = {(json.dumps(r["spec"]["case"], sort_keys=True), r["spec"]["seed"], r["spec"]["method"]): r["result"]
+    by_run = {(json.dumps(r["spec"]["case"], sort_keys=True), r["spec"]["seed"], r["spec"]["optimizer"]): r["result"]
               for r in records}
     rows = []
     for case_key in sorted({k[0] for k in by_run}, key=lambda k: list(json.loads(k).values())):
@@ -273,8 +221,9 @@ def summarize(records: list[dict], baseline: str = "default", method: str = "gen
 def write_report(records: list[dict], path: str | Path, command: str) -> str:
     """Write the markdown comparison table generated from `records`; return it."""
     rows = summarize(records)
-    methods = sorted({r["spec"]["method"] for r in records})
-    settings = {r["spec"]["method"]: r["spec"]["settings"] for r in records}
+    methods = sorted({r["spec"]["optimizer"] for r in records})
+    # the method table of records written before the registry (their methods' settings are in `resolved` now)
+    settings = {r["spec"]["optimizer"]: r["spec"]["settings"] for r in records if "settings" in r["spec"]}
     env = records[0]["env"] if records else {}
     lines = [
         "# Acquisition-optimizer benchmark",
@@ -291,11 +240,11 @@ def write_report(records: list[dict], path: str | Path, command: str) -> str:
         "its best value came within 1e-3 (relative) of the default's final value, divided by the default's total",
         "points (inf: never). *L-BFGS, GENNES's starts* is the ablation: GENNES's pipeline with BoTorch's",
         "L-BFGS-B alone (its restarts and raw samples; for q > 1 its greedy steps and joint polish), which",
-        "isolates what the generators add. For q > 1, *GENNES joint* is the earlier default (`gennes_joint`:",
+        "isolates what the generators add. For q > 1, *GENNES joint* is the earlier default (`gennes-hybrid-joint`:",
         "generators over whole `q x d` batches), recorded before the greedy strategy became the default.",
         "",
-        "Methods: " + "; ".join(f"`{m}` = {json.dumps(settings[m], sort_keys=True)}" for m in methods),
-        "",
+        *(["Methods: " + "; ".join(f"`{m}` = {json.dumps(settings[m], sort_keys=True)}" for m in methods
+                                   if m in settings), ""] if settings else []),
         *_resolved_settings(records),
         f"Environment: {json.dumps(env, sort_keys=True)}; wall times on this machine, serial runs.",
         "",
@@ -307,9 +256,9 @@ def write_report(records: list[dict], path: str | Path, command: str) -> str:
         c, med = row["case"], row["medians"]
         lines.append(
             f"| {c['problem']} | {c['n_train']} | {c['q']} | {c['acqf']} | {row['n_seeds']} | "
-            f"{med.get('default', math.nan):.4f} | {med.get('default_10x', math.nan):.4f} | "
-            f"{med.get('lbfgs_same_starts', math.nan):.4f} | {_cell(med.get('gennes_joint'))} | "
-            f"{med.get('gennes', math.nan):.4f} | {_median(row['rel_gain']):+.2e} | "
+            f"{med.get(BASELINE, math.nan):.4f} | {med.get('botorch-10x', math.nan):.4f} | "
+            f"{med.get('lbfgs-same-starts', math.nan):.4f} | {_cell(med.get('gennes-hybrid-joint'))} | "
+            f"{med.get(TARGET, math.nan):.4f} | {_median(row['rel_gain']):+.2e} | "
             f"{row['wins']}/{row['ties']}/{row['losses']} | {row['time_ratio']:.2f} | {row['eval_ratio']:.2f} | "
             f"{row['reach_ratio']:.2f} |"
         )
@@ -326,9 +275,9 @@ def write_report(records: list[dict], path: str | Path, command: str) -> str:
     return text
 
 
-ANYTIME_METHODS = {"gennes": "GENNES", "gennes_joint": "GENNES joint (earlier default)",
-                   "default": "default (20/1024)", "default_10x": "10x budget",
-                   "lbfgs_same_starts": "L-BFGS, GENNES's starts"}
+ANYTIME_METHODS = {TARGET: "GENNES", "gennes-hybrid-joint": "GENNES joint (earlier default)",
+                   BASELINE: "default (20/1024)", "botorch-10x": "10x budget",
+                   "lbfgs-same-starts": "L-BFGS, GENNES's starts"}
 
 
 def plot_anytime(records: list[dict], path: str | Path) -> bool:
@@ -337,17 +286,17 @@ def plot_anytime(records: list[dict], path: str | Path) -> bool:
     runs: dict[str, dict[str, dict[int, dict]]] = defaultdict(lambda: defaultdict(dict))
     for record in records:
         case = record["spec"]["case"]
-        if case["q"] >= 4 and record["spec"]["method"] in ANYTIME_METHODS:
+        if case["q"] >= 4 and record["spec"]["optimizer"] in ANYTIME_METHODS:
             key = f"{case['problem']} q={case['q']} {case['acqf']}"
-            runs[key][record["spec"]["method"]][record["spec"]["seed"]] = record["result"]
-    cases = [key for key in sorted(runs) if "default" in runs[key]]
+            runs[key][record["spec"]["optimizer"]][record["spec"]["seed"]] = record["result"]
+    cases = [key for key in sorted(runs) if BASELINE in runs[key]]
     if not cases:
         return False
     import numpy as np
 
     with panel_grid(len(cases), path, max_cols=3, panel_size=(4.6, 3.4)) as axes:
         for ax, key in zip(axes, cases, strict=True):
-            reference = {seed: result["value"] for seed, result in runs[key]["default"].items()}
+            reference = {seed: result["value"] for seed, result in runs[key][BASELINE].items()}
             for method, label in ANYTIME_METHODS.items():
                 results = {s: r for s, r in runs[key].get(method, {}).items() if s in reference and r["trace"]}
                 if not results:
@@ -382,9 +331,9 @@ def _resolved_settings(records: list[dict]) -> list[str]:
     """What each GENNES method's defaults resolved to, for q = 1 and for q > 1."""
     resolved = {}
     for record in records:
-        if "resolved" in record["result"]:
+        if record["result"].get("resolved") is not None:
             q = "q = 1" if record["spec"]["case"]["q"] == 1 else "q > 1"
-            resolved[(record["spec"]["method"], q)] = record["result"]["resolved"]
+            resolved[(record["spec"]["optimizer"], q)] = record["result"]["resolved"]
     return [f"`{method}` resolved for {q}: `{json.dumps(value, sort_keys=True)}`" + "  " for (method, q), value in
             sorted(resolved.items())] + ([""] if resolved else [])
 
@@ -418,8 +367,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--problems", nargs="+", choices=sorted(PROBLEMS), metavar="PROBLEM",
                         help=f"restrict to these problems, among {', '.join(PROBLEMS)} (default all)")
     parser.add_argument("--q", nargs="+", type=int, help="restrict to these q (default all: 1 4 8)")
-    parser.add_argument("--methods", nargs="+", choices=sorted(METHODS), metavar="METHOD",
-                        help=f"restrict to these methods, among {', '.join(METHODS)} (default all)")
+    parser.add_argument("--methods", nargs="+", metavar="NAME",
+                        help=f"acquisition optimizers: registered names or package.module:function (default "
+                             f"{' '.join(METHODS)})")
     add_grid_arguments(parser, default_out=DEFAULT_OUT, default_report=DEFAULT_REPORT, default_seeds=SEEDS,
                        quick=QUICK)
     parser.set_defaults(run=_main)
@@ -431,12 +381,15 @@ def _main(args: argparse.Namespace) -> int:
         print(write_report(records, args.report, f"gennes-bo bench-acqf --out {args.out} --report {args.report}"))
         return 0
     cases = QUICK_SUITE if args.quick else SUITE
-    methods = QUICK_METHODS if args.quick else METHODS
+    methods = args.methods or (QUICK_METHODS if args.quick else METHODS)
     if args.problems:
         cases = [c for c in cases if c.problem in args.problems]
     if args.q:
         cases = [c for c in cases if c.q in args.q]
-    if args.methods:
-        methods = {k: v for k, v in methods.items() if k in args.methods}
+    for name in methods:  # fail before fitting any GP
+        try:
+            get_acqf_optimizer(name)
+        except ValueError as err:
+            raise SystemExit(f"gennes-bo bench-acqf: {err}") from err
     specs = make_specs(cases, methods, range(seeds_or_default(args, QUICK, SEEDS)))
     return run_grid_command(specs, run_acqf_spec, args, "bench-acqf", settings=spec_settings)

@@ -1,22 +1,24 @@
-"""The acquisition optimizers the BO experiments compare, by name or by import path, and one timed, counted call.
+"""The acquisition optimizers that the comparison commands run, in one registry, and one timed, counted call.
 
-Built-in names (the paper's Section 4.2 settings take `paper_starts` / `paper_iterations` from the task):
+Every command that compares acquisition optimizers (`bench-acqf`, `compare-acqf`, `bo`) names them the same way:
+a name of :data:`ACQF_OPTIMIZERS` (the built-ins below, or one added with :func:`register`), or an import path
+`package.module:function` of an `optimize_acqf`-compatible callable, called as
+`function(acq_function, bounds, q, num_restarts=20, raw_samples=1024)`.
 
-===================  =====================================================================================
-`gennes`             GENNES alone, the paper's BO settings (N = 10, alpha = 0.99, `paper_iterations` steps)
-`gennes-hybrid`      `optimize_acqf_gennes` with its defaults (this library's recommended optimizer)
-`lbfgs-paper`        L-BFGS-B from `paper_starts` uniform random starts, scipy's convergence test
-`botorch-default`    `optimize_acqf` with 20 restarts and 1024 raw samples
-`cma`                CMA-ES (pycma) on the acquisition, 2048 acquisition points
-`lbfgs-same-starts`  the ablation: `gennes-hybrid`'s pipeline (restarts, raw samples, greedy q-batch steps and
-                     joint polish) with BoTorch's L-BFGS-B alone, which isolates what the generators add
-===================  =====================================================================================
+=====================  ===================================================================================
+`gennes`               GENNES alone, the paper's BO settings (N = 10, alpha = 0.99, `paper_iterations` steps)
+`gennes-hybrid`        `optimize_acqf_gennes` with its defaults (this library's recommended optimizer)
+`lbfgs-paper`          L-BFGS-B from `paper_starts` uniform random starts, scipy's convergence test
+`botorch-default`      `optimize_acqf` with 20 restarts and 1024 raw samples
+`botorch-10x`          `optimize_acqf` with ten times that budget: 200 restarts and 10240 raw samples
+`cma`                  CMA-ES (pycma) on the acquisition, 2048 acquisition points
+`lbfgs-same-starts`    `gennes-hybrid`'s pipeline (restarts, raw samples, greedy q-batch steps and joint
+                       polish) with BoTorch's L-BFGS-B alone: the ablation that isolates what the generators add
+=====================  ===================================================================================
 
-Anything else of the form `package.module:function` is imported and called like `optimize_acqf`:
-`function(acq_function, bounds, q, num_restarts=20, raw_samples=1024)`, returning `(candidates, values)`.
-
-:func:`optimizer_settings` spells out what a built-in name resolves to; the grid commands record it with every
-run and refuse to resume a cell whose records were run with other settings (a default changed since).
+An entry makes its optimizer from an :class:`AcqfTask` (q and the paper's per-task budgets) and says what it
+runs with (:meth:`AcqfOptimizerEntry.resolved_settings`); the grid commands record those settings with every run
+and refuse to resume a cell whose records were run with other settings.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import importlib
 import inspect
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -44,84 +46,169 @@ from gennes_bo.acquisition.baselines import (
     optimize_acqf_random_lbfgs,
 )
 from gennes_bo.acquisition.options import GREEDY_RESCREEN, default_acqf_config, recommended_restarts
+from gennes_bo.gennes.config import GennesConfig
 
 AcqfOptimizer = Callable[[nn.Module, Tensor, int], tuple[Tensor, Tensor]]
-
-BUILTIN_ACQF_OPTIMIZERS = ("gennes", "gennes-hybrid", "lbfgs-paper", "botorch-default", "cma", "lbfgs-same-starts")
 BOTORCH_DEFAULT = {"num_restarts": 20, "raw_samples": 1024}  # `botorch-default`, and the call of import paths
+BOTORCH_10X = {"num_restarts": 200, "raw_samples": 10240}
 
 
-def resolve_acqf_optimizer(name: str, *, paper_starts: int = 20, paper_iterations: int = 20) -> AcqfOptimizer:
-    """The optimizer called `name` (a built-in name or `package.module:function`) as `(acqf, bounds, q) -> ...`.
+class UnknownAcqfOptimizerError(ValueError):
+    """A name that is neither registered nor an importable `package.module:function`."""
 
-    Args:
-        name: One of `BUILTIN_ACQF_OPTIMIZERS` or an import path `package.module:function`.
+
+@dataclass(frozen=True)
+class AcqfTask:
+    """What an acquisition optimizer may depend on besides the acquisition function: the task's parameters.
+
+    Attributes:
+        q: Candidates per call.
         paper_starts: Random starts of `lbfgs-paper` (the paper: 20 for digits, 100 for Alpine1).
         paper_iterations: Iterations of `gennes` (the paper: 20 for digits, 30 for Alpine1).
+    """
+
+    q: int = 1
+    paper_starts: int = 20
+    paper_iterations: int = 20
+
+    def __post_init__(self) -> None:
+        for name in ("q", "paper_starts", "paper_iterations"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"`{name}` must be >= 1, got {getattr(self, name)}")
+
+
+@dataclass(frozen=True)
+class AcqfOptimizerEntry:
+    """One acquisition optimizer of the registry.
+
+    Attributes:
+        name: Its name in commands, records and reports.
+        factory: `task -> optimizer`, the optimizer called as `optimizer(acq_function, bounds, q)` and returning
+            `(candidates q x d, values)` like `optimize_acqf`, its randomness from torch's global RNG.
+        settings: `task -> JSON dict` of what the optimizer runs with, or None when unknown (an import path's
+            settings are its own code's).
+        description: One line for listings.
+    """
+
+    name: str
+    factory: Callable[[AcqfTask], AcqfOptimizer]
+    settings: Callable[[AcqfTask], dict[str, Any] | None]
+    description: str = ""
+
+    def make(self, task: AcqfTask | None = None) -> AcqfOptimizer:
+        """The optimizer for `task` (default: `AcqfTask()`, q = 1 and the paper's digits budgets)."""
+        return self.factory(task or AcqfTask())
+
+    def resolved_settings(self, task: AcqfTask | None = None) -> dict[str, Any] | None:
+        """What the optimizer runs with for `task`, as recorded with every run (None: unknown)."""
+        return self.settings(task or AcqfTask())
+
+
+ACQF_OPTIMIZERS: dict[str, AcqfOptimizerEntry] = {}
+"""Every acquisition optimizer by name, the built-ins first; add one with :func:`register`."""
+
+
+def register(name: str, factory: Callable[[AcqfTask], AcqfOptimizer],
+             settings: Mapping[str, Any] | Callable[[AcqfTask], Mapping[str, Any] | None] | None = None, *,
+             description: str = "", replace: bool = False) -> AcqfOptimizerEntry:
+    """Add an acquisition optimizer to :data:`ACQF_OPTIMIZERS`, so that every command accepts its name.
+
+    Args:
+        name: Its name: no whitespace and no `:` (import paths use it).
+        factory: `task -> optimizer`: given an :class:`AcqfTask`, an `(acq_function, bounds, q) ->
+            (candidates, values)` callable like `optimize_acqf`, drawing its randomness from torch's global RNG.
+        settings: What it runs with, recorded with every run: a JSON-serializable dict, a `task -> dict`
+            function when it depends on the task, or None (recorded as unknown).
+        description: One line for listings.
+        replace: Allow replacing an entry of the same name (its records then mix two settings under one name).
+
+    Returns:
+        The new entry.
 
     Raises:
-        ValueError: For an unknown name or an import path that does not resolve to a callable.
+        ValueError: For a malformed name, a non-callable `factory` or `settings`, or a name already registered
+            without `replace`.
     """
-    if name == "gennes":
-        return partial(optimize_acqf_gennes_paper, config=PAPER_BO_CONFIG.replace(n_iterations=paper_iterations))
-    if name == "gennes-hybrid":
-        return optimize_acqf_gennes
-    if name == "lbfgs-paper":
-        return partial(optimize_acqf_random_lbfgs, num_restarts=paper_starts)
-    if name == "botorch-default":
-        return partial(optimize_acqf, **BOTORCH_DEFAULT)
-    if name == "cma":
-        return optimize_acqf_cma
-    if name == "lbfgs-same-starts":
-        return optimize_acqf_lbfgs_same_starts
+    if not name or ":" in name or any(c.isspace() for c in name):
+        raise ValueError(f"`name` must be non-empty, without whitespace or ':', got {name!r}")
+    if name in ACQF_OPTIMIZERS and not replace:
+        raise ValueError(f"`name` {name!r} is registered already; pass replace=True to replace it")
+    if not callable(factory):
+        raise ValueError(f"`factory` must be callable (task -> optimizer), got {type(factory).__name__}")
+    if settings is not None and not isinstance(settings, Mapping) and not callable(settings):
+        raise ValueError(f"`settings` must be a dict, a function of the task or None, got {type(settings).__name__}")
+    entry = AcqfOptimizerEntry(name, factory, settings if callable(settings) else _constant(settings), description)
+    ACQF_OPTIMIZERS[name] = entry
+    return entry
+
+
+def _constant(settings: Mapping[str, Any] | None) -> Callable[[AcqfTask], dict[str, Any] | None]:
+    frozen = None if settings is None else dict(settings)
+    return lambda task: None if frozen is None else dict(frozen)
+
+
+def get_acqf_optimizer(name: str) -> AcqfOptimizerEntry:
+    """The registry entry called `name`, or an entry for the import path `package.module:function`.
+
+    Raises:
+        UnknownAcqfOptimizerError: For a name not registered, an import path that does not import, or one that
+            names something not callable; the message lists the registered names.
+    """
+    if name in ACQF_OPTIMIZERS:
+        return ACQF_OPTIMIZERS[name]
     module_name, _, attribute = name.partition(":")
     if not (module_name and attribute):
-        raise ValueError(
-            f"unknown acquisition optimizer {name!r}: use one of {', '.join(BUILTIN_ACQF_OPTIMIZERS)} or an import "
-            "path 'package.module:function'"
+        raise UnknownAcqfOptimizerError(
+            f"unknown acquisition optimizer {name!r}: use one of {', '.join(ACQF_OPTIMIZERS)}, a name added with "
+            "register(), or an import path 'package.module:function'"
         )
     try:
         function = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as err:
-        raise ValueError(f"cannot import acquisition optimizer {name!r}: {err}") from err
+        raise UnknownAcqfOptimizerError(f"cannot import acquisition optimizer {name!r}: {err}") from err
     if not callable(function):
-        raise ValueError(f"acquisition optimizer {name!r} is not callable")
-    return partial(function, **BOTORCH_DEFAULT)
+        raise UnknownAcqfOptimizerError(f"acquisition optimizer {name!r} is not callable")
+    return AcqfOptimizerEntry(name, lambda task: partial(function, **BOTORCH_DEFAULT), lambda task: None,
+                              f"{name}, called with {BOTORCH_DEFAULT}")
 
 
-def optimizer_settings(name: str, q: int, *, paper_starts: int = 20,
-                       paper_iterations: int = 20) -> dict[str, Any] | None:
-    """What the built-in optimizer `name` runs with for `q` candidates, as JSON values; None for an import path.
+def describe_acqf_optimizers() -> list[tuple[str, str]]:
+    """`(name, one-line description)` of every registered acquisition optimizer."""
+    return [(name, entry.description) for name, entry in ACQF_OPTIMIZERS.items()]
 
-    Recorded with every `bo` and `compare-acqf` run: `gennes-hybrid`'s defaults depend on `q`
-    (:func:`~gennes_bo.acquisition.options.recommended_restarts`, :func:`~gennes_bo.acquisition.options.
-    default_acqf_config`) and may be retuned, and a record must say what it measured. An import path's settings
-    are its own code's, not known here.
 
-    Args:
-        name: As for :func:`resolve_acqf_optimizer`.
-        q: Candidates per call.
-        paper_starts: As for :func:`resolve_acqf_optimizer`.
-        paper_iterations: As for :func:`resolve_acqf_optimizer`.
-    """
-    if name == "gennes":
-        return {"config": PAPER_BO_CONFIG.replace(n_iterations=paper_iterations).to_dict()}
-    if name == "gennes-hybrid":
-        restarts, raw_samples = recommended_restarts(q)
-        settings = {"num_restarts": restarts, "raw_samples": raw_samples, "config": default_acqf_config(1).to_dict()}
-        # q > 1: q single-point GENNES steps (restarts and raw samples per step; later steps screen a share of the
-        # raw samples), then a joint L-BFGS-B polish
-        return settings if q == 1 else {"batch_strategy": "greedy", "greedy_rescreen": GREEDY_RESCREEN, **settings}
-    if name == "lbfgs-paper":
-        return {"num_restarts": paper_starts, "options": dict(PAPER_LBFGS_OPTIONS)}
-    if name == "botorch-default":
-        return dict(BOTORCH_DEFAULT)
-    if name == "lbfgs-same-starts":  # the hybrid's restarts and strategy, without its GENNES configuration
-        return {k: v for k, v in optimizer_settings("gennes-hybrid", q).items() if k != "config"}
-    if name == "cma":
-        return {key: parameter.default for key, parameter in inspect.signature(optimize_acqf_cma).parameters.items()
-                if parameter.default is not inspect.Parameter.empty}
-    return None
+def _gennes_hybrid_settings(task: AcqfTask) -> dict[str, Any]:
+    restarts, raw_samples = recommended_restarts(task.q)
+    settings = {"num_restarts": restarts, "raw_samples": raw_samples, "config": default_acqf_config(1).to_dict()}
+    return settings if task.q == 1 else {"batch_strategy": "greedy", "greedy_rescreen": GREEDY_RESCREEN, **settings}
+
+
+def _paper_gennes_config(task: AcqfTask) -> GennesConfig:
+    return PAPER_BO_CONFIG.replace(n_iterations=task.paper_iterations)
+
+
+def _defaults(function: Callable) -> dict[str, Any]:
+    return {key: parameter.default for key, parameter in inspect.signature(function).parameters.items()
+            if parameter.default is not inspect.Parameter.empty}
+
+
+register("gennes", lambda task: partial(optimize_acqf_gennes_paper, config=_paper_gennes_config(task)),
+         lambda task: {"config": _paper_gennes_config(task).to_dict()},
+         description="GENNES alone with the paper's BO settings (N = 10, alpha = 0.99, paper_iterations steps)")
+register("gennes-hybrid", lambda task: optimize_acqf_gennes, _gennes_hybrid_settings,
+         description="optimize_acqf_gennes with its defaults (recommended restarts and GENNES settings for q)")
+register("lbfgs-paper", lambda task: partial(optimize_acqf_random_lbfgs, num_restarts=task.paper_starts),
+         lambda task: {"num_restarts": task.paper_starts, "options": dict(PAPER_LBFGS_OPTIONS)},
+         description="L-BFGS-B from paper_starts uniform random starts, scipy's convergence test (the paper's)")
+register("botorch-default", lambda task: partial(optimize_acqf, **BOTORCH_DEFAULT), BOTORCH_DEFAULT,
+         description="optimize_acqf with 20 restarts and 1024 raw samples")
+register("botorch-10x", lambda task: partial(optimize_acqf, **BOTORCH_10X), BOTORCH_10X,
+         description="optimize_acqf with ten times the default budget: 200 restarts, 10240 raw samples")
+register("cma", lambda task: optimize_acqf_cma, _defaults(optimize_acqf_cma),
+         description="CMA-ES (pycma) on the acquisition in the unit cube, 2048 acquisition points")
+register("lbfgs-same-starts", lambda task: optimize_acqf_lbfgs_same_starts,
+         lambda task: {k: v for k, v in _gennes_hybrid_settings(task).items() if k != "config"},
+         description="gennes-hybrid's restarts and greedy q-batch pipeline with L-BFGS-B alone (the ablation)")
 
 
 @dataclass

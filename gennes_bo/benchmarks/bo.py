@@ -26,7 +26,7 @@ from gpytorch.mlls import ExactMarginalLogLikelihood
 from torch import Tensor
 from tqdm.auto import tqdm
 
-from gennes_bo.benchmarks.acqf_optimizers import AcqfOptimizer, resolve_acqf_optimizer, run_acqf_optimizer
+from gennes_bo.benchmarks.acqf_optimizers import AcqfOptimizer, AcqfTask, get_acqf_optimizer, run_acqf_optimizer
 from gennes_bo.test_functions import Alpine1, DigitsLogisticRegression, random_translation
 
 ACQUISITIONS = ("logei", "ei")
@@ -112,12 +112,12 @@ class BOTrace:
 
 def gennes_acqf_optimizer() -> AcqfOptimizer:
     """`optimize_acqf_gennes` with its defaults (the recommended restarts and GENNES settings for q)."""
-    return resolve_acqf_optimizer("gennes-hybrid")
+    return get_acqf_optimizer("gennes-hybrid").make()
 
 
 def botorch_acqf_optimizer() -> AcqfOptimizer:
     """BoTorch's `optimize_acqf` (multi-start L-BFGS-B) with 20 restarts and 1024 raw samples."""
-    return resolve_acqf_optimizer("botorch-default")
+    return get_acqf_optimizer("botorch-default").make()
 
 
 def make_gp(X: Tensor, Y: Tensor, bounds: Tensor) -> SingleTaskGP:
@@ -170,8 +170,8 @@ def warm_up(optimizer: str, acquisition: str, q: int) -> None:
     model = SingleTaskGP(X, torch.sin(6 * X).sum(-1, keepdim=True)).eval()
     acq_function = build_acquisition(model, model.train_targets.max(), acquisition, q)
     bounds = torch.tensor([[0.0, 0.0], [1.0, 1.0]], dtype=torch.float64)
-    run_acqf_optimizer(resolve_acqf_optimizer(optimizer, paper_starts=2, paper_iterations=2), acq_function, bounds,
-                       q, seed=0)
+    optimizer_of_task = get_acqf_optimizer(optimizer).make(AcqfTask(q=q, paper_starts=2, paper_iterations=2))
+    run_acqf_optimizer(optimizer_of_task, acq_function, bounds, q, seed=0)
 
 
 def run_bo_loop(
@@ -195,7 +195,7 @@ def run_bo_loop(
         objective: Maps `n x d` points to `n` values (to maximize).
         bounds: `2 x d` search box.
         acqf_optimizer: `(acq_function, bounds, q) -> (candidates q x d, values)`, randomness from torch's global
-            RNG (see :func:`~gennes_bo.benchmarks.acqf_optimizers.resolve_acqf_optimizer`).
+            RNG (see :func:`~gennes_bo.benchmarks.acqf_optimizers.get_acqf_optimizer`).
         n_init: Uniformly random initial points (seeded).
         n_iterations: BO iterations.
         q: Candidates per iteration.

@@ -1,10 +1,11 @@
 """The paper's BO experiments (Section 4.2): digits logistic-regression HPO and Alpine1-d20, optimizer by optimizer.
 
 Each run is a BoTorch BO loop (`gennes_bo.benchmarks.bo.run_bo_loop`: SingleTaskGP with default priors,
-(q)LogEI or the paper's (q)EI) whose acquisition maximizer is one of the optimizers of
+(q)LogEI or the paper's (q)EI) whose acquisition maximizer is one of the registry
 `gennes_bo.benchmarks.acqf_optimizers`: `gennes` (the paper's: N = 10, alpha = 0.99, 20 iterations for
-digits, 30 for Alpine1), `gennes-hybrid` (ours), `lbfgs-paper` (20 / 100 uniform L-BFGS-B starts), `botorch-default`
-(20 restarts, 1024 raw samples), `cma`, or any `package.module:function` with `optimize_acqf`'s call shape.
+digits, 30 for Alpine1), `gennes-hybrid` (ours), `lbfgs-paper` (20 / 100 uniform L-BFGS-B starts),
+`botorch-default` (20 restarts, 1024 raw samples), `cma`, any name added with `register()`, or any
+`package.module:function` with `optimize_acqf`'s call shape.
 
 Tasks (minimization convention in records and reports; the loop maximizes the negated value):
 
@@ -43,7 +44,7 @@ import numpy as np
 import scipy.stats
 import torch
 
-from gennes_bo.benchmarks.acqf_optimizers import BUILTIN_ACQF_OPTIMIZERS, optimizer_settings, resolve_acqf_optimizer
+from gennes_bo.benchmarks.acqf_optimizers import ACQF_OPTIMIZERS, AcqfTask, get_acqf_optimizer
 from gennes_bo.benchmarks.bo import ACQUISITIONS, TASKS, make_problem, run_bo_loop, warm_up
 from gennes_bo.benchmarks.compare_acqf import REL_TOL, count_wtl, ei_ratio
 from gennes_bo.benchmarks.records import records_or_exit, settings_section
@@ -72,7 +73,7 @@ def make_specs(tasks: Sequence[str] = tuple(TASKS), optimizers: Sequence[str] = 
 
     Args:
         tasks: Among `TASKS`.
-        optimizers: Built-in names or `package.module:function` import paths (checked here).
+        optimizers: Registered names or `package.module:function` import paths (checked here).
         acquisitions: Among `ACQUISITIONS`.
         q: Candidates per BO iteration.
         folds: Folds per cell; a spec's `seed` is its fold.
@@ -91,7 +92,7 @@ def make_specs(tasks: Sequence[str] = tuple(TASKS), optimizers: Sequence[str] = 
         if acquisition not in ACQUISITIONS:
             raise ValueError(f"`acquisitions` must be among {ACQUISITIONS}, got {acquisition!r}")
     for optimizer in optimizers:
-        resolve_acqf_optimizer(optimizer)  # raises ValueError naming it
+        get_acqf_optimizer(optimizer)  # raises ValueError naming it
     for name, value in (("folds", folds), ("n_init", n_init), ("iterations", iterations), *(("q", v) for v in q)):
         if value is not None and value < 1:
             raise ValueError(f"`{name}` must be >= 1, got {value}")
@@ -108,11 +109,15 @@ def make_specs(tasks: Sequence[str] = tuple(TASKS), optimizers: Sequence[str] = 
     return specs
 
 
-def spec_settings(spec: Mapping[str, Any]) -> dict[str, Any] | None:
-    """What the spec's optimizer runs with (:func:`~gennes_bo.benchmarks.acqf_optimizers.optimizer_settings`)."""
+def spec_task(spec: Mapping[str, Any]) -> AcqfTask:
+    """The :class:`~gennes_bo.benchmarks.acqf_optimizers.AcqfTask` of a spec: its q and its task's paper budgets."""
     settings = TASKS[spec["task"]]
-    return optimizer_settings(spec["optimizer"], spec["q"], paper_starts=settings.paper_starts,
-                              paper_iterations=settings.paper_iterations)
+    return AcqfTask(q=spec["q"], paper_starts=settings.paper_starts, paper_iterations=settings.paper_iterations)
+
+
+def spec_settings(spec: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What the spec's optimizer runs with (its registry entry's resolved settings; None for an import path)."""
+    return get_acqf_optimizer(spec["optimizer"]).resolved_settings(spec_task(spec))
 
 
 def run_bo_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
@@ -125,10 +130,8 @@ def run_bo_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
         objective value, minimization), `best_x`, `final_best`, `total_acqf_points`, `total_acqf_time`,
         `wall_time`.
     """
-    settings = TASKS[spec["task"]]
     problem, optimal_value = make_problem(spec["task"], spec["seed"], spec.get("translate", False))
-    optimizer = resolve_acqf_optimizer(spec["optimizer"], paper_starts=settings.paper_starts,
-                                       paper_iterations=settings.paper_iterations)
+    optimizer = get_acqf_optimizer(spec["optimizer"]).make(spec_task(spec))
     warm_up(spec["optimizer"], spec["acquisition"], spec["q"])  # no run pays the one-time import costs
     start = time.monotonic()
     trace = run_bo_loop(lambda X: -problem(X), problem.bounds.to(torch.float64), optimizer,
@@ -160,7 +163,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                                  description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("tasks", nargs="*", type=_task, metavar="TASK", help=f"{' and/or '.join(TASKS)} (default both)")
     parser.add_argument("--optimizers", nargs="+", metavar="NAME",
-                        help=f"among {', '.join(BUILTIN_ACQF_OPTIMIZERS)} or package.module:function (default all)")
+                        help=f"among {', '.join(ACQF_OPTIMIZERS)} or package.module:function "
+                             f"(default {' '.join(OPTIMIZERS)})")
     parser.add_argument("--acquisitions", nargs="+", choices=ACQUISITIONS, help="default: logei ei")
     parser.add_argument("--q", nargs="+", type=int, help="candidates per iteration (default 1 4)")
     parser.add_argument("--iterations", type=int, help="BO iterations per run (default: digits 30, alpine1 40)")

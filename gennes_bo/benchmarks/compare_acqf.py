@@ -7,9 +7,10 @@ landscape gets flat and multimodal. The states are saved once (`--states`) and r
 
 Stage 2, *compare*: every case (state x acquisition x q x optimizer x seed) rebuilds the GP exactly (no refit),
 builds the acquisition (q > 1: the same Sobol base samples for all optimizers and seeds) and runs the optimizer
-seeded, counted and timed, with its anytime curve. Optimizers are the built-in names of
-`gennes_bo.benchmarks.acqf_optimizers` or any `optimize_acqf`-compatible callable `package.module:function`,
-called as `function(acq_function, bounds, q, num_restarts=20, raw_samples=1024)`. One JSON line per run,
+seeded, counted and timed, with its anytime curve. Optimizers are names of the registry
+`gennes_bo.benchmarks.acqf_optimizers.ACQF_OPTIMIZERS` (built-in or added with `register()`) or any
+`optimize_acqf`-compatible callable `package.module:function`, called as
+`function(acq_function, bounds, q, num_restarts=20, raw_samples=1024)`. One JSON line per run,
 resumable; runs execute on local processes (`--workers`) or a Dask cluster (`--scheduler`). `--report` writes
 the tables and the anytime curves from the records only.
 
@@ -31,12 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from gennes_bo.benchmarks.acqf import best_at, thin_trace
-from gennes_bo.benchmarks.acqf_optimizers import (
-    BUILTIN_ACQF_OPTIMIZERS,
-    optimizer_settings,
-    resolve_acqf_optimizer,
-    run_acqf_optimizer,
-)
+from gennes_bo.benchmarks.acqf_optimizers import ACQF_OPTIMIZERS, AcqfTask, get_acqf_optimizer, run_acqf_optimizer
 from gennes_bo.benchmarks.bo import ACQUISITIONS, warm_up
 from gennes_bo.benchmarks.frozen_states import (
     QUICK_TASKS,
@@ -51,7 +47,8 @@ from gennes_bo.plotting import panel_grid
 
 ALL_TASKS = {**TASKS, **QUICK_TASKS}
 BASELINE = "botorch-default"
-DEFAULTS = {"tasks": list(TASKS), "optimizers": list(BUILTIN_ACQF_OPTIMIZERS), "acquisitions": ["logei"],
+OPTIMIZERS = ("gennes", "gennes-hybrid", "lbfgs-paper", "botorch-default", "cma", "lbfgs-same-starts")
+DEFAULTS = {"tasks": list(TASKS), "optimizers": list(OPTIMIZERS), "acquisitions": ["logei"],
             "q": [1, 4], "seeds": 5}
 QUICK = {"tasks": list(QUICK_TASKS), "optimizers": [BASELINE, "gennes"], "acquisitions": ["logei"], "q": [1, 2],
          "seeds": 1}
@@ -71,6 +68,11 @@ def optimizer_options(name: str, state: FrozenState) -> dict[str, int]:
     return {}
 
 
+def spec_task(spec: Mapping[str, Any]) -> AcqfTask:
+    """The :class:`~gennes_bo.benchmarks.acqf_optimizers.AcqfTask` of a spec: its q and its optimizer's options."""
+    return AcqfTask(q=spec["q"], **spec["options"])
+
+
 def make_specs(states: Sequence[FrozenState], optimizers: Sequence[str], acquisitions: Sequence[str],
                qs: Sequence[int], seeds: int) -> list[dict[str, Any]]:
     """The grid in run order: state, acquisition, q, seed, then optimizer (so partial grids pair by seed).
@@ -79,7 +81,7 @@ def make_specs(states: Sequence[FrozenState], optimizers: Sequence[str], acquisi
         ValueError: For an unknown optimizer or acquisition, `q < 1` or `seeds < 1`.
     """
     for name in optimizers:
-        resolve_acqf_optimizer(name)  # fail before running anything
+        get_acqf_optimizer(name)  # fail before running anything
     for acquisition in acquisitions:
         if acquisition not in ACQUISITIONS:
             raise ValueError(f"`acquisitions` must be among {ACQUISITIONS}, got {acquisition!r}")
@@ -95,8 +97,8 @@ def make_specs(states: Sequence[FrozenState], optimizers: Sequence[str], acquisi
 
 
 def spec_settings(spec: Mapping[str, Any]) -> dict[str, Any] | None:
-    """What the spec's optimizer runs with (:func:`~gennes_bo.benchmarks.acqf_optimizers.optimizer_settings`)."""
-    return optimizer_settings(spec["optimizer"], spec["q"], **spec["options"])
+    """What the spec's optimizer runs with (its registry entry's resolved settings; None for an import path)."""
+    return get_acqf_optimizer(spec["optimizer"]).resolved_settings(spec_task(spec))
 
 
 def run_compare_spec(spec: Mapping[str, Any], states: Mapping[str, FrozenState]) -> dict[str, Any]:
@@ -110,7 +112,7 @@ def run_compare_spec(spec: Mapping[str, Any], states: Mapping[str, FrozenState])
     if state.fingerprint() != spec["fingerprint"]:
         raise ValueError(f"state {spec['state']!r} has fingerprint {state.fingerprint()}, the spec "
                          f"{spec['fingerprint']}")
-    optimizer = resolve_acqf_optimizer(spec["optimizer"], **spec["options"])
+    optimizer = get_acqf_optimizer(spec["optimizer"]).make(spec_task(spec))
     warm_up(spec["optimizer"], spec["acquisition"], spec["q"])
     acq_function = rebuild_acquisition(state, spec["acquisition"], spec["q"])
     run = run_acqf_optimizer(optimizer, acq_function, state.bounds, spec["q"], spec["seed"], record=True)
@@ -150,7 +152,7 @@ def _run_best(result: Mapping[str, Any]) -> float:
 
 
 def _order(name: str) -> tuple[int, str]:
-    ranks = [BASELINE] + [n for n in BUILTIN_ACQF_OPTIMIZERS if n != BASELINE]
+    ranks = [BASELINE] + [n for n in OPTIMIZERS if n != BASELINE]
     return (ranks.index(name) if name in ranks else len(ranks), name)
 
 
@@ -348,8 +350,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--freeze-only", action="store_true", help="freeze the states and exit")
     parser.add_argument("--tasks", nargs="+", choices=sorted(ALL_TASKS), help=f"tasks (default {DEFAULTS['tasks']})")
     parser.add_argument("--optimizers", nargs="+", metavar="NAME",
-                        help=f"built-in names ({', '.join(BUILTIN_ACQF_OPTIMIZERS)}; default all) or import paths "
-                             "package.module:function of optimize_acqf-compatible callables")
+                        help=f"registered names ({', '.join(ACQF_OPTIMIZERS)}; default {' '.join(OPTIMIZERS)}) "
+                             "or import paths package.module:function of optimize_acqf-compatible callables")
     parser.add_argument("--acquisitions", nargs="+", choices=ACQUISITIONS, help="acquisitions (default logei)")
     parser.add_argument("--q", nargs="+", type=int, help="candidates per batch (default 1 4)")
     add_grid_arguments(parser, default_out=DEFAULT_OUT, default_report=DEFAULT_REPORT, default_seeds=DEFAULTS["seeds"],

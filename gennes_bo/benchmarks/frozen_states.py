@@ -26,7 +26,7 @@ from botorch.test_functions import Hartmann
 from botorch.test_functions.base import BaseTestProblem
 from torch import Tensor
 
-from gennes_bo.benchmarks.acqf_optimizers import resolve_acqf_optimizer
+from gennes_bo.benchmarks.acqf_optimizers import get_acqf_optimizer
 from gennes_bo.benchmarks.bo import TASKS as BO_TASKS
 from gennes_bo.benchmarks.bo import build_acquisition, make_gp, run_bo_loop
 from gennes_bo.test_functions import Alpine1, DigitsLogisticRegression
@@ -209,7 +209,7 @@ def freeze_task(task: FreezeTask, *, progress: bool = False) -> list[FrozenState
             X, Y = torch.cat([x for x, _ in evaluated]), torch.cat([y for _, y in evaluated])
             states.append(capture_state(task, stage_at[iteration], iteration, model, X, Y, bounds))
 
-    run_bo_loop(objective, bounds, resolve_acqf_optimizer("botorch-default"), n_init=task.n_init,
+    run_bo_loop(objective, bounds, get_acqf_optimizer("botorch-default").make(), n_init=task.n_init,
                 n_iterations=task.n_iterations, q=1, acquisition="logei", seed=task.bo_seed, callback=capture,
                 progress=progress, desc=f"freeze {task.name}")
     return states

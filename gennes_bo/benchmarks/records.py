@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from gennes_bo.benchmarks.legacy_names import canonical_record
+
 
 def run_key(spec: Mapping[str, Any]) -> str:
     """Canonical string key of a run spec (sorted JSON), used to skip finished runs."""
@@ -16,7 +18,8 @@ def run_key(spec: Mapping[str, Any]) -> str:
 
 
 def load_records(path: str | Path) -> list[dict[str, Any]]:
-    """All complete records of a JSONL file (a truncated last line from a killed run is ignored)."""
+    """All complete records of a JSONL file (a truncated last line from a killed run is ignored), optimizers under
+    today's names (:func:`~gennes_bo.benchmarks.legacy_names.canonical_record`)."""
     path = Path(path)
     if not path.exists():
         return []
@@ -25,7 +28,7 @@ def load_records(path: str | Path) -> list[dict[str, Any]]:
         for line in stream:
             if not line.endswith("\n"):
                 break  # the writer died mid-line; that run will be redone
-            records.append(json.loads(line))
+            records.append(canonical_record(json.loads(line)))
     return records
 
 

@@ -49,13 +49,8 @@ FOLDS = 10
 MAX_EVALS = 100_000
 # Options spelled out in the spec, so a change of a method's defaults never passes for a recorded run.
 METHOD_OPTIONS: dict[str, dict[str, Any]] = {
-    # lr 1e-3, not the standalone default 3e-3 (tuned at 1e4 evaluations): at 3e-3 the generator collapses by
-    # ~5e3 evaluations (Rastrigin d=10, folds 0-2, 1e5 evals, no restarts: mean regret 2.3 vs 8.3; the original
-    # implementation used 1e-4). Restarts when the noise support is 1e-3 of its start (~13.8k evaluations a run)
-    # spend the rest of the 1e5 budget on fresh generators. Tried and not adopted (10 folds, in the report's "Other
-    # settings"): alpha 0.999 without restarts (the paper's advice for very multimodal functions) is better at 1e5
-    # on Schwefel and Styblinski-Tang d=10 (578 vs 855, 2.83 vs 7.07) but not at d=30 (5208 vs 5094, 56.6 vs 58)
-    # and worse at 1e4 (Styblinski-Tang d=30: 425 vs 147). See docs/results/table1.md.
+    # lr 1e-3, not 3e-3, and restarts: at 3e-3 the generator collapses long before 1e5 evaluations
+    # (docs/results/table1.md#other-settings-kept-in-the-records; history in docs/design.md#table-1-conventions).
     "gennes": {"population_size": 20, "alpha": 0.99, "lr": 1e-3, "restart_noise": 1e-3},
     "lbfgs": {},
     "snes": {"population_size": 20},

@@ -16,12 +16,7 @@ from gennes_bo.acquisition.baselines import (
     optimize_acqf_random_lbfgs,
 )
 from gennes_bo.acquisition.options import GREEDY_RESCREEN, default_acqf_config, recommended_restarts
-from gennes_bo.benchmarks.acqf_optimizers import (
-    BUILTIN_ACQF_OPTIMIZERS,
-    optimizer_settings,
-    resolve_acqf_optimizer,
-    run_acqf_optimizer,
-)
+from gennes_bo.benchmarks.acqf_optimizers import ACQF_OPTIMIZERS, AcqfTask, get_acqf_optimizer, run_acqf_optimizer
 
 BOUNDS = torch.tensor([[-1.0, 0.0, 2.0], [1.0, 2.0, 5.0]], dtype=torch.float64)
 PEAK = torch.tensor([0.3, 1.5, 4.0], dtype=torch.float64)
@@ -108,37 +103,44 @@ def my_optimizer(acq_function, bounds, q, num_restarts, raw_samples):
     return X[values.argmax()], values.max()
 
 
+def settings_of(name: str, q: int, **task: int) -> dict | None:
+    return get_acqf_optimizer(name).resolved_settings(AcqfTask(q=q, **task))
+
+
 def test_registry_resolves_names_and_import_paths() -> None:
     acqf = Bumps()
-    for name in BUILTIN_ACQF_OPTIMIZERS:
-        run = run_acqf_optimizer(resolve_acqf_optimizer(name, paper_starts=3, paper_iterations=4), acqf, BOUNDS,
-                                 1, seed=0)
+    for name in ACQF_OPTIMIZERS:
+        if name == "botorch-10x":
+            continue  # `botorch-default` with ten times the budget
+        optimizer = get_acqf_optimizer(name).make(AcqfTask(paper_starts=3, paper_iterations=4))
+        run = run_acqf_optimizer(optimizer, acqf, BOUNDS, 1, seed=0)
         assert run.candidates.shape == (1, 3) and run.n_evals > 0 and run.wall_time > 0
-    plugin = resolve_acqf_optimizer(f"{__name__}:my_optimizer")
+    plugin = get_acqf_optimizer(f"{__name__}:my_optimizer").make()
     run = run_acqf_optimizer(plugin, acqf, BOUNDS, 2, seed=0, record=True)
     assert run.n_evals == 1024 and run.trace[-1] == (1024, pytest.approx(run.value))
     for bad, message in [("nope", "unknown acquisition optimizer"), ("no_such_module_x:f", "cannot import"),
                          (f"{__name__}:BOUNDS", "is not callable")]:
         with pytest.raises(ValueError, match=message):
-            resolve_acqf_optimizer(bad)
+            get_acqf_optimizer(bad)
 
 
 def test_settings_spell_out_what_each_built_in_name_runs_with() -> None:
-    for name in BUILTIN_ACQF_OPTIMIZERS:
-        settings = optimizer_settings(name, 1)
+    for name in ACQF_OPTIMIZERS:
+        settings = settings_of(name, 1)
         assert settings and json.loads(json.dumps(settings)) == settings
     restarts, raw = recommended_restarts(1)
     single = {"num_restarts": restarts, "raw_samples": raw, "config": default_acqf_config(1).to_dict()}
-    assert optimizer_settings("gennes-hybrid", 1) == single
+    assert settings_of("gennes-hybrid", 1) == single
     restarts, raw = recommended_restarts(4)  # per greedy step
-    assert optimizer_settings("gennes-hybrid", 4) == {**single, "batch_strategy": "greedy", "num_restarts": restarts,
+    assert settings_of("gennes-hybrid", 4) == {**single, "batch_strategy": "greedy", "num_restarts": restarts,
                                                       "raw_samples": raw, "greedy_rescreen": GREEDY_RESCREEN}
-    assert optimizer_settings("gennes", 1, paper_iterations=30)["config"] == \
+    assert settings_of("gennes", 1, paper_iterations=30)["config"] == \
         PAPER_BO_CONFIG.replace(n_iterations=30).to_dict()
-    assert optimizer_settings("lbfgs-paper", 1, paper_starts=100)["num_restarts"] == 100
-    assert optimizer_settings("botorch-default", 4) == {"num_restarts": 20, "raw_samples": 1024}
-    assert optimizer_settings("cma", 1) == {"max_evals": 2048, "population_size": None, "sigma0": 0.2}
-    ablation = optimizer_settings("lbfgs-same-starts", 4)  # the hybrid's starts, without the generators
+    assert settings_of("lbfgs-paper", 1, paper_starts=100)["num_restarts"] == 100
+    assert settings_of("botorch-default", 4) == {"num_restarts": 20, "raw_samples": 1024}
+    assert settings_of("botorch-10x", 1) == {"num_restarts": 200, "raw_samples": 10240}
+    assert settings_of("cma", 1) == {"max_evals": 2048, "population_size": None, "sigma0": 0.2}
+    ablation = settings_of("lbfgs-same-starts", 4)  # the hybrid's starts, without the generators
     shared = ("num_restarts", "raw_samples", "batch_strategy", "greedy_rescreen")
-    assert {k: ablation[k] for k in shared} == {k: optimizer_settings("gennes-hybrid", 4)[k] for k in shared}
-    assert optimizer_settings(f"{__name__}:my_optimizer", 1) is None  # a plug-in's settings are its own code's
+    assert {k: ablation[k] for k in shared} == {k: settings_of("gennes-hybrid", 4)[k] for k in shared}
+    assert settings_of(f"{__name__}:my_optimizer", 1) is None  # a plug-in's settings are its own code's

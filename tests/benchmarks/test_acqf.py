@@ -21,6 +21,7 @@ from gennes_bo.benchmarks.acqf import (
     thin_trace,
     write_report,
 )
+from gennes_bo.benchmarks.acqf_optimizers import AcqfTask, get_acqf_optimizer
 from gennes_bo.benchmarks.records import StaleRecordsError, load_records
 from gennes_bo.benchmarks.runner import SerialExecutor, run_grid
 from gennes_bo.cli import main
@@ -34,22 +35,22 @@ def test_quick_run_writes_one_record_per_case_and_method(quick_bench):
     assert f"ran 4 runs; 4 in the grid; records in {out}" in stdout
     records = load_records(out)
     assert len(records) == len(QUICK_SUITE) * len(QUICK_METHODS) == 4
-    seen = {(r["spec"]["case"]["q"], r["spec"]["method"]) for r in records}
-    assert seen == {(1, "gennes"), (1, "default"), (2, "gennes"), (2, "default")}
+    seen = {(r["spec"]["case"]["q"], r["spec"]["optimizer"]) for r in records}
+    assert seen == {(1, "gennes-hybrid"), (1, "botorch-default"), (2, "gennes-hybrid"), (2, "botorch-default")}
     for r in records:
         result = r["result"]
         assert math.isfinite(result["value"]) and result["wall_time"] > 0
-        assert result["n_evals"] >= 64  # at least the raw samples
-        assert result["n_calls"] > 0
+        assert result["n_evals"] >= 512  # at least the raw samples
         trace_evals = [n for n, _ in result["trace"]]
         trace_best = [v for _, v in result["trace"]]
         assert trace_evals == sorted(trace_evals) and trace_evals[-1] == result["n_evals"]
         assert trace_best == sorted(trace_best)
         assert trace_best[-1] >= result["value"] - 1e-9  # the returned candidate was evaluated on the way
         assert r["env"]["botorch"]
-        assert r["spec"]["settings"] == QUICK_METHODS[r["spec"]["method"]]
-        assert r["settings"] == spec_settings(r["spec"])  # what the defaults resolved to, for stale-record checks
-        assert r["settings"] == (r["result"]["resolved"] if r["spec"]["method"] == "gennes" else None)
+        assert r["spec"]["kind"] == "bench-acqf"
+        entry = get_acqf_optimizer(r["spec"]["optimizer"])
+        assert result["resolved"] == entry.resolved_settings(AcqfTask(q=r["spec"]["case"]["q"]))
+        assert r["settings"] == spec_settings(r["spec"]) == result["resolved"]  # for stale-record checks
 
 
 def test_rerun_resumes_and_skips_finished_runs(quick_bench):
@@ -61,7 +62,7 @@ def test_rerun_resumes_and_skips_finished_runs(quick_bench):
 
 
 def test_records_of_other_gennes_defaults_are_refused(quick_bench, tmp_path, monkeypatch):
-    import gennes_bo.benchmarks.acqf as module
+    import gennes_bo.benchmarks.acqf_optimizers as module
 
     out, _ = quick_bench
     copy = tmp_path / "acqf.jsonl"
@@ -89,6 +90,13 @@ def test_report_from_records(quick_bench, tmp_path, capsys):
     assert "## Targets" in text
 
 
+def test_unknown_method_exits_before_running(tmp_path):
+    out = tmp_path / "runs.jsonl"
+    with pytest.raises(SystemExit, match="gennes-bo bench-acqf: unknown acquisition optimizer 'nope'"):
+        main(["bench-acqf", "--quick", "--out", str(out), "--methods", "botorch-default", "nope"])
+    assert not out.exists()
+
+
 def test_report_without_records_exits_with_a_message(tmp_path):
     with pytest.raises(SystemExit, match="no records in"):
         main(["bench-acqf", "--out", str(tmp_path / "none.jsonl"), "--report", str(tmp_path / "r.md")])
@@ -97,22 +105,22 @@ def test_report_without_records_exits_with_a_message(tmp_path):
 def fake_record(problem: str, q: int, seed: int, method: str, value: float, wall_time: float, n_evals: int,
                 trace: list[list[float]]) -> dict:
     case = {"problem": problem, "n_train": 10, "q": q, "acqf": "qlogei"}
-    return {"spec": {"case": case, "seed": seed, "method": method, "settings": {"optimizer": method}},
+    return {"spec": {"kind": "bench-acqf", "case": case, "seed": seed, "optimizer": method},
             "result": {"value": value, "wall_time": wall_time, "n_evals": n_evals, "trace": trace},
             "env": {"torch": "x"}}
 
 
 FAKE = [
     # q = 1, seed 0: GENNES +10% better (win), half the time, reaches the default's value after 50 of 200 points.
-    fake_record("p", 1, 0, "default", -2.0, 2.0, 200, [[200, -2.0]]),
-    fake_record("p", 1, 0, "gennes", -1.8, 1.0, 100, [[10, -3.0], [50, -2.0], [100, -1.8]]),
+    fake_record("p", 1, 0, "botorch-default", -2.0, 2.0, 200, [[200, -2.0]]),
+    fake_record("p", 1, 0, "gennes-hybrid", -1.8, 1.0, 100, [[10, -3.0], [50, -2.0], [100, -1.8]]),
     # q = 1, seed 1: a tie within 1e-3, never reaching the target before the end... it ends 5e-4 below.
-    fake_record("p", 1, 1, "default", -1.0, 1.0, 100, [[100, -1.0]]),
-    fake_record("p", 1, 1, "gennes", -1.0005, 3.0, 300, [[300, -1.0005]]),
+    fake_record("p", 1, 1, "botorch-default", -1.0, 1.0, 100, [[100, -1.0]]),
+    fake_record("p", 1, 1, "gennes-hybrid", -1.0005, 3.0, 300, [[300, -1.0005]]),
     # q = 4: a loss, and never within 1e-3 of the default.
-    fake_record("p", 4, 0, "default", 2.0, 1.0, 100, [[100, 2.0]]),
-    fake_record("p", 4, 0, "gennes", 1.0, 1.0, 100, [[100, 1.0]]),
-    fake_record("p", 4, 0, "default_10x", 2.5, 10.0, 1000, [[1000, 2.5]]),
+    fake_record("p", 4, 0, "botorch-default", 2.0, 1.0, 100, [[100, 2.0]]),
+    fake_record("p", 4, 0, "gennes-hybrid", 1.0, 1.0, 100, [[100, 1.0]]),
+    fake_record("p", 4, 0, "botorch-10x", 2.5, 10.0, 1000, [[1000, 2.5]]),
 ]
 
 
@@ -125,11 +133,11 @@ def test_summarize_numbers():
     assert q1["time_ratio"] == pytest.approx((0.5 + 3.0) / 2)
     assert q1["eval_ratio"] == pytest.approx((0.5 + 3.0) / 2)
     assert q1["reach_ratio"] == pytest.approx((50 / 200 + 300 / 100) / 2)
-    assert q1["medians"]["gennes"] == pytest.approx((-1.8 - 1.0005) / 2)
+    assert q1["medians"]["gennes-hybrid"] == pytest.approx((-1.8 - 1.0005) / 2)
     assert q4["rel_gain"] == pytest.approx([-0.5])
     assert (q4["wins"], q4["ties"], q4["losses"]) == (0, 0, 1)
     assert q4["reach_ratio"] == math.inf
-    assert q4["medians"]["default_10x"] == 2.5
+    assert q4["medians"]["botorch-10x"] == 2.5
 
 
 def test_write_report_table_and_targets(tmp_path):
@@ -142,6 +150,7 @@ def test_write_report_table_and_targets(tmp_path):
     assert all(row in text for row in rows)
     assert "worst run -5.00e-04 -> met" in text
     assert "q >= 4 median better than default: 0 of 1 cases -> **missed**" in text
+    assert "Methods:" not in text  # the method table of records written before the registry
     # The q = 4 case has anytime traces, so the report embeds the generated figure beside itself.
     assert "![anytime curves](r_anytime.png)" in text
     assert (tmp_path / "r_anytime.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -166,10 +175,24 @@ def test_thin_keeps_improvements_and_the_end():
     assert thin_trace([]) == []
 
 
+def test_report_of_records_written_before_the_registry_uses_todays_names(tmp_path):
+    legacy = [{**r, "spec": {"case": r["spec"]["case"], "seed": r["spec"]["seed"], "method": old,
+                             "settings": {"optimizer": "botorch"}}}
+              for r, old in zip(FAKE, ["default", "gennes", "default", "gennes", "default", "gennes", "default_10x"],
+                                strict=True)]
+    path = tmp_path / "legacy.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in legacy))
+    records = load_records(path)
+    assert [r["spec"]["optimizer"] for r in records] == [r["spec"]["optimizer"] for r in FAKE]
+    assert summarize(records) == summarize(FAKE)
+    text = write_report(records, tmp_path / "r.md", "cmd")
+    assert "Methods: `botorch-10x` = {\"optimizer\": \"botorch\"}; `botorch-default` = " in text
+
+
 def test_run_method_rejects_an_unknown_optimizer():
     acqf = torch.nn.Linear(1, 1)
-    with pytest.raises(ValueError, match="unknown optimizer 'cma'"):
-        run_method(acqf, torch.tensor([[0.0], [1.0]]), 1, {"optimizer": "cma"}, seed=0)
+    with pytest.raises(ValueError, match="unknown acquisition optimizer 'nope': use one of gennes, gennes-hybrid"):
+        run_method(acqf, torch.tensor([[0.0], [1.0]]), 1, "nope", seed=0)
 
 
 def test_suites_are_well_formed():
@@ -187,7 +210,7 @@ def test_ablation_uses_the_restarts_gennes_gets(monkeypatch, q):
     seen = {}
 
     def spy(acqf, bounds, q, num_restarts, raw_samples, options):
-        seen.update(num_restarts=num_restarts, raw_samples=raw_samples, seed=options["seed"], q=q)
+        seen.update(num_restarts=num_restarts, raw_samples=raw_samples, q=q)
         return torch.zeros(q, bounds.shape[1], dtype=bounds.dtype), torch.tensor(0.0)
 
     # q = 1: optimize_acqf from GENNES's restarts; q > 1: GENNES's greedy pipeline with L-BFGS-B steps
@@ -195,8 +218,10 @@ def test_ablation_uses_the_restarts_gennes_gets(monkeypatch, q):
     acqf = torch.nn.Identity()  # run_method only needs a module; the spy never calls it
     acqf.forward = lambda X: X.sum(dim=(-1, -2))
     bounds = torch.stack([torch.zeros(2), torch.ones(2)]).double()
-    run_method(acqf, bounds, q, module.METHODS["lbfgs_same_starts"], seed=3)
-    assert (seen["num_restarts"], seen["raw_samples"]) == recommended_restarts(q) and seen["seed"] == 3
+    result = run_method(acqf, bounds, q, "lbfgs-same-starts", seed=3)
+    assert (seen["num_restarts"], seen["raw_samples"]) == recommended_restarts(q)
+    assert (result["resolved"]["num_restarts"], result["resolved"]["raw_samples"]) == recommended_restarts(q)
+    assert "lbfgs-same-starts" in module.METHODS
     assert seen["q"] == q
 
 

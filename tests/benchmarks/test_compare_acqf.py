@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from gennes_bo.benchmarks import frozen_states
-from gennes_bo.benchmarks.acqf_optimizers import optimizer_settings
+from gennes_bo.benchmarks import acqf_optimizers, frozen_states
+from gennes_bo.benchmarks.acqf_optimizers import AcqfTask, get_acqf_optimizer, register
 from gennes_bo.benchmarks.compare_acqf import (
     QUICK,
     _gap,
@@ -73,7 +73,8 @@ def test_quick_grid_writes_one_record_per_run(quick_compare):
         spec, result, state = record["spec"], record["result"], states[record["spec"]["state"]]
         assert spec["fingerprint"] == state.fingerprint() and spec["acquisition"] == "logei" and spec["seed"] == 0
         assert spec["options"] == ({"paper_iterations": 3} if spec["optimizer"] == "gennes" else {})
-        assert record["settings"] == optimizer_settings(spec["optimizer"], spec["q"], **spec["options"])
+        task = AcqfTask(q=spec["q"], **spec["options"])
+        assert record["settings"] == get_acqf_optimizer(spec["optimizer"]).resolved_settings(task)
         assert record["state"]["n_train"] == QUICK_TASK.n_init + state.iteration
         assert math.isfinite(result["value"]) and result["wall_time"] > 0 and result["n_evals"] > 0
         evals, best = [n for n, _ in result["trace"]], [v for _, v in result["trace"]]
@@ -172,6 +173,69 @@ def test_import_path_optimizers(quick_compare, tmp_path, monkeypatch):
         assert (imported["value"], imported["n_evals"]) == (builtin["value"], builtin["n_evals"])
     settings = {r["spec"]["optimizer"]: r["settings"] for r in load_records(out)}
     assert settings["compare_acqf_plugin:random_search"] is None and settings["botorch-default"]["raw_samples"] == 1024
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    """The acquisition-optimizer registry, restored after the test."""
+    monkeypatch.setattr(acqf_optimizers, "ACQF_OPTIMIZERS", dict(acqf_optimizers.ACQF_OPTIMIZERS))
+    return acqf_optimizers.ACQF_OPTIMIZERS
+
+
+def best_raw_sample(acq_function, bounds, q, raw_samples):
+    """The best of `raw_samples` uniform q-batches (torch's global RNG)."""
+    X = bounds[0] + (bounds[1] - bounds[0]) * torch.rand(raw_samples, q, bounds.shape[1], dtype=bounds.dtype)
+    with torch.no_grad():
+        values = acq_function(X)
+    return X[values.argmax()], values.max()
+
+
+def test_a_registered_optimizer_runs_through_the_harness(quick_compare, tmp_path, registry):
+    states, _, _ = quick_compare
+    tasks = []
+
+    def factory(task):
+        tasks.append(task)
+        return lambda acq_function, bounds, q: best_raw_sample(acq_function, bounds, q, 16 * task.q)
+
+    entry = register("raw-search", factory, lambda task: {"raw_samples": 16 * task.q}, description="raw samples")
+    assert registry["raw-search"] is entry
+    assert ("raw-search", "raw samples") in acqf_optimizers.describe_acqf_optimizers()
+    out = tmp_path / "runs.jsonl"
+    stdout = run_cli("--quick", "--states", str(states), "--out", str(out), "--workers", "0", "--no-progress",
+                     "--optimizers", "raw-search")
+    assert "ran 4 runs; 4 in the grid" in stdout
+    records = load_records(out)
+    assert {(r["spec"]["q"], r["result"]["n_evals"]) for r in records} == {(1, 16), (2, 32)}  # one batch a point
+    assert all(r["settings"] == {"raw_samples": 16 * r["spec"]["q"]} for r in records)
+    assert {task.q for task in tasks} == {1, 2}  # the factory is given each case's task
+    report = write_report(records, tmp_path / "r.md", "cmd")
+    assert "| `raw-search` | 2 | 2 | `raw_samples=32` |" in report  # the settings measured, per q
+
+
+def test_register_rejects_bad_entries_and_lookup_lists_the_names(registry):
+    register("constant-settings", lambda task: best_raw_sample, {"raw_samples": 8})
+    settings = get_acqf_optimizer("constant-settings").resolved_settings(AcqfTask(q=3))
+    assert settings == {"raw_samples": 8}
+    settings["raw_samples"] = 9  # a copy: the entry's settings cannot be changed through it
+    assert get_acqf_optimizer("constant-settings").resolved_settings() == {"raw_samples": 8}
+    assert register("unknown-settings", lambda task: best_raw_sample).resolved_settings() is None
+    with pytest.raises(ValueError, match="`name` 'gennes' is registered already; pass replace=True"):
+        register("gennes", lambda task: best_raw_sample)
+    replaced = register("constant-settings", lambda task: best_raw_sample, replace=True)
+    assert registry["constant-settings"] is replaced
+    for name in ("", "a:b", "two words"):
+        with pytest.raises(ValueError, match="`name` must be non-empty, without whitespace or ':'"):
+            register(name, lambda task: best_raw_sample)
+    with pytest.raises(ValueError, match="`factory` must be callable"):
+        register("x", best_raw_sample(torch.nn.Identity(), torch.zeros(2, 1), 1, 1))
+    with pytest.raises(ValueError, match="`settings` must be a dict, a function of the task or None, got int"):
+        register("x", lambda task: best_raw_sample, 3)
+    with pytest.raises(ValueError, match="unknown acquisition optimizer 'nope': use one of gennes, .*"
+                                         "constant-settings, unknown-settings, a name added with register"):
+        get_acqf_optimizer("nope")
+    with pytest.raises(ValueError, match="`q` must be >= 1, got 0"):
+        AcqfTask(q=0)
 
 
 def test_bad_options_exit_before_freezing(tmp_path):

@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> dict[str, OptimizeResult]:
     for method in methods:
         result = minimize(function, function.bounds, method, max_evals=args.max_evals, seed=args.seed)
         results[method] = result
-        print(f"{method:13s} regret {result.fun:10.4g}  ({result.n_evals} evaluations, {result.wall_time:.1f} s)")
+        print(f"{method:13s} regret {result.fun:10.4g}  ({result.nfev} evaluations, {result.wall_time:.1f} s)")
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"compare_optimizers_{args.function}{args.dim}.png"
     plot(results, f"{args.function}, d = {args.dim}, seed {args.seed}", path)

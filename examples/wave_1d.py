@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> dict[str, OptimizeResult]:
         result, populations = run_method(method, args.max_evals, args.seed)
         results[method] = (result, populations)
         print(f"{method:13s} best O = {result.fun:.6f} at x = {float(result.x[0]):.6f} "
-              f"({result.n_evals} evaluations, {len(populations)} populations, {result.wall_time:.1f} s)")
+              f"({result.nfev} evaluations, {len(populations)} populations, {result.wall_time:.1f} s)")
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "wave_1d.png"
     plot(results, optimum, path)

@@ -105,3 +105,12 @@ def test_ax_plugin_example(tmp_path):
     assert int(final.group(2)) == 2  # one call per BoTorch trial: Ax went through GENNES
     assert -3.3224 <= float(final.group(1)) < 0.0
     assert [p.name for p in saved_figures(lines, tmp_path)] == ["ax_plugin.png"]
+
+
+def test_failing_region_example():
+    lines = run_example("failing_region.py", "--seeds", "1", "--budget-scale", "0.2")
+    rows = [re.match(r"(\w+) +seed 0: best +(-?\d+\.\d+) .*?(\d+) of (\d+) evaluations failed", line) for line in lines]
+    assert [row.group(1) for row in rows] == ["sphere", "rastrigin"]
+    for row in rows:
+        assert float(row.group(2)) >= 1.0 - 1e-9  # never below the best defined value
+        assert int(row.group(3)) < int(row.group(4))

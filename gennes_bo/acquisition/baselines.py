@@ -137,7 +137,7 @@ def optimize_acqf_gennes_paper(
     _check(bounds, q)
     seed = int(torch.randint(0, 2**31 - 1, ()).item())
     result = gennes_maximize(acq_function, bounds, config, q=q, seed=seed)
-    return result.x.detach(), torch.as_tensor(result.value, dtype=bounds.dtype, device=bounds.device)
+    return result.x.detach(), torch.as_tensor(result.fun, dtype=bounds.dtype, device=bounds.device)
 
 
 def optimize_acqf_cma(

@@ -92,9 +92,9 @@ def run_one(spec: Mapping[str, Any], *, curve: bool = False) -> dict[str, Any]:
     record = {
         "regret": result.fun - f_star,
         "regret_at": {str(n): regret_at(result.history, n, f_star)
-                      for n in CHECKPOINTS if n <= result.n_evals},
-        "n_evals": result.n_evals,
-        "n_generations": result.n_generations,
+                      for n in CHECKPOINTS if n <= result.nfev},
+        "n_evals": result.nfev,  # record keys keep their first names
+        "n_generations": result.nit,
         "wall_time": result.wall_time,
         "message": result.message,
     }

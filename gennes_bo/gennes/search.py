@@ -34,7 +34,8 @@ from gennes_bo.gennes.schedules import AdaptiveSchedule
 logger = logging.getLogger(__name__)
 
 Objective = Callable[[Tensor], Tensor]
-FAILURE_PULL = 2.0  # stand-ins of failed samples twice as steep as the objective (docs/design.md, "Failures")
+# Stand-ins of failed samples twice as steep as the objective (docs/design.md#failures-nan-inf-and-exceptions).
+FAILURE_PULL = 2.0
 
 
 class NonFiniteObjectiveError(ArithmeticError):

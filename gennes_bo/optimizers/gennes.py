@@ -6,7 +6,7 @@ exact. A run restarts with fresh generators whenever the noise support has shrun
 initial size, and the last `polish_fraction` of the budget runs scipy L-BFGS-B from the generators' best points
 (the `lbfgs` baseline's :func:`~gennes_bo.optimizers.baselines.lbfgs_runs`). Through `ask` / `tell` the
 GENNES stage runs alone, and `tell` needs the gradients of the values. How the defaults were chosen:
-docs/design.md, "Standalone GENNES".
+docs/design.md#standalone-gennes.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from gennes_bo.optimizers.base import Optimizer, UnsupportedError, check_fractio
 from gennes_bo.optimizers.baselines import LBFGSConfig, lbfgs_runs
 from gennes_bo.optimizers.evaluation import Evaluator
 
-POLISH_FRACTION = 0.1  # best of 0 / 0.05 / 0.1 / 0.2 on the paper functions at d = 10 (docs/design.md)
-RESTART_NOISE = 1e-3  # restart once the generator is nearly a point (docs/design.md, "Standalone GENNES")
+POLISH_FRACTION = 0.1  # best of 0 / 0.05 / 0.1 / 0.2 on paper functions, d = 10 (docs/design.md#standalone-gennes)
+RESTART_NOISE = 1e-3  # restart once the generator is nearly a point (docs/design.md#standalone-gennes)
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class GennesOptimizerConfig(GennesConfig):
     """
 
     n_iterations: int | None = None
-    lr: float = 3e-3  # 1e-2 saturates the tanh output on black-box problems (docs/design.md)
+    lr: float = 3e-3  # 1e-2 saturates the tanh output on black-box problems (docs/design.md#standalone-gennes)
     polish_fraction: float = POLISH_FRACTION
     restart_noise: float | None = RESTART_NOISE
     optional_counts: ClassVar[tuple[str, ...]] = ("noise_dim", "max_evals", "n_iterations")

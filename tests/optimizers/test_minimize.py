@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -208,3 +209,42 @@ def test_cli_lists_every_optimizer(capsys: pytest.CaptureFixture[str]) -> None:
     lines = capsys.readouterr().out.strip().splitlines()
     assert [line.split()[0] for line in lines] == list(OPTIMIZERS)
     assert all(len(line.split(maxsplit=1)[1]) > 20 for line in lines)
+
+
+# -- failures of `fun`: an error when nothing is finite, a warning when much is not -------------------------------
+@pytest.mark.parametrize("method", ["gennes", "acma", "ga", "random", "lbfgs"])
+def test_an_objective_that_never_gives_a_finite_value_raises(method: str) -> None:
+    from gennes_bo.gennes import NonFiniteObjectiveError
+
+    def always_nan(x: torch.Tensor) -> torch.Tensor:
+        return (x**2).sum(-1) * math.nan
+
+    with pytest.raises(NonFiniteObjectiveError, match=f"no finite value in .* evaluations \\(method '{method}'\\)"):
+        minimize(always_nan, BOUNDS, method, max_evals=100, seed=0)
+
+
+@pytest.mark.parametrize("method", ["gennes", "acma"])
+def test_an_objective_that_always_raises_under_on_error_inf_raises(method: str) -> None:
+    from gennes_bo.gennes import NonFiniteObjectiveError
+
+    def always_raises(x: torch.Tensor) -> torch.Tensor:
+        raise RuntimeError("simulator crashed")
+
+    with pytest.raises(NonFiniteObjectiveError, match="NaN/inf or raised"):
+        minimize(always_raises, BOUNDS, method, max_evals=100, seed=0, on_error="inf")
+
+
+def test_a_large_share_of_failures_warns_and_a_small_one_does_not() -> None:
+    def nan_on_half(x: torch.Tensor) -> torch.Tensor:
+        return torch.where(x[:, 0] > 0.0, (x**2).sum(-1) * math.nan, (x**2).sum(-1))
+
+    def nan_on_a_corner(x: torch.Tensor) -> torch.Tensor:
+        return torch.where((x > 0.8).all(-1), (x**2).sum(-1) * math.nan, (x**2).sum(-1))
+
+    with pytest.warns(RuntimeWarning, match=r"of 400 evaluations of `fun` failed"):
+        result = minimize(nan_on_half, BOUNDS, "random", max_evals=400, seed=0)
+    assert result.n_failed > 100 and result.success
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        result = minimize(nan_on_a_corner, BOUNDS, "random", max_evals=400, seed=0)
+    assert 0 <= result.n_failed < 100

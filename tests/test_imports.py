@@ -38,6 +38,7 @@ def test_library_imports_no_benchmark_dependency(module):
 
 
 def test_public_names_resolve_lazily():
+    assert gennes_bo.__all__ == sorted(gennes_bo._EXPORTS)  # the public API is stated once
     assert set(gennes_bo.__all__) <= set(dir(gennes_bo))
     for name in gennes_bo.__all__:
         assert getattr(gennes_bo, name) is not None
@@ -63,3 +64,11 @@ def test_benchmark_dependencies_fail_with_the_extra_named(monkeypatch, tmp_path,
     monkeypatch.setitem(sys.modules, module, None)  # as if not installed
     with pytest.raises(MissingExtraError, match=rf"requires `{module}`.*gennes-bo\[benchmarks\]"):
         use(tmp_path)
+
+
+def test_instrumentation_moved_out_of_the_top_level_still_reads_with_a_warning():
+    from gennes_bo.acquisition import count_acqf_evals
+
+    assert "count_acqf_evals" not in gennes_bo.__all__
+    with pytest.warns(DeprecationWarning, match="now `gennes_bo.acquisition.count_acqf_evals`"):
+        assert gennes_bo.count_acqf_evals is count_acqf_evals

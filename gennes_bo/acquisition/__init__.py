@@ -1,14 +1,14 @@
-"""The BoTorch boundary: GENNES as an `optimize_acqf` drop-in and as a `gen_candidates` hook."""
+"""The BoTorch boundary: GENNES as an `optimize_acqf` drop-in and as a `gen_candidates` hook.
+
+Public: the optimizers, their info and error types, `default_acqf_config` / `recommended_restarts` (what the
+defaults resolve to), and `count_acqf_evals` / `AcqfEvalCounter`, which count any acquisition optimizer's points
+for comparisons. Tuned constants stay in `gennes_bo.acquisition.options`, with their rationale in docs/design.md.
+"""
 
 from gennes_bo.acquisition.counting import AcqfEvalCounter, count_acqf_evals
 from gennes_bo.acquisition.gen_candidates import gen_candidates_gennes
 from gennes_bo.acquisition.optimize import AcqfOptimizationInfo, optimize_acqf_gennes, optimize_acqf_greedy
 from gennes_bo.acquisition.options import (
-    ACQF_DEFAULT_CONFIG,
-    ACQF_SINGLE_CONFIG,
-    BATCH_STRATEGIES,
-    GREEDY_RESCREEN,
-    PAPER_BO_CONFIG,
     GennesOptionError,
     UnsupportedAcqfArgumentError,
     default_acqf_config,
@@ -16,11 +16,6 @@ from gennes_bo.acquisition.options import (
 )
 
 __all__ = [
-    "ACQF_DEFAULT_CONFIG",
-    "ACQF_SINGLE_CONFIG",
-    "BATCH_STRATEGIES",
-    "GREEDY_RESCREEN",
-    "PAPER_BO_CONFIG",
     "AcqfEvalCounter",
     "AcqfOptimizationInfo",
     "GennesOptionError",

@@ -37,7 +37,7 @@ from botorch.optim import optimize_acqf
 from botorch.utils.sampling import manual_seed
 from torch import Tensor, nn
 
-from gennes_bo.acquisition import PAPER_BO_CONFIG, count_acqf_evals, optimize_acqf_gennes
+from gennes_bo.acquisition import count_acqf_evals, optimize_acqf_gennes
 from gennes_bo.acquisition.baselines import (
     PAPER_LBFGS_OPTIONS,
     optimize_acqf_cma,
@@ -45,7 +45,7 @@ from gennes_bo.acquisition.baselines import (
     optimize_acqf_lbfgs_same_starts,
     optimize_acqf_random_lbfgs,
 )
-from gennes_bo.acquisition.options import GREEDY_RESCREEN, default_acqf_config, recommended_restarts
+from gennes_bo.acquisition.options import GREEDY_RESCREEN, PAPER_BO_CONFIG, default_acqf_config, recommended_restarts
 from gennes_bo.gennes.config import GennesConfig
 
 AcqfOptimizer = Callable[[nn.Module, Tensor, int], tuple[Tensor, Tensor]]

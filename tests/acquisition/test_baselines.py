@@ -9,13 +9,13 @@ import torch
 from botorch.acquisition import AcquisitionFunction
 from botorch.utils.sampling import manual_seed
 
-from gennes_bo.acquisition import PAPER_BO_CONFIG, count_acqf_evals
+from gennes_bo.acquisition import count_acqf_evals
 from gennes_bo.acquisition.baselines import (
     optimize_acqf_cma,
     optimize_acqf_gennes_paper,
     optimize_acqf_random_lbfgs,
 )
-from gennes_bo.acquisition.options import GREEDY_RESCREEN, default_acqf_config, recommended_restarts
+from gennes_bo.acquisition.options import GREEDY_RESCREEN, PAPER_BO_CONFIG, default_acqf_config, recommended_restarts
 from gennes_bo.benchmarks.acqf_optimizers import ACQF_OPTIMIZERS, AcqfTask, get_acqf_optimizer, run_acqf_optimizer
 
 BOUNDS = torch.tensor([[-1.0, 0.0, 2.0], [1.0, 2.0, 5.0]], dtype=torch.float64)

@@ -15,16 +15,16 @@ from botorch.utils.sampling import draw_sobol_samples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gennes_bo import AcqfOptimizationInfo, GennesConfig, count_acqf_evals, gen_candidates_gennes, optimize_acqf_gennes
+from gennes_bo import AcqfOptimizationInfo, GennesConfig, gen_candidates_gennes, optimize_acqf_gennes
 from gennes_bo.acquisition import (
-    ACQF_SINGLE_CONFIG,
-    GREEDY_RESCREEN,
     GennesOptionError,
     UnsupportedAcqfArgumentError,
+    count_acqf_evals,
     optimize_acqf_greedy,
     recommended_restarts,
 )
 from gennes_bo.acquisition.optimize import _Rescreen
+from gennes_bo.acquisition.options import ACQF_SINGLE_CONFIG, GREEDY_RESCREEN
 
 SMALL = {"num_restarts": 2, "raw_samples": 16}
 BOTORCH_OPTIONS = {"maxiter": 10}

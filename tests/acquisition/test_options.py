@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from gennes_bo import GennesConfig
-from gennes_bo.acquisition import ACQF_DEFAULT_CONFIG, PAPER_BO_CONFIG, GennesOptionError, UnsupportedAcqfArgumentError
-from gennes_bo.acquisition.options import merge_options, split_options
+from gennes_bo.acquisition import GennesOptionError, UnsupportedAcqfArgumentError
+from gennes_bo.acquisition.options import ACQF_DEFAULT_CONFIG, PAPER_BO_CONFIG, merge_options, split_options
 
 
 def test_errors_subclass_value_error():
@@ -87,8 +87,7 @@ def test_shipped_configs():
 
 
 def test_default_config_by_q():
-    from gennes_bo.acquisition import ACQF_SINGLE_CONFIG, default_acqf_config
-    from gennes_bo.acquisition.options import FINAL_NOISE_SCALE
+    from gennes_bo.acquisition.options import ACQF_SINGLE_CONFIG, FINAL_NOISE_SCALE, default_acqf_config
 
     assert default_acqf_config(1) is ACQF_SINGLE_CONFIG
     assert default_acqf_config(4) == ACQF_DEFAULT_CONFIG.replace(alpha=default_acqf_config(4).alpha)

@@ -108,7 +108,9 @@ def register_problem(name: str, factory: ProblemFactory, *, description: str, de
         name: Lower-case letters, digits and underscores, starting with a letter and not ending with `_` (so that
             record keys like `ackley10` read back).
         factory: Builds the minimization problem: called as `factory(dim=dim, **kwargs)`, or `factory(**kwargs)`
-            when `dims` holds one dimension; a `SyntheticTestFunction` class usually is its own factory.
+            when `dims` holds one dimension; a `SyntheticTestFunction` class usually is its own factory. For
+            :func:`~gennes_bo.test_functions.random_translation` to know the moved optimum, the class must be one of
+            `translation.py`'s or set `minimum_is_global = True` (its minimum over `R^d` is the in-domain one).
         description: One line for listings: what it is and its domain.
         default_dim: The dimension when `get_problem` gets none (default: the only one of `dims`, else none).
         dims: The dimensions the problem is defined in (default: any `dim >= 1`).

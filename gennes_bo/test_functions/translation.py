@@ -64,7 +64,8 @@ class TranslatedFunction(SyntheticTestFunction):
 
     Args:
         base: A minimization `SyntheticTestFunction` (not negated, no noise) of a supported class (see
-            `GLOBAL_ON_REALS` and `SEPARABLE_TERMS`).
+            `GLOBAL_ON_REALS` and `SEPARABLE_TERMS`), or of a class that sets `minimum_is_global = True` (its
+            minimum over all of `R^d` is the one in its domain).
         shift: `d` translation; `base`'s optimizer plus `shift` must lie in the domain.
         noise_std: Observation noise of the translated function.
         negate: Negate the translated function.
@@ -99,10 +100,12 @@ def translated_optimum(base: SyntheticTestFunction, shift: Tensor, moved: Tensor
     Args:
         base: The untranslated function.
         shift: `d` translation.
-        moved: `d` base optimizer plus `shift` (the minimizer when `base` is in `GLOBAL_ON_REALS`).
+        moved: `d` base optimizer plus `shift` (the minimizer when `base` is in `GLOBAL_ON_REALS` or its class
+            sets `minimum_is_global = True`).
 
     Raises:
-        ValueError: If `base`'s class is neither in `GLOBAL_ON_REALS` nor in `SEPARABLE_TERMS`.
+        ValueError: If `base`'s class is in neither `GLOBAL_ON_REALS` nor `SEPARABLE_TERMS` and does not set
+            `minimum_is_global = True`.
     """
     for cls, term in SEPARABLE_TERMS.items():
         if isinstance(base, cls):
@@ -110,10 +113,11 @@ def translated_optimum(base: SyntheticTestFunction, shift: Tensor, moved: Tensor
             argmins, minima = zip(*(interval_minimum(partial(term, i=i), lo, hi)
                                     for i, (lo, hi) in enumerate(zip(lows, highs, strict=True))), strict=True)
             return torch.tensor(argmins, dtype=shift.dtype) + shift, float(sum(minima))
-    if isinstance(base, GLOBAL_ON_REALS):
+    if isinstance(base, GLOBAL_ON_REALS) or getattr(type(base), "minimum_is_global", False) is True:
         return moved, float(base.optimal_value)
     raise ValueError(f"cannot compute the exact optimum of a translated {type(base).__name__}; supported: "
-                     f"{sorted(c.__name__ for c in (*GLOBAL_ON_REALS, *SEPARABLE_TERMS))}")
+                     f"{sorted(c.__name__ for c in (*GLOBAL_ON_REALS, *SEPARABLE_TERMS))}, or a class that sets "
+                     "`minimum_is_global = True` (its minimum over R^d is the one in its domain)")
 
 
 def random_translation(base: SyntheticTestFunction, seed: int) -> TranslatedFunction:

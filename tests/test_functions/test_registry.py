@@ -136,8 +136,12 @@ def test_register_a_problem(problems: dict) -> None:
     sphere = get_problem("sphere", 3)
     assert isinstance(sphere, Sphere) and sphere.dim == 3
     assert parse_problem_key(problem_key("sphere", 3)) == ("sphere", 3)
-    with pytest.raises(ValueError, match="cannot compute the exact optimum of a translated Sphere"):
-        random_translation(sphere, 0)  # translations know the optimum of the classes of translation.py only
+    with pytest.raises(ValueError, match="cannot compute the exact optimum of a translated Sphere.*minimum_is_gl"):
+        random_translation(sphere, 0)  # unknown: is the sphere lower outside its box?
+    global_sphere = type("GlobalSphere", (Sphere,), {"minimum_is_global": True})(dim=3)
+    moved = random_translation(global_sphere, 0)
+    assert moved.optimal_value == 0.0 and float(moved(moved.optimizers)) == 0.0
+    assert not torch.equal(moved.optimizers[0], global_sphere.optimizers[0])
     with pytest.raises(ValueError, match="'sphere' is registered already; pass replace=True"):
         register_problem("sphere", Sphere, description="again")
     register_problem("sphere", Sphere, description="again", dims=(2, 4), default_dim=4, replace=True)

@@ -26,6 +26,7 @@ class Command(NamedTuple):
 COMMANDS: dict[str, Command] = {
     "demo": Command(None, "short BO loop on Hartmann6: GENNES vs BoTorch's default optimizer"),
     "list": Command("gennes_bo.optimizers.registry", "list the standalone optimizers of minimize(method=...)"),
+    "problems": Command("gennes_bo.test_functions.registry", "list the benchmark problems of get_problem(name, dim)"),
     "bench-acqf": Command("gennes_bo.benchmarks.acqf", "benchmark optimize_acqf_gennes against optimize_acqf"),
     "bench-standalone": Command("gennes_bo.benchmarks.standalone",
                                 "benchmark the standalone optimizers on paper functions"),

@@ -33,29 +33,23 @@ from botorch.fit import fit_gpytorch_mll
 from botorch.models import SingleTaskGP
 from botorch.models.transforms import Standardize
 from botorch.sampling import SobolQMCNormalSampler
-from botorch.test_functions import Ackley, Hartmann, Levy
 from gpytorch.mlls import ExactMarginalLogLikelihood
 
 from gennes_bo.benchmarks.acqf_optimizers import AcqfTask, get_acqf_optimizer, run_acqf_optimizer
 from gennes_bo.benchmarks.records import records_or_exit
 from gennes_bo.benchmarks.runner import add_grid_arguments, run_grid_command, seeds_or_default
 from gennes_bo.plotting import panel_grid
-from gennes_bo.test_functions import Alpine1
+from gennes_bo.test_functions import get_problem, parse_problem_key
 
-PROBLEMS = {
-    "hartmann6": lambda: Hartmann(dim=6),
-    "ackley10": lambda: Ackley(dim=10),
-    "ackley20": lambda: Ackley(dim=20),
-    "alpine1_20": lambda: Alpine1(dim=20),
-    "levy10": lambda: Levy(dim=10),
-}
+# Record keys of the suite's problems: a registered problem and its dimension (`problem_key`), e.g. Ackley d = 10.
+PROBLEMS = ("hartmann6", "ackley10", "ackley20", "alpine1_20", "levy10")
 
 
 @dataclass(frozen=True)
 class Case:
     """One acquisition landscape family: a test function, a training-set size, q and the acquisition."""
 
-    problem: str
+    problem: str  # a record key of gennes_bo.test_functions.problem_key: `ackley10` is Ackley in d = 10
     n_train: int
     q: int
     acqf: str  # "logei" (analytic, q = 1) or "qlogei"
@@ -88,7 +82,7 @@ DEFAULT_REPORT = "docs/benchmarks/acquisition.md"
 
 def build_acquisition(case: Case, seed: int) -> tuple[torch.nn.Module, torch.Tensor]:
     """Fit the case's GP on seeded training data and build its acquisition over the unit cube."""
-    function = PROBLEMS[case.problem]()
+    function = get_problem(*parse_problem_key(case.problem))
     d = function.dim
     rng = torch.Generator().manual_seed(seed)
     X = torch.rand(case.n_train, d, generator=rng, dtype=torch.float64)

@@ -27,7 +27,7 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from gennes_bo.benchmarks.acqf_optimizers import AcqfOptimizer, AcqfTask, get_acqf_optimizer, run_acqf_optimizer
-from gennes_bo.test_functions import Alpine1, DigitsLogisticRegression, random_translation
+from gennes_bo.test_functions import DigitsLogisticRegression, get_problem, random_translation
 
 ACQUISITIONS = ("logei", "ei")
 
@@ -77,7 +77,7 @@ def make_problem(task: str, seed: int, translate: bool = False) -> tuple[BaseTes
         raise ValueError(f"`task` must be among {sorted(TASKS)}, got {task!r}")
     if task == "digits":
         return DigitsLogisticRegression(seed=seed), 0.0
-    problem = Alpine1(dim=ALPINE1_DIM)
+    problem = get_problem("alpine1", ALPINE1_DIM)
     if translate:
         problem = random_translation(problem, seed=seed)
     return problem, float(problem.optimal_value)

@@ -79,8 +79,9 @@ def run_one(spec: Mapping[str, Any], *, curve: bool = False) -> dict[str, Any]:
     """Run one (function, dim, method, seed, max_evals, options) spec; return its record (without the environment).
 
     Args:
-        spec: `function` (a name of `PAPER_FUNCTIONS`), `dim`, `method` (a name of `OPTIMIZERS`), `seed` (the
-            fold: it draws the translation and seeds the method), `max_evals` and `options` (the method's).
+        spec: `function` (a name of `PAPER_FUNCTIONS`, the registered problem `PAPER_PROBLEMS[function]`), `dim`,
+            `method` (a name of `OPTIMIZERS`), `seed` (the fold: it draws the translation and seeds the method),
+            `max_evals` and `options` (the method's).
         curve: Also return the regret curve's improvement points (:func:`improvement_points`) as `curve`.
     """
     function = random_translation(paper_function(spec["function"], spec["dim"]), spec["seed"])

@@ -41,7 +41,7 @@ from gennes_bo.optimizers.base import check_options, option_defaults
 from gennes_bo.optimizers.registry import get_optimizer_class
 from gennes_bo.plotting import panel_grid
 
-FUNCTIONS = ("rastrigin", "ackley", "styblinski_tang", "schwefel")
+FUNCTIONS = ("rastrigin", "ackley", "styblinski_tang", "schwefel")  # Table 1's rows, names of PAPER_PROBLEMS
 DIMS = (10, 30)
 METHODS = paper_table1.METHODS  # the paper's column order: GENNES, repeated L-BFGS, sNES, aCMA-ES
 COST_ORDER = ("gennes", "snes", "acma", "lbfgs")  # cheapest first, so most cells of a row fill early

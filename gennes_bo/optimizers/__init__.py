@@ -18,7 +18,7 @@ from gennes_bo.optimizers.ga import GAConfig, GeneticAlgorithm
 from gennes_bo.optimizers.gennes import GennesOptimizer, GennesOptimizerConfig
 from gennes_bo.optimizers.minimize import minimize
 from gennes_bo.optimizers.neurogenetic import Neurogenetic, NeurogeneticConfig
-from gennes_bo.optimizers.registry import OPTIMIZERS, describe_optimizers
+from gennes_bo.optimizers.registry import OPTIMIZERS, describe_optimizers, register
 from gennes_bo.optimizers.variational import VariationalConfig, VariationalOptimizer
 
 __all__ = [
@@ -51,4 +51,5 @@ __all__ = [
     "VariationalOptimizer",
     "describe_optimizers",
     "minimize",
+    "register",
 ]

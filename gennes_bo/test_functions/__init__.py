@@ -1,26 +1,46 @@
-"""Test functions of the paper that BoTorch lacks, the paper's domains for those it has, random translations,
-and the digits logistic-regression hyperparameter objective."""
+"""Benchmark problems: one registry of named problems (BoTorch's synthetic functions, the paper's and the
+project's own), random translations, and the digits logistic-regression hyperparameter objective."""
 
 from gennes_bo.test_functions.digits import DigitsLogisticRegression
-from gennes_bo.test_functions.synthetic import (
+from gennes_bo.test_functions.registry import (
     PAPER_FUNCTIONS,
+    PAPER_PROBLEMS,
+    PROBLEMS,
+    UnknownProblemError,
+    describe_problems,
+    get_problem,
+    paper_function,
+    parse_problem_key,
+    problem_key,
+    register_problem,
+)
+from gennes_bo.test_functions.synthetic import (
     Alpine1,
+    MichalewiczAnyDim,
     Schwefel,
     ShiftedStyblinskiTang,
     Wave1D,
-    paper_function,
 )
 from gennes_bo.test_functions.translation import TranslatedFunction, random_translation, regret
 
 __all__ = [
     "PAPER_FUNCTIONS",
+    "PAPER_PROBLEMS",
+    "PROBLEMS",
     "Alpine1",
     "DigitsLogisticRegression",
+    "MichalewiczAnyDim",
     "Schwefel",
     "ShiftedStyblinskiTang",
     "TranslatedFunction",
+    "UnknownProblemError",
     "Wave1D",
+    "describe_problems",
+    "get_problem",
     "paper_function",
+    "parse_problem_key",
+    "problem_key",
     "random_translation",
+    "register_problem",
     "regret",
 ]

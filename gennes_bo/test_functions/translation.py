@@ -1,58 +1,62 @@
 """Random translation of a test function (paper, Appendix A: each fold moves the optimum inside the domain).
 
 `TranslatedFunction(base, shift)(x) = base(x - shift)` on the base's own domain, so the global minimizer moves
-from `x*` to `x* + shift`. :func:`random_translation` draws the new minimizer uniformly in the domain. The
+from `x*` to `x* + shift`. :func:`random_translation` draws the new minimizer uniformly in the domain, so
+`random_translation(get_problem("levy", 20), seed)` is Levy-20 with its optimum moved at random per seed. The
 optimal value of the translated problem is exact, so regret `f(x) - f*` is exact too:
 
 - for functions whose minimum over all of `R^d` is the one in the domain (Rastrigin, Ackley, Alpine1,
-  Styblinski-Tang), `f*` is the base's optimal value;
+  Styblinski-Tang, Levy, Griewank, Rosenbrock, Branin, Hartmann, the wave), `f*` is the base's optimal value;
 - Schwefel is lower *outside* `[-500, 500]` than its in-domain minimum, and a translation brings such points
-  into the domain, so its translated minimizer is in general *not* `x* + shift`; it is separable, so `f*` and
-  the minimizer are computed coordinate by coordinate as the exact 1-D minimum of its term on the shifted
-  interval (dense grid, then bounded Brent refinement).
+  into the domain, so its translated minimizer is in general *not* `x* + shift`; Schwefel and Michalewicz are
+  separable, so `f*` and the minimizer are computed coordinate by coordinate as the exact 1-D minimum of their
+  term on the shifted interval (dense grid, then bounded Brent refinement).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import torch
-from botorch.test_functions import Ackley, Rastrigin, StyblinskiTang
+from botorch.test_functions import (
+    Ackley,
+    Branin,
+    Griewank,
+    Hartmann,
+    Levy,
+    Michalewicz,
+    Rastrigin,
+    Rosenbrock,
+    StyblinskiTang,
+)
 from botorch.test_functions.synthetic import SyntheticTestFunction
 from torch import Tensor
 
-from gennes_bo.test_functions.synthetic import SCHWEFEL_CONSTANT, Alpine1, Schwefel, Wave1D
+from gennes_bo.test_functions.synthetic import (
+    SCHWEFEL_CONSTANT,
+    Alpine1,
+    Schwefel,
+    Wave1D,
+    interval_minimum,
+    michalewicz_term,
+)
 
-# Minimum over R^d equals the minimum over the (paper's) domain: f* survives any translation.
-GLOBAL_ON_REALS: tuple[type, ...] = (Rastrigin, Ackley, Alpine1, StyblinskiTang, Wave1D)
+# Minimum over R^d equals the minimum over the domain: f* survives any translation. (Hartmann: checked
+# numerically on [-1, 2]^d, every point a translation of [0, 1]^d can bring into the domain.)
+GLOBAL_ON_REALS: tuple[type, ...] = (Rastrigin, Ackley, Alpine1, StyblinskiTang, Wave1D, Levy, Griewank, Rosenbrock,
+                                     Branin, Hartmann)
 
 
-def _schwefel_term(z: Tensor) -> Tensor:
+def _schwefel_term(z: Tensor, i: int) -> Tensor:
     return SCHWEFEL_CONSTANT - z * torch.sin(z.abs().sqrt())
 
 
-# Separable functions whose f* must be recomputed on the shifted box: f(x) = sum_i term(x_i).
-SEPARABLE_TERMS: dict[type, Callable[[Tensor], Tensor]] = {Schwefel: _schwefel_term}
-
-
-def interval_minimum(
-    term: Callable[[Tensor], Tensor], low: float, high: float, n_grid: int = 200_001
-) -> tuple[float, float]:
-    """`(argmin, min)` (to ~1e-10) of a smooth 1-D function on `[low, high]`: dense grid, then Brent refinement."""
-    from scipy.optimize import minimize_scalar
-
-    grid = torch.linspace(low, high, n_grid, dtype=torch.float64)
-    values = term(grid)
-    i = int(values.argmin())
-    step = (high - low) / (n_grid - 1)
-    a, b = max(low, float(grid[i]) - step), min(high, float(grid[i]) + step)
-    refined = minimize_scalar(lambda z: float(term(torch.tensor(z, dtype=torch.float64))), bounds=(a, b),
-                              method="bounded", options={"xatol": 1e-12})
-    if float(refined.fun) < float(values[i]):
-        return float(refined.x), float(refined.fun)
-    return float(grid[i]), float(values[i])
+# Separable functions whose f* must be recomputed on the shifted box: f(x) = sum_i term(x_i, i).
+SEPARABLE_TERMS: dict[type, Callable[[Tensor, int], Tensor]] = {Schwefel: _schwefel_term,
+                                                                 Michalewicz: michalewicz_term}
 
 
 class TranslatedFunction(SyntheticTestFunction):
@@ -60,7 +64,8 @@ class TranslatedFunction(SyntheticTestFunction):
 
     Args:
         base: A minimization `SyntheticTestFunction` (not negated, no noise) of a supported class (see
-            `GLOBAL_ON_REALS` and `SEPARABLE_TERMS`).
+            `GLOBAL_ON_REALS` and `SEPARABLE_TERMS`), or of a class that sets `minimum_is_global = True` (its
+            minimum over all of `R^d` is the one in its domain).
         shift: `d` translation; `base`'s optimizer plus `shift` must lie in the domain.
         noise_std: Observation noise of the translated function.
         negate: Negate the translated function.
@@ -95,21 +100,24 @@ def translated_optimum(base: SyntheticTestFunction, shift: Tensor, moved: Tensor
     Args:
         base: The untranslated function.
         shift: `d` translation.
-        moved: `d` base optimizer plus `shift` (the minimizer when `base` is in `GLOBAL_ON_REALS`).
+        moved: `d` base optimizer plus `shift` (the minimizer when `base` is in `GLOBAL_ON_REALS` or its class
+            sets `minimum_is_global = True`).
 
     Raises:
-        ValueError: If `base`'s class is neither in `GLOBAL_ON_REALS` nor in `SEPARABLE_TERMS`.
+        ValueError: If `base`'s class is in neither `GLOBAL_ON_REALS` nor `SEPARABLE_TERMS` and does not set
+            `minimum_is_global = True`.
     """
     for cls, term in SEPARABLE_TERMS.items():
         if isinstance(base, cls):
             lows, highs = (base.bounds - shift).tolist()
-            argmins, minima = zip(*(interval_minimum(term, lo, hi) for lo, hi in zip(lows, highs, strict=True)),
-                                  strict=True)
+            argmins, minima = zip(*(interval_minimum(partial(term, i=i), lo, hi)
+                                    for i, (lo, hi) in enumerate(zip(lows, highs, strict=True))), strict=True)
             return torch.tensor(argmins, dtype=shift.dtype) + shift, float(sum(minima))
-    if isinstance(base, GLOBAL_ON_REALS):
+    if isinstance(base, GLOBAL_ON_REALS) or getattr(type(base), "minimum_is_global", False) is True:
         return moved, float(base.optimal_value)
     raise ValueError(f"cannot compute the exact optimum of a translated {type(base).__name__}; supported: "
-                     f"{sorted(c.__name__ for c in (*GLOBAL_ON_REALS, *SEPARABLE_TERMS))}")
+                     f"{sorted(c.__name__ for c in (*GLOBAL_ON_REALS, *SEPARABLE_TERMS))}, or a class that sets "
+                     "`minimum_is_global = True` (its minimum over R^d is the one in its domain)")
 
 
 def random_translation(base: SyntheticTestFunction, seed: int) -> TranslatedFunction:

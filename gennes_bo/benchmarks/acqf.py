@@ -37,8 +37,7 @@ from botorch.test_functions import Ackley, Hartmann, Levy
 from gpytorch.mlls import ExactMarginalLogLikelihood
 
 from gennes_bo.benchmarks.acqf_optimizers import AcqfTask, get_acqf_optimizer, run_acqf_optimizer
-from gennes_bo.benchmarks.records import records_or_exit
-from gennes_bo.benchmarks.report import Report, median_or_nan, win_tie_loss, wtl_text
+from gennes_bo.benchmarks.report import Report, median_or_nan, run_report_command, win_tie_loss, wtl_text
 from gennes_bo.benchmarks.runner import add_grid_arguments, run_grid_command, seeds_or_default
 from gennes_bo.plotting import log_grid, panel_grid, step_values
 from gennes_bo.test_functions import Alpine1
@@ -352,9 +351,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def _main(args: argparse.Namespace) -> int:
     if args.report:
-        records = records_or_exit(args.out, f"gennes-bo bench-acqf --out {args.out}")
-        print(write_report(records, args.report, f"gennes-bo bench-acqf --out {args.out} --report {args.report}"))
-        return 0
+        return run_report_command(args, "bench-acqf", write_report)
     cases = QUICK_SUITE if args.quick else SUITE
     methods = args.methods or (QUICK_METHODS if args.quick else METHODS)
     if args.problems:

@@ -45,8 +45,14 @@ import torch
 from gennes_bo.benchmarks.acqf_optimizers import ACQF_OPTIMIZERS, AcqfTask, get_acqf_optimizer
 from gennes_bo.benchmarks.bo import ACQUISITIONS, TASKS, make_problem, run_bo_loop, warm_up
 from gennes_bo.benchmarks.compare_acqf import REL_TOL, count_wtl, ei_ratio
-from gennes_bo.benchmarks.records import records_or_exit
-from gennes_bo.benchmarks.report import Report, number_format, paired_p_value, win_tie_loss, wtl_text
+from gennes_bo.benchmarks.report import (
+    Report,
+    number_format,
+    paired_p_value,
+    run_report_command,
+    win_tie_loss,
+    wtl_text,
+)
 from gennes_bo.benchmarks.runner import add_grid_arguments, run_grid_command, seeds_or_default
 from gennes_bo.plotting import mean_band, panel_grid, step_values
 
@@ -198,11 +204,8 @@ def _grid_options(args: argparse.Namespace) -> dict[str, Any]:
 def _main(args: argparse.Namespace) -> int:
     grid = _grid_options(args)
     if args.report:
-        records = records_or_exit(args.out, f"gennes-bo bo --out {args.out}")
-        command = f"gennes-bo bo --out {args.out} --report {args.report}"
-        command += f" --seeds {grid['folds']}" if grid["folds"] != FOLDS else ""  # what a complete cell means
-        print(write_report(records, args.report, command, folds=grid["folds"]))
-        return 0
+        rerun = f" --seeds {grid['folds']}" if grid["folds"] != FOLDS else ""  # what a complete cell means
+        return run_report_command(args, "bo", write_report, rerun_options=rerun, folds=grid["folds"])
     try:
         specs = make_specs(**grid)
     except ValueError as err:

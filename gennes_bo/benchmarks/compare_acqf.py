@@ -43,8 +43,7 @@ from gennes_bo.benchmarks.frozen_states import (
     ensure_states,
     rebuild_acquisition,
 )
-from gennes_bo.benchmarks.records import records_or_exit
-from gennes_bo.benchmarks.report import Report, number_format, win_tie_loss, wtl_text
+from gennes_bo.benchmarks.report import Report, number_format, run_report_command, win_tie_loss, wtl_text
 from gennes_bo.benchmarks.runner import add_grid_arguments, run_grid_command, seeds_or_default
 from gennes_bo.plotting import log_grid, panel_grid, step_values
 
@@ -345,9 +344,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def _main(args: argparse.Namespace) -> int:
     if args.report:
-        records = records_or_exit(args.out, f"gennes-bo compare-acqf --out {args.out}")
-        print(write_report(records, args.report, f"gennes-bo compare-acqf --out {args.out} --report {args.report}"))
-        return 0
+        return run_report_command(args, "compare-acqf", write_report)
     preset = QUICK if args.quick else DEFAULTS
     tasks = [ALL_TASKS[name] for name in args.tasks or preset["tasks"]]
     try:

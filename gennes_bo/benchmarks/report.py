@@ -15,6 +15,7 @@ Blocks (headings, paragraphs, tables, figures) are separated by one blank line a
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import statistics
@@ -23,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import scipy.stats
+
+from gennes_bo.benchmarks.records import records_or_exit
 
 # ---------------------------------------------------------------------------------------------- formatting
 
@@ -250,3 +253,21 @@ class Report:
         if block:
             self._blocks.append(block)
         return self
+
+
+def run_report_command(args: argparse.Namespace, command: str, write_report: Callable[..., str], *,
+                       rerun_options: str = "", **options: Any) -> int:
+    """The `--report` step of a grid command: write the report of the records in `args.out` to `args.report` and
+    print it; exit with a message naming `command` when there are no records.
+
+    Args:
+        args: The command's arguments (`out`, `report`).
+        command: The `gennes-bo` subcommand, e.g. `bo`.
+        write_report: The benchmark's `write_report(records, path, command, **options) -> text`.
+        rerun_options: Options the report's rerun command needs beyond `--out` and `--report` (` --seeds 5`).
+        **options: Passed to `write_report`.
+    """
+    records = records_or_exit(args.out, f"gennes-bo {command} --out {args.out}")
+    rerun = f"gennes-bo {command} --out {args.out} --report {args.report}{rerun_options}"
+    print(write_report(records, args.report, rerun, **options))
+    return 0

@@ -21,8 +21,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from gennes_bo.benchmarks.records import records_or_exit
-from gennes_bo.benchmarks.report import Report, number_format
+from gennes_bo.benchmarks.report import Report, number_format, run_report_command
 from gennes_bo.benchmarks.runner import add_grid_arguments, run_grid_command, seeds_or_default
 from gennes_bo.optimizers import OPTIMIZERS, minimize
 from gennes_bo.optimizers.base import option_defaults
@@ -186,10 +185,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def _main(args: argparse.Namespace) -> int:
     if args.report:
-        records = records_or_exit(args.out, f"gennes-bo bench-standalone --out {args.out}")
-        print(write_report(records, args.report,
-                           f"gennes-bo bench-standalone --out {args.out} --report {args.report}"))
-        return 0
+        return run_report_command(args, "bench-standalone", write_report)
     preset = QUICK if args.quick else {}
     seeds = range(seeds_or_default(args, QUICK, SEEDS))
     specs = make_specs(args.functions or preset.get("functions", PAPER_FUNCTIONS),

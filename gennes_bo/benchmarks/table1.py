@@ -33,8 +33,7 @@ from typing import Any
 import numpy as np
 
 from gennes_bo.benchmarks import paper_table1
-from gennes_bo.benchmarks.records import records_or_exit
-from gennes_bo.benchmarks.report import Report, power_of_ten
+from gennes_bo.benchmarks.report import Report, power_of_ten, run_report_command
 from gennes_bo.benchmarks.runner import add_grid_arguments, run_grid_command, seeds_or_default
 from gennes_bo.benchmarks.standalone import REGRET, method_settings, regret_at, run_one
 from gennes_bo.optimizers.base import check_options, option_defaults
@@ -138,11 +137,7 @@ def _grid_options(args: argparse.Namespace) -> dict[str, Any]:
 def _main(args: argparse.Namespace) -> int:
     grid = _grid_options(args)
     if args.report:
-        command = f"gennes-bo table1 --out {args.out} --report {args.report}"
-        records = records_or_exit(args.out, f"gennes-bo table1 --out {args.out}")
-        text = write_report(records, args.report, command, folds=grid["folds"])
-        print(text)
-        return 0
+        return run_report_command(args, "table1", write_report, folds=grid["folds"])
     try:
         specs = make_specs(**grid)
     except (TypeError, ValueError) as err:

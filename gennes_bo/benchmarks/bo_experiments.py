@@ -244,8 +244,9 @@ class Comparison:
             task tolerance)`.
         wins: `(better, same, worse)` folds, a fold's difference compared with `tolerance`.
         points_ratio: Target's acquisition points over the baseline's, summed over the paired folds.
-        p_value: Two-sided Wilcoxon signed-rank test of the paired final values (:func:`paired_p_value`): how
-            likely paired differences at least this one-sided are when neither optimizer is better.
+        p_value: Two-sided Wilcoxon signed-rank test of the paired final values
+            (:func:`~gennes_bo.benchmarks.report.paired_p_value`): how likely paired differences at least this
+            one-sided are when neither optimizer is better.
         first_wins: `(higher, same, lower)` folds by the acquisition value of the first iteration, the one
             acquisition both optimizers of a fold maximize on the same GP (same initial design, same fit): a
             direct measure of the optimizers, free of the trajectory noise of the final result. Same: expected

@@ -3,12 +3,14 @@
 A benchmark's `write_report` says what is specific to it (which rows, which verdicts, which curves) and leaves
 the rest here: the header, markdown tables, number formats, figure files named after the report and linked
 relatively, the closing "Optimizer settings measured" section, and the statistics several reports use
-(win / tie / loss counts, the paired Wilcoxon test)::
+(win / tie / loss counts, the paired Wilcoxon test), and :func:`run_report_command`, the `--report` step of the
+grid commands::
 
-    report = Report("docs/results/bo.md", "BO experiments").generated_by(command, n_records=len(records))
-    report.section("Results").table(["optimizer", "final best"], [["gennes", REGRET(0.012)]])
+    value = number_format(fixed=(1e-3, 1e4))
+    report = Report("docs/results/bo.md", "BO experiments").generated_by(command, len(records), "gennes-bo bo")
+    report.section("Results").table(["optimizer", "final best"], [["gennes", value(0.012)]])
     report.figure("curves", lambda path: plot_curves(records, path), heading="Curves", caption="...", alt="curves")
-    text = report.settings(records, "bo").write()
+    text = report.settings(records, "bo").write()  # docs/results/bo.md, linking bo_curves.png beside it
 
 Blocks (headings, paragraphs, tables, figures) are separated by one blank line and the file ends with a newline.
 """

@@ -31,7 +31,6 @@ target verdicts and the curves (as the paper's figures 3-4) from the records onl
 from __future__ import annotations
 
 import argparse
-import math
 import statistics
 import time
 from collections import defaultdict
@@ -41,15 +40,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.stats
 import torch
 
 from gennes_bo.benchmarks.acqf_optimizers import ACQF_OPTIMIZERS, AcqfTask, get_acqf_optimizer
 from gennes_bo.benchmarks.bo import ACQUISITIONS, TASKS, make_problem, run_bo_loop, warm_up
 from gennes_bo.benchmarks.compare_acqf import REL_TOL, count_wtl, ei_ratio
-from gennes_bo.benchmarks.records import records_or_exit, settings_section
+from gennes_bo.benchmarks.report import (
+    Report,
+    number_format,
+    paired_p_value,
+    run_report_command,
+    win_tie_loss,
+    wtl_text,
+)
 from gennes_bo.benchmarks.runner import add_grid_arguments, run_grid_command, seeds_or_default
-from gennes_bo.plotting import panel_grid
+from gennes_bo.plotting import mean_band, panel_grid, step_values
 
 OPTIMIZERS = ("gennes-hybrid", "gennes", "lbfgs-paper", "botorch-default", "cma")
 Q_VALUES = (1, 4)
@@ -199,11 +204,8 @@ def _grid_options(args: argparse.Namespace) -> dict[str, Any]:
 def _main(args: argparse.Namespace) -> int:
     grid = _grid_options(args)
     if args.report:
-        records = records_or_exit(args.out, f"gennes-bo bo --out {args.out}")
-        command = f"gennes-bo bo --out {args.out} --report {args.report}"
-        command += f" --seeds {grid['folds']}" if grid["folds"] != FOLDS else ""  # what a complete cell means
-        print(write_report(records, args.report, command, folds=grid["folds"]))
-        return 0
+        rerun = f" --seeds {grid['folds']}" if grid["folds"] != FOLDS else ""  # what a complete cell means
+        return run_report_command(args, "bo", write_report, rerun_options=rerun, folds=grid["folds"])
     try:
         specs = make_specs(**grid)
     except ValueError as err:
@@ -214,6 +216,7 @@ def _main(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------------- the report
 Setting = tuple[str, str, int, int, int, bool]  # task, acquisition, q, n_init, iterations, translate
 ACQUISITION_NAMES = {"logei": "LogEI", "ei": "EI"}
+VALUE = number_format(fixed=(1e-3, 1e4), exponent_digits=2)  # test errors and regrets in the report
 
 
 def group_runs(records: Sequence[Mapping[str, Any]]) -> dict[Setting, dict[str, dict[int, Mapping[str, Any]]]]:
@@ -241,8 +244,9 @@ class Comparison:
             task tolerance)`.
         wins: `(better, same, worse)` folds, a fold's difference compared with `tolerance`.
         points_ratio: Target's acquisition points over the baseline's, summed over the paired folds.
-        p_value: Two-sided Wilcoxon signed-rank test of the paired final values (:func:`paired_p_value`): how
-            likely paired differences at least this one-sided are when neither optimizer is better.
+        p_value: Two-sided Wilcoxon signed-rank test of the paired final values
+            (:func:`~gennes_bo.benchmarks.report.paired_p_value`): how likely paired differences at least this
+            one-sided are when neither optimizer is better.
         first_wins: `(higher, same, lower)` folds by the acquisition value of the first iteration, the one
             acquisition both optimizers of a fold maximize on the same GP (same initial design, same fit): a
             direct measure of the optimizers, free of the trajectory noise of the final result. Same: expected
@@ -284,24 +288,11 @@ def compare(target: Mapping[int, Mapping[str, Any]], baseline: Mapping[int, Mapp
     # (1 + 1e-9): a difference of exactly one test image must not fail on rounding (11/270 - 10/270 > 1/270)
     tolerance = max(REL_TOLERANCE * abs(statistics.fmean(theirs)), resolution) * (1 + 1e-9)
     diffs = [a - b for a, b in zip(ours, theirs, strict=True)]
-    wins = (sum(d < -tolerance for d in diffs), sum(abs(d) <= tolerance for d in diffs),
-            sum(d > tolerance for d in diffs))
+    wins = win_tie_loss([-d for d in diffs], tolerance)  # lower is better
     ratio = sum(target[k]["total_acqf_points"] for k in folds) / sum(baseline[k]["total_acqf_points"] for k in folds)
     first = [ei_ratio(target[k]["acqf_value"][0], baseline[k]["acqf_value"][0], acquisition) for k in folds]
     return Comparison(len(folds), (statistics.fmean(ours), statistics.fmean(theirs)), tolerance, wins, ratio,
                       paired_p_value(diffs), count_wtl(first))
-
-
-def paired_p_value(differences: Sequence[float]) -> float:
-    """Two-sided p-value of the Wilcoxon signed-rank test on paired differences (scipy's).
-
-    Folds with equal values (digits' test errors often are) are dropped, as in Wilcoxon's original test; 1.0
-    when no fold differs.
-    """
-    nonzero = [d for d in differences if d != 0]
-    if not nonzero:
-        return 1.0
-    return float(scipy.stats.wilcoxon(nonzero).pvalue)
 
 
 def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command: str, folds: int = FOLDS) -> str:
@@ -318,76 +309,68 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
         The markdown text.
     """
     cells = group_runs(records)
-    n_runs = sum(len(runs) for optimizers in cells.values() for runs in optimizers.values())
-    lines = [
-        "# BO experiments of the paper (Section 4.2), reproduced",
-        "",
-        f"Generated by `{command}` from {n_runs} records of `gennes-bo bo`; do not edit by hand.",
-        "",
+    report = Report(path, "BO experiments of the paper (Section 4.2), reproduced")
+    report.generated_by(command, sum(len(runs) for optimizers in cells.values() for runs in optimizers.values()),
+                        "gennes-bo bo")
+    report.paragraph(
         "Final best value after the run (digits: test error; Alpine1-d20: regret `f(best) - f*`, `f* = 0`), mean ± "
         f"standard deviation over the folds done (`k/{folds}`); acquisition points (every `q x d` batch the "
         "optimizer evaluated, gradient queries included) and acquisition / GP-fit seconds are totals per run, "
-        "averaged. Fold k seeds the initial design, the optimizer and, for digits, the train/test split.",
-        "",
+        "averaged. Fold k seeds the initial design, the optimizer and, for digits, the train/test split.")
+    report.paragraph(
         f"**Target**: `{TARGET}` reaches the same or better final result than "
         f"{' and '.join(f'`{b}`' for b in TARGET_BASELINES)} with at most {POINTS_RATIO:.0%} of their acquisition "
         f"points. Paired per fold: *same or better* means the mean paired difference (ours − theirs) is at most "
         f"max({REL_TOLERANCE:.0%} of their mean, one test image = 1/270 for digits); the fold counts "
         "better / same / worse use the same tolerance. Verdicts on fewer than all folds are provisional. *p*: "
         "two-sided Wilcoxon signed-rank test of the paired final values (folds with equal values dropped); a "
-        "large p means the folds do not tell the two optimizers' final results apart, whichever mean is lower.",
-        "",
+        "large p means the folds do not tell the two optimizers' final results apart, whichever mean is lower.")
+    report.paragraph(
         "A final result depends on the whole trajectory: from the second iteration on, the optimizers of a fold see "
         "different data, and small differences in the candidates compound. The first iteration is the one "
         "acquisition that every optimizer of a fold maximizes on the same GP (same initial design, same fit), so "
         "each verdict also counts the folds where the first candidates' acquisition value is higher / the same / "
-        f"lower (expected improvements within {REL_TOL:.1%}): the optimizers compared directly.",
-        "",
-        "## Target verdicts",
-        "",
-    ]
-    lines += _verdicts(cells, folds)
-    lines += ["", f"## The same criterion for the paper's `{PAPER_GENNES}`", "",
-              f"The target is `{TARGET}`'s; the paper's GENNES (one generator, a fixed budget of N = 10 samples "
-              "for 20 or 30 steps an iteration, no raw samples, no L-BFGS-B) is held to the same criterion for "
-              "comparison. Read it with the first-iteration counts: where an optimizer that reaches lower "
-              "acquisition values still meets the criterion, that task's final result hardly depends on how well "
-              "the acquisition is maximized.", ""]
-    lines += _verdicts(cells, folds, PAPER_GENNES)
+        f"lower (expected improvements within {REL_TOL:.1%}): the optimizers compared directly.")
+    report.section("Target verdicts").bullets(_verdicts(cells, folds))
+    report.section(f"The same criterion for the paper's `{PAPER_GENNES}`").paragraph(
+        f"The target is `{TARGET}`'s; the paper's GENNES (one generator, a fixed budget of N = 10 samples "
+        "for 20 or 30 steps an iteration, no raw samples, no L-BFGS-B) is held to the same criterion for "
+        "comparison. Read it with the first-iteration counts: where an optimizer that reaches lower "
+        "acquisition values still meets the criterion, that task's final result hardly depends on how well "
+        "the acquisition is maximized.")
+    report.bullets(_verdicts(cells, folds, PAPER_GENNES))
     for setting, optimizers in cells.items():
         _, _, q, n_init, iterations, translate = setting
-        lines += ["", f"## {_title(setting)}", "", f"{n_init} initial points, {iterations} iterations of q={q}"
-                  + (", optimum translated per fold" if translate else "") + ".", "",
-                  "| optimizer | folds | final best | acq. points | acq. points / iteration | acq. time (s) "
-                  "| GP fit (s) | run wall (s) |", "|---" * 8 + "|"]
-        for optimizer in _ordered(optimizers):
-            runs = list(optimizers[optimizer].values())
-            finals = [r["final_best"] for r in runs]
-            spread = f" ± {_fmt(statistics.stdev(finals))}" if len(finals) > 1 else ""
-            points = statistics.fmean(r["total_acqf_points"] for r in runs)
-            lines.append(f"| {optimizer} | {len(runs)}/{folds} | {_fmt(statistics.fmean(finals))}{spread} | "
-                         f"{points:.0f} | {points / iterations:.0f} | "
-                         f"{statistics.fmean(r['total_acqf_time'] for r in runs):.1f} | "
-                         f"{statistics.fmean(sum(r['fit_time']) for r in runs):.1f} | "
-                         f"{statistics.fmean(r['wall_time'] for r in runs):.1f} |")
+        report.section(_title(setting)).paragraph(f"{n_init} initial points, {iterations} iterations of q={q}"
+                                                  + (", optimum translated per fold" if translate else "") + ".")
+        report.table(["optimizer", "folds", "final best", "acq. points", "acq. points / iteration", "acq. time (s)",
+                      "GP fit (s)", "run wall (s)"],
+                     [_setting_row(optimizer, list(optimizers[optimizer].values()), folds, iterations)
+                      for optimizer in _ordered(optimizers)])
     for task in TASKS:
-        plot = Path(path).with_name(f"{Path(path).stem}_{task}.png")
-        if plot_curves({s: o for s, o in cells.items() if s[0] == task}, plot):
-            lines += ["", f"## Curves: {TASKS[task].label}", "",
-                      "Best value vs objective evaluations (left) and vs cumulative acquisition points (right, log), "
-                      "mean ± standard error over the folds (legend: folds); a run that has finished keeps its final "
-                      "best on the right.", "", f"![{task} curves]({plot.name})"]
-    lines += settings_section(records, "bo")
-    text = "\n".join(lines) + "\n"
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(text)
-    return text
+        report.figure(task, lambda plot, task=task: plot_curves({s: o for s, o in cells.items() if s[0] == task}, plot),
+                      heading=f"Curves: {TASKS[task].label}", alt=f"{task} curves",
+                      caption="Best value vs objective evaluations (left) and vs cumulative acquisition points (right, "
+                              "log), mean ± standard error over the folds (legend: folds); a run that has finished "
+                              "keeps its final best on the right.")
+    return report.settings(records, "bo").write()
+
+
+def _setting_row(optimizer: str, runs: Sequence[Mapping[str, Any]], folds: int, iterations: int) -> list[str]:
+    """An optimizer's runs of a setting: folds, final best (mean ± std), acquisition points and seconds."""
+    finals = [r["final_best"] for r in runs]
+    spread = f" ± {VALUE(statistics.stdev(finals))}" if len(finals) > 1 else ""
+    points = statistics.fmean(r["total_acqf_points"] for r in runs)
+    return [optimizer, f"{len(runs)}/{folds}", f"{VALUE(statistics.fmean(finals))}{spread}", f"{points:.0f}",
+            f"{points / iterations:.0f}", f"{statistics.fmean(r['total_acqf_time'] for r in runs):.1f}",
+            f"{statistics.fmean(sum(r['fit_time']) for r in runs):.1f}",
+            f"{statistics.fmean(r['wall_time'] for r in runs):.1f}"]
 
 
 def _verdicts(cells: Mapping[Setting, Mapping[str, Mapping[int, Mapping[str, Any]]]], folds: int,
               target: str = TARGET) -> list[str]:
-    """A line per (setting, baseline) comparison of `target`'s runs, and a summary line per task."""
-    lines = []
+    """Bullet items: one per (setting, baseline) comparison of `target`'s runs, and a summary per task."""
+    items = []
     for task in TASKS:
         results = []
         for setting, optimizers in cells.items():
@@ -397,24 +380,24 @@ def _verdicts(cells: Mapping[Setting, Mapping[str, Mapping[int, Mapping[str, Any
                 comparison = compare(optimizers.get(target, {}), optimizers.get(baseline, {}), TASKS[task].resolution,
                                      setting[1])
                 if comparison is None:
-                    lines.append(f"- {_title(setting)}, vs `{baseline}`: pending (no paired folds)")
+                    items.append(f"{_title(setting)}, vs `{baseline}`: pending (no paired folds)")
                     continue
                 results.append(comparison)
                 c = comparison
                 state = ("met" if c.met else "**missed**") + ("" if c.n_pairs >= folds else " (provisional)")
-                lines.append(f"- {_title(setting)}, vs `{baseline}` ({c.n_pairs}/{folds} folds): final "
-                             f"{_fmt(c.mean[0])} vs {_fmt(c.mean[1])} (tolerance {_fmt(c.tolerance)}, better / same / "
-                             f"worse in {' / '.join(map(str, c.wins))} folds, Wilcoxon p = {c.p_value:.2f}), "
+                items.append(f"{_title(setting)}, vs `{baseline}` ({c.n_pairs}/{folds} folds): final "
+                             f"{VALUE(c.mean[0])} vs {VALUE(c.mean[1])} (tolerance {VALUE(c.tolerance)}, better / "
+                             f"same / worse in {wtl_text(c.wins, ' / ')} folds, Wilcoxon p = {c.p_value:.2f}), "
                              f"acquisition points {_percent(c.points_ratio)} of theirs: {state}; first-iteration "
-                             f"acquisition value higher / same / lower in {' / '.join(map(str, c.first_wins))} folds")
+                             f"acquisition value higher / same / lower in {wtl_text(c.first_wins, ' / ')} folds")
         if results:
             met = sum(c.met for c in results)
             complete = all(c.n_pairs >= folds for c in results)
             verdict = "met" if met == len(results) else "missed"
             summary = f"**{task}: {verdict}**" if target == TARGET else f"**`{target}` on {task}**"
-            lines.append(f"- {summary} (met in {met} of {len(results)} comparisons)"
+            items.append(f"{summary} (met in {met} of {len(results)} comparisons)"
                          f"{'' if complete else ' (provisional: incomplete folds)'}")
-    return lines or ["- pending: no records"]
+    return items or ["pending: no records"]
 
 
 def plot_curves(cells: Mapping[Setting, Mapping[str, Mapping[int, Mapping[str, Any]]]], path: str | Path) -> bool:
@@ -430,10 +413,10 @@ def plot_curves(cells: Mapping[Setting, Mapping[str, Mapping[int, Mapping[str, A
                 runs = list(optimizers[optimizer].values())
                 label, color = f"{optimizer} ({len(runs)})", colors[optimizer]
                 x = np.array(runs[0]["evaluations"])
-                _band(ax_evals, x, np.array([r["best"] for r in runs], dtype=float), label, color)
+                mean_band(ax_evals, x, np.array([r["best"] for r in runs], dtype=float), label=label, color=color)
                 grid = np.geomspace(min(r["cum_acqf_points"][0] for r in runs),
                                     max(r["cum_acqf_points"][-1] for r in runs), 200)
-                _band(ax_points, grid, np.array([_at_points(r, grid) for r in runs]), label, color)
+                mean_band(ax_points, grid, np.array([_at_points(r, grid) for r in runs]), label=label, color=color)
             ylabel = "test error" if setting[0] == "digits" else "regret"
             ax_evals.set(title=_title(setting), xlabel="objective evaluations", ylabel=ylabel)
             ax_points.set(title=_title(setting), xlabel="acquisition points (cumulative)", ylabel=ylabel, xscale="log")
@@ -442,17 +425,10 @@ def plot_curves(cells: Mapping[Setting, Mapping[str, Mapping[int, Mapping[str, A
     return True
 
 
-def _band(ax: Any, x: np.ndarray, curves: np.ndarray, label: str, color: str) -> None:
-    """Mean ± standard error of `runs x len(x)` curves (no band for one run)."""
-    mean = curves.mean(axis=0)
-    sem = curves.std(axis=0, ddof=1) / math.sqrt(len(curves)) if len(curves) > 1 else np.zeros_like(mean)
-    ax.plot(x, mean, label=label, color=color, drawstyle="steps-post")  # the best changes at an evaluation
-    ax.fill_between(x, mean - sem, mean + sem, color=color, alpha=0.2, step="post")  # zero width for one run
-
-
 def _at_points(record: Mapping[str, Any], grid: np.ndarray) -> np.ndarray:
     """Best value once `grid` acquisition points are spent (a step function; a finished run keeps its final best)."""
-    return np.array(record["best"], dtype=float)[np.searchsorted(record["cum_acqf_points"], grid, side="right")]
+    return step_values([(0, record["best"][0]), *zip(record["cum_acqf_points"], record["best"][1:], strict=True)],
+                       grid)
 
 
 def _ordered(optimizers: Mapping[str, Any]) -> list[str]:
@@ -474,8 +450,3 @@ def _percent(ratio: float) -> str:
     text = f"{ratio:.0%}"
     return f"{ratio:.1%}" if text == f"{POINTS_RATIO:.0%}" else text
 
-
-def _fmt(value: float) -> str:
-    if not math.isfinite(value) or value == 0:
-        return str(value) if value else "0"
-    return f"{value:.3g}" if 1e-3 <= abs(value) < 1e4 else f"{value:.2e}"

@@ -156,12 +156,9 @@ def test_write_report_table_and_targets(tmp_path):
     assert (tmp_path / "r_anytime.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_best_at_and_no_plot_without_q_batches(tmp_path):
-    from gennes_bo.benchmarks.acqf import best_at, plot_anytime
+def test_no_plot_without_q_batches(tmp_path):
+    from gennes_bo.benchmarks.acqf import plot_anytime
 
-    trace = [[10, -3.0], [50, -2.0], [100, -1.8]]
-    assert math.isnan(best_at(trace, 5))
-    assert [best_at(trace, n) for n in (10, 49, 50, 1000)] == [-3.0, -3.0, -2.0, -1.8]
     assert not plot_anytime(FAKE[:4], tmp_path / "none.png")  # q = 1 only
     assert not (tmp_path / "none.png").exists()
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import scipy.stats
 import torch
 
 from gennes_bo.benchmarks.bo import TASKS, make_problem
@@ -20,7 +19,6 @@ from gennes_bo.benchmarks.bo_experiments import (
     compare,
     group_runs,
     make_specs,
-    paired_p_value,
     spec_settings,
     write_report,
 )
@@ -188,13 +186,6 @@ def test_points_ratio_near_the_target_shows_a_decimal() -> None:
     ours = {k: _fake("alpine1", "gennes-hybrid", k, 10.0, 502) for k in range(2)}
     theirs = {k: _fake("alpine1", "botorch-default", k, 10.0, 1000) for k in range(2)}
     assert not compare(ours, theirs, 0.0).met  # 50.2 % of the points: over the target
-
-
-def test_paired_p_value_is_wilcoxon_without_equal_folds() -> None:
-    assert paired_p_value([0.0, 0.0]) == 1.0
-    assert paired_p_value([1.0] * 10) == pytest.approx(2 / 2**10)  # exact: every fold one way
-    assert paired_p_value([0.0, 0.0, 1.0, 2.0, -3.0]) == pytest.approx(scipy.stats.wilcoxon([1.0, 2.0, -3.0]).pvalue)
-    assert paired_p_value([1.0, -1.0, 2.0, -2.0]) == 1.0
 
 
 def test_compare_counts_first_iteration_acquisition_values() -> None:

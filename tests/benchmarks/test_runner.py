@@ -8,14 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gennes_bo.benchmarks.records import (
-    StaleRecordsError,
-    append_record,
-    describe_settings,
-    load_records,
-    run_key,
-    settings_table,
-)
+from gennes_bo.benchmarks.records import StaleRecordsError, append_record, load_records, run_key
+from gennes_bo.benchmarks.report import describe_settings, settings_rows
 from gennes_bo.benchmarks.runner import add_grid_arguments, make_executor, run_grid, seeds_or_default
 from gennes_bo.benchmarks.table1 import make_specs, run_table1_spec
 
@@ -70,13 +64,12 @@ def test_run_grid_records_settings_and_refuses_records_of_other_settings(tmp_pat
                         settings=lambda spec: {"steps": [20, spec["q"]]}) == 1
     records = load_records(out)
     assert [r.get("settings") for r in records] == [None, {"steps": [10, 1]}, {"steps": [10, 2]}, {"steps": [20, 5]}]
-    assert settings_table(records, "k") == [
-        "| optimizer | q | runs | settings |", "|---|---|---|---|",
-        "| `opt` | 1 | 1 | `steps=[10, 1]` |", "| `opt` | 2 | 1 | `steps=[10, 2]` |",
-        "| `opt` | 3 | 1 | not recorded |", "| `opt` | 5 | 1 | `steps=[20, 5]` |"]
+    assert settings_rows(records, "k") == [
+        ("`opt`", 1, 1, "`steps=[10, 1]`"), ("`opt`", 2, 1, "`steps=[10, 2]`"),
+        ("`opt`", 3, 1, "not recorded"), ("`opt`", 5, 1, "`steps=[20, 5]`")]
     assert describe_settings({"z": 1, "a": {"b": None, "c": 0.5}, "m": "x"}) == 'm="x", z=1, a(b=null, c=0.5)'
     assert describe_settings(None) == "null"
-    assert settings_table(records, "other") == []
+    assert settings_rows(records, "other") == []
 
 
 def test_make_executor_rejects_negative_workers_and_runs_serially_with_none(tmp_path: Path) -> None:

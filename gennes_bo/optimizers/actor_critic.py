@@ -5,6 +5,11 @@ of the unit cube and is trained to minimize the critic (the critic is a differen
 actor follows its gradient); each generation evaluates a batch of actor samples, with a little Gaussian
 exploration noise, and adds them to the archive. The critic regresses the archive's values after a rank
 transform to [0, 1] (robust to a few huge values and to the objective's scale); both networks run in float32.
+
+The actor finds the critic's minimum, which is only as precise as the critic's regression: the best points end
+near a peak, not on it. The last `refine_fraction` of the budget refines the best point with a (1+lambda) ES:
+Gaussian samples around the best point, with a step size doubled after a generation that improves it and halved
+after one that does not.
 """
 
 from __future__ import annotations
@@ -41,7 +46,10 @@ class ActorCriticConfig:
         critic_lr: Critic learning rate.
         actor_lr: Actor learning rate.
         exploration_std: Gaussian noise added to actor samples (fraction of the box width) at the start.
-        final_exploration_std: Exploration noise at the end of the budget (geometric decay).
+        final_exploration_std: Exploration noise at the end of the actor-critic phase (geometric decay).
+        refine_fraction: Last fraction of the budget spent refining the best point (0: none).
+        refine_batch_size: Samples per refinement generation.
+        refine_std: First step size of the refinement (fraction of the box width); never exceeded.
     """
 
     batch_size: int = 50
@@ -55,9 +63,12 @@ class ActorCriticConfig:
     actor_lr: float = 3e-3
     exploration_std: float = 0.1
     final_exploration_std: float = 1e-4
+    refine_fraction: float = 0.1
+    refine_batch_size: int = 10
+    refine_std: float = 0.01
 
     def __post_init__(self) -> None:
-        for name in ("batch_size", "n_init", "hidden_width", "minibatch"):
+        for name in ("batch_size", "n_init", "hidden_width", "minibatch", "refine_batch_size"):
             check_positive_int(name, getattr(self, name))
         for name in ("critic_steps", "actor_steps"):
             check_positive_int(name, getattr(self, name), 0)
@@ -70,6 +81,8 @@ class ActorCriticConfig:
         if self.final_exploration_std > self.exploration_std:
             raise ValueError(f"`final_exploration_std` must be <= `exploration_std`, got "
                              f"{self.final_exploration_std}")
+        check_fraction("refine_fraction", self.refine_fraction, low_open=False, high_open=True)
+        check_fraction("refine_std", self.refine_std)
 
 
 def mlp(sizes: list[int], rng: torch.Generator, output: nn.Module | None = None) -> nn.Sequential:
@@ -104,10 +117,17 @@ def rank_targets(values: Tensor) -> Tensor:
 
 
 class ActorCritic(Optimizer):
-    """Actor-critic search: critic regresses the archive, actor minimizes the critic."""
+    """Actor-critic search: critic regresses the archive, actor minimizes the critic; then a local refinement.
+
+    Attributes:
+        best_x: `d` best point told so far (unit cube, the optimizer's dtype; None before the first `tell`).
+        best_y: Its value (+inf before the first `tell`).
+        refine_std: Current step size of the refinement (fraction of the box width).
+    """
 
     name = "actor_critic"
-    description = "actor-critic: critic MLP regresses the archive, actor maps N(0,I) noise to critic minimizers"
+    description = ("actor-critic: critic MLP regresses the archive, actor maps N(0,I) noise to critic minimizers; "
+                   "a (1+lambda) ES refines the best point at the end")
     config_class = ActorCriticConfig
 
     def __init__(self, bounds: Tensor, config: ActorCriticConfig | None = None, *, max_evals: int,
@@ -120,12 +140,19 @@ class ActorCritic(Optimizer):
         self.actor = mlp([self.noise_dim, h, h, self.dim], self.rng, output=nn.Sigmoid())
         self.critic_optimizer = torch.optim.Adam(self.critic.parameters(), lr=cfg.critic_lr)
         self.actor_optimizer = torch.optim.Adam(self.actor.parameters(), lr=cfg.actor_lr)
-        n_steps = max(1, math.ceil(max_evals / cfg.batch_size))
+        # The refinement starts after `refine_start` points asked by this optimizer (in `neurogenetic`, its share).
+        self.refine_start = max_evals - round(cfg.refine_fraction * max_evals)
+        n_steps = max(1, math.ceil(self.refine_start / cfg.batch_size))
         ratio = cfg.final_exploration_std / cfg.exploration_std if cfg.exploration_std > 0 else 1.0
         self._exploration = decay_to(ratio, n_steps) if 0 < ratio < 1 else (lambda step: 1.0)
         self.archive_x = torch.empty(0, self.dim)  # float32, unit cube
         self.archive_y = torch.empty(0, dtype=torch.float64)
         self.n_train_steps = 0
+        self.n_asked = 0
+        self.best_x: Tensor | None = None
+        self.best_y = math.inf
+        self.refine_std = cfg.refine_std
+        self._refining = False
 
     @property
     def exploration_std(self) -> float:
@@ -133,19 +160,38 @@ class ActorCritic(Optimizer):
         return self.config.exploration_std * self._exploration(self.n_train_steps)
 
     def ask(self) -> Tensor:
+        points = self._next_points()
+        self.n_asked += points.shape[0]
+        return self.to_box(points)
+
+    def _next_points(self) -> Tensor:
+        """`n x d` unit-cube points: uniform until `n_init`, then actor samples, then refinement samples."""
         cfg = self.config
+        self._refining = False
         if self.archive_x.shape[0] < cfg.n_init:
-            return self.to_box(self.uniform(cfg.n_init - self.archive_x.shape[0]))
+            return self.uniform(cfg.n_init - self.archive_x.shape[0])
+        if self.n_asked >= self.refine_start and self.best_x is not None:
+            self._refining = True
+            noise = torch.randn(cfg.refine_batch_size, self.dim, generator=self.rng, dtype=self.dtype)
+            return (self.best_x + self.refine_std * noise).clamp(0.0, 1.0)
         self.train_step()
         with torch.no_grad():
             noise = torch.randn(cfg.batch_size, self.noise_dim, generator=self.rng)
             points = self.actor(noise).double()
             points = points + self.exploration_std * torch.randn(points.shape, generator=self.rng, dtype=points.dtype)
-        return self.to_box(points.clamp(0.0, 1.0))
+        return points.clamp(0.0, 1.0)
 
     def tell(self, x: Tensor, y: Tensor) -> None:
+        values = y.detach().double().cpu()
         self.archive_x = torch.cat([self.archive_x, self.to_unit(x).float()])
-        self.archive_y = torch.cat([self.archive_y, y.detach().double().cpu()])
+        self.archive_y = torch.cat([self.archive_y, values])
+        best = int(nan_to_worst(values).argmin())
+        improved = float(values[best]) < self.best_y
+        if improved:
+            self.best_x, self.best_y = self.to_unit(x[best : best + 1])[0], float(values[best])
+        if self._refining:
+            self.refine_std = min(2 * self.refine_std, self.config.refine_std) if improved else self.refine_std / 2
+            self._refining = False  # in `neurogenetic`, the GA's populations are told too
 
     def train_step(self) -> None:
         """`critic_steps` regression steps on archive minibatches, then `actor_steps` steps against the critic."""

@@ -7,7 +7,6 @@ search the unit cube, which the wrappers map to the box.
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -113,8 +112,10 @@ class SNESConfig:
     Attributes:
         population_size: Samples per generation (the paper uses 20).
         stdev_init: Initial standard deviation as a fraction of the box width.
-        center_learning_rate: evotorch's `center_learning_rate` (its default is 1.0).
-        stdev_learning_rate: evotorch's `stdev_learning_rate` (None: evotorch's default for the dimension).
+        center_learning_rate: Learning rate of the mean (evotorch's default is 1.0).
+        stdev_learning_rate: Multiplier of the standard-deviation learning rate `(3 + ln d) / (5 sqrt(d))` of
+            Schaul et al. (2011), as evotorch's `stdev_learning_rate` with `scale_learning_rate=True`
+            (None: 1).
     """
 
     population_size: int = 20
@@ -130,44 +131,52 @@ class SNESConfig:
             check_positive("stdev_learning_rate", self.stdev_learning_rate)
 
 
+def snes_stdev_learning_rate(dim: int) -> float:
+    """The default standard-deviation learning rate of sNES, `(3 + ln d) / (5 sqrt(d))` (Schaul et al., 2011)."""
+    return 0.2 * (3 + math.log(dim)) / math.sqrt(dim)
+
+
 class SNES(Optimizer):
-    """Separable NES from evotorch (`evotorch.algorithms.SNES`), driven ask/tell; samples are clipped to the box
-    for evaluation while the distribution is updated with the unclipped samples."""
+    """Separable NES on evotorch's public search distribution (`evotorch.distributions.ExpSeparableGaussian`,
+    the one `evotorch.algorithms.SNES` uses), driven ask/tell: NES utilities ranking, exponential update of the
+    standard deviations. Samples are clipped to the box for evaluation while the distribution is updated with
+    the unclipped samples.
+
+    Attributes:
+        distribution: The current search distribution over the unit cube (`mu`, `sigma`: `d` tensors).
+    """
 
     name = "snes"
-    description = "sNES (evotorch SNES, population 20), samples clipped to the box"
+    description = "sNES (evotorch's separable Gaussian, population 20), samples clipped to the box"
     config_class = SNESConfig
 
     def __init__(self, bounds: Tensor, config: SNESConfig | None = None, *, max_evals: int,
                  seed: int | None = None) -> None:
         super().__init__(bounds, config, max_evals=max_evals, seed=seed)
-        from evotorch import Problem
-        from evotorch.algorithms import SNES as EvotorchSNES
-
-        logging.getLogger("evotorch").setLevel(logging.WARNING)  # evotorch logs every Problem at INFO
+        from evotorch.distributions import ExpSeparableGaussian
 
         cfg = self.config
-        self.problem = Problem("min", _never_called, solution_length=self.dim, initial_bounds=(0.0, 1.0),
-                               dtype=self.dtype, vectorized=True,
-                               seed=int(torch.randint(2**31 - 1, (1,), generator=self.rng)))
-        self.snes = EvotorchSNES(self.problem, stdev_init=cfg.stdev_init, popsize=cfg.population_size,
-                                 center_init=self.uniform(1)[0], center_learning_rate=cfg.center_learning_rate,
-                                 stdev_learning_rate=cfg.stdev_learning_rate)
+        self._sampler = torch.Generator().manual_seed(int(torch.randint(2**31 - 1, (1,), generator=self.rng)))
+        center = self.uniform(1)[0]
+        stdev = torch.full((self.dim,), cfg.stdev_init, dtype=self.dtype)
+        self.distribution = ExpSeparableGaussian({"mu": center, "sigma": stdev}, dtype=self.dtype)
+        stdev_scale = 1.0 if cfg.stdev_learning_rate is None else cfg.stdev_learning_rate
+        self._learning_rates = {"mu": cfg.center_learning_rate,
+                                "sigma": stdev_scale * snes_stdev_learning_rate(self.dim)}
         self._samples: Tensor | None = None
 
     def ask(self) -> Tensor:
-        self._samples = self.snes._distribution.sample(self.config.population_size, generator=self.problem)
+        self._samples = self.distribution.sample(self.config.population_size, generator=self._sampler)
         return self.to_box(self._samples.clamp(0.0, 1.0))
 
     def tell(self, x: Tensor, y: Tensor) -> None:
+        if self._samples is None or self._samples.shape[0] != y.shape[0]:
+            raise ValueError(f"`tell` expects the {self.config.population_size} points of the last `ask`")
         fitness = finite_or_worst(nan_to_worst(y.to(self.dtype)))
-        gradients = self.snes._distribution.compute_gradients(
-            self._samples, fitness, objective_sense="min", ranking_method=self.snes._ranking_method)
-        self.snes._update_distribution(gradients)
-
-
-def _never_called(x: Tensor) -> Tensor:
-    raise RuntimeError("the SNES wrapper evaluates through minimize(), not through evotorch's Problem")
+        gradients = self.distribution.compute_gradients(self._samples, fitness, objective_sense="min",
+                                                        ranking_method="nes")
+        self.distribution = self.distribution.update_parameters(gradients, learning_rates=self._learning_rates)
+        self._samples = None
 
 
 @dataclass(frozen=True)

@@ -84,9 +84,14 @@ def test_nan_values_never_crash(method: str) -> None:
 
 
 def test_maximize_flips_sign() -> None:
-    result = minimize(lambda x: -((x - 0.3) ** 2).sum(-1), BOUNDS[:, :1], "ga", max_evals=500, seed=0, maximize=True)
-    assert result.fun <= 0 and result.fun > -1e-4 and abs(float(result.x[0]) - 0.3) < 1e-2
-    assert result.history[-1][1] == result.fun
+    def peak(x: torch.Tensor) -> torch.Tensor:  # maximum 2 at x = 0.3; its negation would be -2
+        return 2.0 - ((x - 0.3) ** 2).sum(-1)
+
+    result = minimize(peak, BOUNDS[:, :1], "ga", max_evals=500, seed=0, maximize=True)
+    assert result.fun == pytest.approx(float(peak(result.x.unsqueeze(0))[0]))  # reported in the user's sign
+    assert result.fun > 2.0 - 1e-4 and abs(float(result.x[0]) - 0.3) < 1e-2
+    values = [v for _, v in result.history]
+    assert values == sorted(values) and values[-1] == result.fun  # the best so far rises when maximizing
 
 
 @pytest.mark.parametrize("method", ZERO_ORDER)

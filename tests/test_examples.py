@@ -123,6 +123,6 @@ def test_failing_region_example():
     lines = run_example("failing_region.py", "--seeds", "1", "--budget-scale", "0.2")
     rows = [re.match(r"(\w+) +seed 0: best +(-?\d+\.\d+) .*?(\d+) of (\d+) evaluations failed", line) for line in lines]
     assert [row.group(1) for row in rows] == ["sphere", "rastrigin"]
-    for row in rows:
-        assert float(row.group(2)) >= 1.0 - 1e-9  # never below the best defined value
-        assert int(row.group(3)) < int(row.group(4))
+    failed_share = {row.group(1): int(row.group(3)) / int(row.group(4)) for row in rows}
+    # The masked loss (before the stand-ins) failed 150 of 200 and 274 of 400 evaluations here.
+    assert failed_share["sphere"] < 0.6 and failed_share["rastrigin"] < 0.3

@@ -53,5 +53,5 @@ def test_refinement_samples_around_the_best_point_and_adapts_its_step() -> None:
 def test_refinement_makes_the_result_precise() -> None:
     plain = minimize(sphere, BOUNDS, "actor_critic", max_evals=300, seed=1, refine_fraction=0.0, **SMALL)
     refined = minimize(sphere, BOUNDS, "actor_critic", max_evals=300, seed=1, refine_fraction=0.5, **SMALL)
-    assert plain.n_evals == refined.n_evals == 300
+    assert plain.nfev == refined.nfev == 300
     assert refined.fun < 1e-5 < 1e-2 < plain.fun  # 5e-7 and 5e-2

@@ -31,8 +31,10 @@ def test_polish_fraction_is_validated(value: object) -> None:
         GennesOptimizerConfig(polish_fraction=value)
 
 
-def test_default_polish_fraction() -> None:
-    assert GennesOptimizerConfig().polish_fraction == POLISH_FRACTION > 0
+def test_the_default_keeps_the_last_polish_fraction_for_l_bfgs_b() -> None:
+    result = minimize(CountingSphere(), BOUNDS, "gennes", max_evals=400, seed=0)
+    assert "L-BFGS-B polish runs" in result.message
+    assert result.nit == math.ceil((400 - math.floor(POLISH_FRACTION * 400)) / 20)  # GENNES steps before the polish
 
 
 @pytest.mark.parametrize("fraction", [0.0, 0.1, 0.5])

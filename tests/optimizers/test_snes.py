@@ -58,7 +58,7 @@ def test_snes_ask_tell_by_hand_matches_minimize() -> None:
         opt.tell(x, y)
         best = min(best, float(y.min()))
     result = minimize(shifted_sphere, UNIT, "snes", max_evals=400, seed=1)
-    assert result.n_evals == 400 and result.n_generations == 20
+    assert result.nfev == 400 and result.nit == 20
     assert result.fun == best
     assert best < 1e-3  # from a mean of squared distance ~0.3 on average
     assert float(opt.distribution.sigma.max()) < 0.1  # shrunk from 0.3
@@ -66,8 +66,8 @@ def test_snes_ask_tell_by_hand_matches_minimize() -> None:
 
 def test_snes_budget_is_exact_and_the_seed_fixes_the_run() -> None:
     runs = [minimize(shifted_sphere, UNIT, "snes", max_evals=97, seed=seed) for seed in (3, 3, 4)]
-    assert [r.n_evals for r in runs] == [97, 97, 97]
-    assert [r.n_generations for r in runs] == [4, 4, 4]  # the 17 points of the cut fifth population are not told
+    assert [r.nfev for r in runs] == [97, 97, 97]
+    assert [r.nit for r in runs] == [4, 4, 4]  # the 17 points of the cut fifth population are not told
     assert torch.equal(runs[0].x, runs[1].x) and runs[0].history == runs[1].history
     assert not torch.equal(runs[0].x, runs[2].x)
 

@@ -114,7 +114,8 @@ class Paired:
         return self.mean[0] > self.mean[1] and self.p_value < ALPHA
 
     def text(self, baseline: str) -> str:
-        return (f"`{baseline}` {VALUE(self.mean[1])} (W/T/L {wtl_text(self.wtl)}, p = {P_VALUE(self.p_value)})")
+        """`baseline`'s mean, the W/T/L and the p-value, for a verdict line."""
+        return f"`{baseline}` {VALUE(self.mean[1])} (W/T/L {wtl_text(self.wtl)}, p = {P_VALUE(self.p_value)})"
 
 
 def paired(ours: Mapping[int, Mapping[str, Any]], theirs: Mapping[int, Mapping[str, Any]]) -> Paired | None:

@@ -35,6 +35,8 @@ COMMANDS: dict[str, Command] = {
                   "the paper's BO experiments, digits LR and Alpine1-d20 (resumable)"),
     "compare-acqf": Command("gennes_bo.benchmarks.compare_acqf",
                             "acquisition optimizers on GP states frozen from real BO runs"),
+    "bo-batch": Command("gennes_bo.benchmarks.bo_batch",
+                        "large-batch BO (q = 8 to 32): acquisition optimizers side by side"),
 }
 DOCS_RESULTS = "docs/results"
 

@@ -9,11 +9,14 @@ a name of :data:`ACQF_OPTIMIZERS` (the built-ins below, or one added with :func:
 `gennes`               GENNES alone, the paper's BO settings (N = 10, alpha = 0.99, `paper_iterations` steps)
 `gennes-hybrid`        `optimize_acqf_gennes` with its defaults (this library's recommended optimizer)
 `lbfgs-paper`          L-BFGS-B from `paper_starts` uniform random starts, scipy's convergence test
-`botorch-default`      `optimize_acqf` with 20 restarts and 1024 raw samples
+`botorch-default`      `optimize_acqf` with 20 restarts and 1024 raw samples (a q-batch optimized jointly)
+`botorch-sequential`   the same, `sequential=True`: a q-batch built one point at a time, earlier points pending
 `botorch-10x`          `optimize_acqf` with ten times that budget: 200 restarts and 10240 raw samples
 `cma`                  CMA-ES (pycma) on the acquisition, 2048 acquisition points
 `lbfgs-same-starts`    `gennes-hybrid`'s pipeline (restarts, raw samples, greedy q-batch steps and joint
                        polish) with BoTorch's L-BFGS-B alone: the ablation that isolates what the generators add
+`random`               a floor: a uniformly random batch, not optimized (one acquisition evaluation, its value)
+`sobol`                a floor: a scrambled Sobol batch, not optimized (one acquisition evaluation, its value)
 =====================  ===================================================================================
 
 An entry makes its optimizer from an :class:`AcqfTask` (q and the paper's per-task budgets) and says what it
@@ -34,7 +37,7 @@ from typing import Any
 
 import torch
 from botorch.optim import optimize_acqf
-from botorch.utils.sampling import manual_seed
+from botorch.utils.sampling import draw_sobol_samples, manual_seed
 from torch import Tensor, nn
 
 from gennes_bo.acquisition import count_acqf_evals, optimize_acqf_gennes
@@ -51,6 +54,7 @@ from gennes_bo.gennes.config import GennesConfig
 AcqfOptimizer = Callable[[nn.Module, Tensor, int], tuple[Tensor, Tensor]]
 BOTORCH_DEFAULT = {"num_restarts": 20, "raw_samples": 1024}  # `botorch-default`, and the call of import paths
 BOTORCH_10X = {"num_restarts": 200, "raw_samples": 10240}
+BOTORCH_SEQUENTIAL = {**BOTORCH_DEFAULT, "sequential": True}
 
 
 class UnknownAcqfOptimizerError(ValueError):
@@ -187,6 +191,26 @@ def _paper_gennes_config(task: AcqfTask) -> GennesConfig:
     return PAPER_BO_CONFIG.replace(n_iterations=task.paper_iterations)
 
 
+def random_batch(acq_function: nn.Module, bounds: Tensor, q: int) -> tuple[Tensor, Tensor]:
+    """A floor, not an optimizer: `q` points drawn uniformly in the `2 x d` box (torch's global RNG), and their
+    acquisition value (one evaluation), in `optimize_acqf`'s return shape `(q x d, value)`."""
+    candidates = bounds[0] + (bounds[1] - bounds[0]) * torch.rand(q, bounds.shape[1], dtype=bounds.dtype).to(bounds)
+    return candidates, _batch_value(acq_function, candidates)
+
+
+def sobol_batch(acq_function: nn.Module, bounds: Tensor, q: int) -> tuple[Tensor, Tensor]:
+    """A floor, not an optimizer: the first `q` points of a scrambled Sobol sequence in the `2 x d` box (its
+    scrambling seeded from torch's global RNG), and their acquisition value (one evaluation)."""
+    seed = int(torch.randint(0, 2**31 - 1, ()).item())
+    candidates = draw_sobol_samples(bounds, n=q, q=1, seed=seed).squeeze(1).to(bounds)
+    return candidates, _batch_value(acq_function, candidates)
+
+
+def _batch_value(acq_function: nn.Module, candidates: Tensor) -> Tensor:
+    with torch.no_grad():
+        return acq_function(candidates.unsqueeze(0)).squeeze(0)
+
+
 def _defaults(function: Callable) -> dict[str, Any]:
     return {key: parameter.default for key, parameter in inspect.signature(function).parameters.items()
             if parameter.default is not inspect.Parameter.empty}
@@ -202,6 +226,8 @@ register("lbfgs-paper", lambda task: partial(optimize_acqf_random_lbfgs, num_res
          description="L-BFGS-B from paper_starts uniform random starts, scipy's convergence test (the paper's)")
 register("botorch-default", lambda task: partial(optimize_acqf, **BOTORCH_DEFAULT), BOTORCH_DEFAULT,
          description="optimize_acqf with 20 restarts and 1024 raw samples")
+register("botorch-sequential", lambda task: partial(optimize_acqf, **BOTORCH_SEQUENTIAL), BOTORCH_SEQUENTIAL,
+         description="optimize_acqf with 20 restarts and 1024 raw samples, sequential=True (one point at a time)")
 register("botorch-10x", lambda task: partial(optimize_acqf, **BOTORCH_10X), BOTORCH_10X,
          description="optimize_acqf with ten times the default budget: 200 restarts, 10240 raw samples")
 register("cma", lambda task: optimize_acqf_cma, _defaults(optimize_acqf_cma),
@@ -209,6 +235,10 @@ register("cma", lambda task: optimize_acqf_cma, _defaults(optimize_acqf_cma),
 register("lbfgs-same-starts", lambda task: optimize_acqf_lbfgs_same_starts,
          lambda task: {k: v for k, v in _gennes_hybrid_settings(task).items() if k != "config"},
          description="gennes-hybrid's restarts and greedy q-batch pipeline with L-BFGS-B alone (the ablation)")
+register("random", lambda task: random_batch, {"batch": "uniform", "optimized": False},
+         description="a floor: a uniformly random q-batch, not optimized (one acquisition evaluation)")
+register("sobol", lambda task: sobol_batch, {"batch": "scrambled sobol", "optimized": False},
+         description="a floor: a scrambled Sobol q-batch, not optimized (one acquisition evaluation)")
 
 
 @dataclass

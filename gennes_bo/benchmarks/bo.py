@@ -1,4 +1,5 @@
-"""A compact BoTorch BO loop with a pluggable acquisition optimizer (`gennes-bo demo`, `gennes-bo bo`)."""
+"""A compact BoTorch BO loop with a pluggable acquisition optimizer (`gennes-bo demo`, `gennes-bo bo`,
+`gennes-bo bo-batch`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from botorch.acquisition import (
     LogExpectedImprovement,
     qExpectedImprovement,
     qLogExpectedImprovement,
+    qLogNoisyExpectedImprovement,
+    qUpperConfidenceBound,
 )
 from botorch.exceptions.warnings import NumericsWarning
 from botorch.fit import fit_gpytorch_mll
@@ -30,6 +33,9 @@ from gennes_bo.benchmarks.acqf_optimizers import AcqfOptimizer, AcqfTask, get_ac
 from gennes_bo.test_functions import DigitsLogisticRegression, get_problem, random_translation
 
 ACQUISITIONS = ("logei", "ei")
+BATCH_ACQUISITIONS = ("qlognei", "qucb")  # q-batch only, for large-batch BO (`gennes-bo bo-batch`)
+UCB_BETA = 2.0  # qUCB's fixed exploration weight: mean + sqrt(beta * pi / 2) * E|Y - mean| (BoTorch's qUCB)
+MC_SAMPLES = 128  # Sobol base samples of every Monte-Carlo acquisition
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,7 @@ class BOTrace:
         acqf_time: Seconds in the acquisition optimizer, per BO iteration.
         acqf_value: Acquisition value of the chosen candidates, per BO iteration.
         fit_time: Seconds fitting the GP, per BO iteration.
+        noiseless_Y: `n` objective values without observation noise (equal to `Y` when `noise_std` is 0).
     """
 
     X: Tensor
@@ -108,6 +115,7 @@ class BOTrace:
     acqf_time: list[float] = field(default_factory=list)
     acqf_value: list[float] = field(default_factory=list)
     fit_time: list[float] = field(default_factory=list)
+    noiseless_Y: Tensor | None = None
 
 
 def gennes_acqf_optimizer() -> AcqfOptimizer:
@@ -137,24 +145,41 @@ def fit_gp(X: Tensor, Y: Tensor, bounds: Tensor) -> SingleTaskGP:
 
 
 def build_acquisition(model: SingleTaskGP, best_f: Tensor | float, acquisition: str, q: int,
-                      seed: int = 0) -> AcquisitionFunction:
-    """EI or LogEI of `model` above `best_f`: analytic for q = 1, Monte-Carlo (128 Sobol samples) for q > 1.
+                      seed: int = 0, *, X_baseline: Tensor | None = None,
+                      beta: float = UCB_BETA) -> AcquisitionFunction:
+    """The acquisition of `model`: EI or LogEI above `best_f` (analytic for q = 1, Monte-Carlo for q > 1), or the
+    batch acquisitions qLogNEI and qUCB (Monte-Carlo for every q); Monte-Carlo ones use 128 seeded Sobol samples.
 
     Args:
         model: The fitted GP.
-        best_f: Incumbent value (maximization).
-        acquisition: `"logei"` (LogEI / qLogEI) or `"ei"` (EI / qEI, the paper's).
+        best_f: Incumbent value (maximization; EI and LogEI only).
+        acquisition: `"logei"` (LogEI / qLogEI), `"ei"` (EI / qEI, the paper's), `"qlognei"`
+            (`qLogNoisyExpectedImprovement` over `X_baseline`, baseline pruned) or `"qucb"`
+            (`qUpperConfidenceBound` with `beta`).
         q: Candidates per iteration.
-        seed: Seed of the Monte-Carlo base samples (q > 1).
+        seed: Seed of the Monte-Carlo base samples.
+        X_baseline: `n x d` points evaluated so far; required by `"qlognei"`.
+        beta: qUCB's exploration weight.
+
+    Raises:
+        ValueError: For an unknown `acquisition`, or `"qlognei"` without `X_baseline`.
     """
-    if acquisition not in ACQUISITIONS:
-        raise ValueError(f"`acquisition` must be one of {ACQUISITIONS}, got {acquisition!r}")
+    if acquisition not in ACQUISITIONS + BATCH_ACQUISITIONS:
+        raise ValueError(f"`acquisition` must be one of {ACQUISITIONS + BATCH_ACQUISITIONS}, got {acquisition!r}")
+    sampler = SobolQMCNormalSampler(sample_shape=torch.Size([MC_SAMPLES]), seed=seed)
+    if acquisition == "qlognei":
+        if X_baseline is None:
+            raise ValueError("`X_baseline` (the evaluated points) is required for acquisition 'qlognei'")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pruning the baseline may warn about near-duplicate points
+            return qLogNoisyExpectedImprovement(model, X_baseline, sampler=sampler, prune_baseline=True)
+    if acquisition == "qucb":
+        return qUpperConfidenceBound(model, beta=beta, sampler=sampler)
     if q == 1:
         analytic = LogExpectedImprovement if acquisition == "logei" else ExpectedImprovement
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NumericsWarning)  # legacy EI is what the paper used, on purpose
             return analytic(model, best_f=best_f)
-    sampler = SobolQMCNormalSampler(sample_shape=torch.Size([128]), seed=seed)
     batch = qLogExpectedImprovement if acquisition == "logei" else qExpectedImprovement
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NumericsWarning)
@@ -168,7 +193,7 @@ def warm_up(optimizer: str, acquisition: str, q: int) -> None:
     imports pycma (~2 s). Cached: once per process and `(optimizer, acquisition, q)`."""
     X = torch.tensor([[0.2, 0.3], [0.5, 0.9], [0.8, 0.1]], dtype=torch.float64)
     model = SingleTaskGP(X, torch.sin(6 * X).sum(-1, keepdim=True)).eval()
-    acq_function = build_acquisition(model, model.train_targets.max(), acquisition, q)
+    acq_function = build_acquisition(model, model.train_targets.max(), acquisition, q, X_baseline=X)
     bounds = torch.tensor([[0.0, 0.0], [1.0, 1.0]], dtype=torch.float64)
     optimizer_of_task = get_acqf_optimizer(optimizer).make(AcqfTask(q=q, paper_starts=2, paper_iterations=2))
     run_acqf_optimizer(optimizer_of_task, acq_function, bounds, q, seed=0)
@@ -184,48 +209,72 @@ def run_bo_loop(
     q: int = 1,
     acquisition: str = "logei",
     seed: int = 0,
+    X_init: Tensor | None = None,
+    noise_std: float = 0.0,
+    beta: float = UCB_BETA,
     callback: Callable[[int, SingleTaskGP, AcquisitionFunction], None] | None = None,
     progress: bool = False,
     desc: str = "BO",
 ) -> BOTrace:
-    """Maximize `objective` by BO: SingleTaskGP (default priors, normalized inputs, standardized outputs), (q)LogEI
-    or (q)EI, and the acquisition optimizer given.
+    """Maximize `objective` by BO: SingleTaskGP (default priors, normalized inputs, standardized outputs), (q)LogEI,
+    (q)EI, qLogNEI or qUCB, and the acquisition optimizer given.
 
     Args:
         objective: Maps `n x d` points to `n` values (to maximize).
         bounds: `2 x d` search box.
         acqf_optimizer: `(acq_function, bounds, q) -> (candidates q x d, values)`, randomness from torch's global
             RNG (see :func:`~gennes_bo.benchmarks.acqf_optimizers.get_acqf_optimizer`).
-        n_init: Uniformly random initial points (seeded).
+        n_init: Uniformly random initial points (seeded); ignored when `X_init` is given.
         n_iterations: BO iterations.
         q: Candidates per iteration.
-        acquisition: `"logei"` or `"ei"` (see :func:`build_acquisition`).
-        seed: Seed of the initial design, of the Monte-Carlo samples and of the optimizer.
+        acquisition: `"logei"`, `"ei"`, `"qlognei"` or `"qucb"` (see :func:`build_acquisition`).
+        seed: Seed of the initial design, of the Monte-Carlo samples, of the observation noise and of the optimizer.
+        X_init: `n x d` initial design to evaluate instead of `n_init` uniform points.
+        noise_std: Standard deviation of Gaussian noise added to every observed value (the GP sees noisy values;
+            `noiseless_Y` of the result keeps the true ones).
+        beta: qUCB's exploration weight.
         callback: Called as `callback(iteration, model, acq_function)` before each acquisition optimization
             (e.g. to save the GP state).
         progress: Show a tqdm bar.
         desc: Progress-bar label.
     """
-    rng = torch.Generator().manual_seed(seed)
+    if noise_std < 0:
+        raise ValueError(f"`noise_std` must be >= 0, got {noise_std}")
     d = bounds.shape[1]
-    X = bounds[0] + (bounds[1] - bounds[0]) * torch.rand(n_init, d, generator=rng, dtype=bounds.dtype).to(bounds)
-    Y = objective(X)
+    if X_init is None:
+        rng = torch.Generator().manual_seed(seed)
+        X = bounds[0] + (bounds[1] - bounds[0]) * torch.rand(n_init, d, generator=rng, dtype=bounds.dtype).to(bounds)
+    else:
+        X = X_init.to(bounds)
+    # A stream of its own (not the initial design's): the same noise on a seed's initial design for every optimizer.
+    noise_rng = torch.Generator().manual_seed(seed ^ 0x6E6F697365)
+
+    def observe(values: Tensor) -> Tensor:
+        if noise_std == 0:
+            return values
+        return values + noise_std * torch.randn(len(values), generator=noise_rng, dtype=values.dtype).to(values)
+
+    noiseless = objective(X)
+    Y = observe(noiseless)
     trace = BOTrace(X=X, Y=Y, best_x=X[Y.argmax()], best_y=float(Y.max()))
     trace.best_so_far = torch.cummax(Y, 0).values.tolist()
     for iteration in tqdm(range(n_iterations), desc=desc, disable=not progress, leave=False):
         start = time.monotonic()
         model = fit_gp(X, Y, bounds)
         trace.fit_time.append(time.monotonic() - start)
-        acqf = build_acquisition(model, Y.max(), acquisition, q, seed=seed * 1000 + iteration)
+        acqf = build_acquisition(model, Y.max(), acquisition, q, seed=seed * 1000 + iteration, X_baseline=X,
+                                 beta=beta)
         if callback is not None:
             callback(iteration, model, acqf)
         run = run_acqf_optimizer(acqf_optimizer, acqf, bounds, q, seed * 1000 + iteration)
         trace.acqf_time.append(run.wall_time)
         trace.n_acqf_evals.append(run.n_evals)
         trace.acqf_value.append(run.value)
-        new_y = objective(run.candidates)
-        X, Y = torch.cat([X, run.candidates]), torch.cat([Y, new_y])
+        new_noiseless = objective(run.candidates)
+        noiseless = torch.cat([noiseless, new_noiseless])
+        X, Y = torch.cat([X, run.candidates]), torch.cat([Y, observe(new_noiseless)])
         trace.best_so_far.extend(torch.cummax(Y, 0).values[-q:].tolist())
     best = int(Y.argmax())
     trace.X, trace.Y, trace.best_x, trace.best_y = X, Y, X[best], float(Y[best])
+    trace.noiseless_Y = noiseless
     return trace

@@ -174,7 +174,8 @@ def _describe(spec: Mapping[str, Any]) -> str:
     return " ".join(f"{k}={spec[k]}" for k in keys if k in spec)
 
 
-def add_grid_arguments(parser: argparse.ArgumentParser, *, default_out: str, default_report: str, default_seeds: int,
+def add_grid_arguments(parser: argparse.ArgumentParser, *, default_out: str, default_report: str,
+                       default_seeds: int | str,
                        quick: Mapping[str, Any], seeds_aliases: Sequence[str] = ()) -> None:
     """The options every benchmark command shares, with their defaults in the help.
 
@@ -186,7 +187,8 @@ def add_grid_arguments(parser: argparse.ArgumentParser, *, default_out: str, def
         parser: The command's parser.
         default_out: The command's JSONL records.
         default_report: The markdown report that `--report` writes when given no path.
-        default_seeds: Seeds per cell without `--seeds` (and without `--quick`).
+        default_seeds: Seeds per cell without `--seeds` (and without `--quick`), or a text saying what they are
+            when cells differ (`10 in the main grid, 5 in the secondary`); shown in the help.
         quick: The `--quick` preset, shown in the help.
         seeds_aliases: Other spellings of `--seeds` (e.g. `--folds`, where a seed is a fold).
     """

@@ -25,6 +25,7 @@ from botorch.models import SingleTaskGP
 from botorch.models.transforms import Normalize, Standardize
 from botorch.sampling import SobolQMCNormalSampler
 from botorch.test_functions.base import BaseTestProblem
+from botorch.utils.sampling import manual_seed
 from gpytorch.mlls import ExactMarginalLogLikelihood
 from torch import Tensor
 from tqdm.auto import tqdm
@@ -170,7 +171,8 @@ def build_acquisition(model: SingleTaskGP, best_f: Tensor | float, acquisition: 
     if acquisition == "qlognei":
         if X_baseline is None:
             raise ValueError("`X_baseline` (the evaluated points) is required for acquisition 'qlognei'")
-        with warnings.catch_warnings():
+        # Pruning the baseline draws its own posterior samples: seeded too, or the same seed gives another acquisition.
+        with warnings.catch_warnings(), manual_seed(seed):
             warnings.simplefilter("ignore")  # pruning the baseline may warn about near-duplicate points
             return qLogNoisyExpectedImprovement(model, X_baseline, sampler=sampler, prune_baseline=True)
     if acquisition == "qucb":

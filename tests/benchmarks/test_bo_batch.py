@@ -134,13 +134,19 @@ def test_estimate_times_each_optimizer_of_the_quick_case(quick_grid) -> None:
 @pytest.mark.parametrize("name", ["botorch-sequential", "random", "sobol"])
 def test_new_registry_entries_return_valid_batches_inside_the_bounds(name) -> None:
     X = torch.rand(10, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
-    model = SingleTaskGP(X, (X**2).sum(-1, keepdim=True)).eval()
-    acq_function = build_acquisition(model, 0.0, "qlognei", 4, X_baseline=X)
     bounds = torch.tensor([[-2.0, -1.0, 0.5], [2.0, 1.0, 3.0]], dtype=torch.float64)
     optimizer = get_acqf_optimizer(name).make(AcqfTask(q=4))
+
+    def fresh_acquisition():  # as each BO iteration builds its own: a model's caches and pending points are state
+        model = SingleTaskGP(X, (X**2).sum(-1, keepdim=True)).eval()
+        return build_acquisition(model, 0.0, "qlognei", 4, X_baseline=X)
+
+    def run(seed: int):
+        return run_acqf_optimizer(optimizer, fresh_acquisition(), bounds, 4, seed=seed)
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        first, again, other = (run_acqf_optimizer(optimizer, acq_function, bounds, 4, seed=s) for s in (0, 0, 1))
+        first, again, other = run(0), run(0), run(1)
     assert first.candidates.shape == (4, 3) and math.isfinite(first.value)
     assert ((first.candidates >= bounds[0]) & (first.candidates <= bounds[1])).all()
     assert torch.equal(first.candidates, again.candidates) and not torch.equal(first.candidates, other.candidates)
@@ -151,7 +157,7 @@ def test_new_registry_entries_return_valid_batches_inside_the_bounds(name) -> No
     else:
         assert first.n_evals == 1
         with torch.no_grad():
-            assert first.value == pytest.approx(float(acq_function(first.candidates.unsqueeze(0))))
+            assert first.value == pytest.approx(float(fresh_acquisition()(first.candidates.unsqueeze(0))))
 
 
 def test_noisy_loop_observes_noise_and_keeps_the_noiseless_values() -> None:
@@ -229,3 +235,16 @@ def test_report_marks_partial_cells_and_pending_verdicts(tmp_path) -> None:
     assert "on 3 (hartmann6, levy20, rastrigin10): not yet measured (cells incomplete; so far met)" in text  # p = 0.25
     empty = write_report([], tmp_path / "empty.md", "gennes-bo bo-batch --report")
     assert empty.count(": not yet measured") == 3 + len(MAIN_PROBLEMS)
+
+
+def test_the_qlognei_baseline_does_not_depend_on_the_global_rng_state() -> None:
+    # Pruning the baseline draws posterior samples; unseeded, the pruned baseline (so the acquisition, so the
+    # optimizer's result) depended on whatever ran before in the worker process: 2 baselines over these 30 states.
+    X = torch.rand(10, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    model = SingleTaskGP(X, (X**2).sum(-1, keepdim=True)).eval()
+    baselines = set()
+    for global_seed in range(30):
+        torch.manual_seed(global_seed)
+        acq_function = build_acquisition(model, 0.0, "qlognei", 4, X_baseline=X)
+        baselines.add(tuple(map(tuple, acq_function.X_baseline.tolist())))
+    assert len(baselines) == 1

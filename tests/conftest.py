@@ -56,11 +56,16 @@ def fast_config() -> GennesConfig:
 @pytest.fixture(scope="session")
 def quick_bench(tmp_path_factory) -> tuple[Path, str]:
     """`gennes-bo bench-acqf --quick --seeds 1` run once for the session (two GP fits): records path and stdout."""
+    out = tmp_path_factory.mktemp("bench") / "acqf.jsonl"
+    return out, run_cli("bench-acqf", "--quick", "--out", str(out), "--workers", "0", "--no-progress")
+
+
+def run_cli(*argv: str) -> str:
+    """Run `gennes-bo ARGV` in this process (warnings silenced); assert it exits 0; return its stdout."""
     from gennes_bo.cli import main
 
-    out = tmp_path_factory.mktemp("bench") / "acqf.jsonl"
     stdout = io.StringIO()
     with contextlib.redirect_stdout(stdout), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        assert main(["bench-acqf", "--quick", "--out", str(out), "--workers", "0", "--no-progress"]) == 0
-    return out, stdout.getvalue()
+        assert main(list(argv)) == 0
+    return stdout.getvalue()

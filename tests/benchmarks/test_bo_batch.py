@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import math
 import warnings
 from pathlib import Path
@@ -12,6 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 from botorch.models import SingleTaskGP
+from conftest import run_cli
 
 from gennes_bo.benchmarks.acqf_optimizers import AcqfTask, get_acqf_optimizer, run_acqf_optimizer
 from gennes_bo.benchmarks.bo import build_acquisition, run_bo_loop
@@ -25,15 +24,10 @@ from gennes_bo.benchmarks.bo_batch import (
 )
 from gennes_bo.benchmarks.bo_batch_report import write_report
 from gennes_bo.benchmarks.records import load_records, run_key
-from gennes_bo.cli import main
 
 
 def _main(*args: str) -> str:
-    stdout = io.StringIO()
-    with contextlib.redirect_stdout(stdout), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        assert main(["bo-batch", *args]) == 0
-    return stdout.getvalue()
+    return run_cli("bo-batch", *args)
 
 
 @pytest.fixture(scope="module")

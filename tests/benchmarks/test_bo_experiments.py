@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from conftest import run_cli
 
 from gennes_bo.benchmarks.bo import TASKS, make_problem
 from gennes_bo.benchmarks.bo_experiments import (
@@ -27,11 +25,7 @@ from gennes_bo.cli import main
 
 
 def _main(*args: str) -> str:
-    stdout = io.StringIO()
-    with contextlib.redirect_stdout(stdout), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        assert main(["bo", *args]) == 0
-    return stdout.getvalue()
+    return run_cli("bo", *args)
 
 
 @pytest.fixture(scope="module")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 import gennes_bo.benchmarks.standalone as standalone
 from gennes_bo.benchmarks.records import load_records
@@ -18,14 +17,10 @@ from gennes_bo.benchmarks.standalone import (
     run_standalone_spec,
     write_report,
 )
-from gennes_bo.cli import main
 
 
 def _main(*args: str) -> str:
-    stdout = io.StringIO()
-    with contextlib.redirect_stdout(stdout):
-        assert main(["bench-standalone", *args]) == 0
-    return stdout.getvalue()
+    return run_cli("bench-standalone", *args)
 
 
 def test_suite_is_resumable_and_reported(tmp_path: Path) -> None:

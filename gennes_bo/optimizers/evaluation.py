@@ -144,7 +144,7 @@ class Evaluator:
             history.append((self.n_evals, fun))
         return OptimizeResult(
             x=self.best_x.clone(), fun=fun, nfev=self.n_evals, nit=n_generations,
-            success=math.isfinite(self.best_value) and message != "stopped by callback", message=message,
+            success=math.isfinite(self.best_value) and not self.stop_requested, message=message,
             history=history, n_failed=self.n_failed, wall_time=time.monotonic() - self.start,
         )
 

@@ -253,3 +253,11 @@ def test_a_large_share_of_failures_warns_and_a_small_one_does_not() -> None:
         warnings.simplefilter("error", RuntimeWarning)
         result = minimize(nan_on_a_corner, BOUNDS, "random", max_evals=400, seed=0)
     assert 0 <= result.n_failed < 100
+
+
+@pytest.mark.parametrize("method", ["gennes", "acma", "random"])
+def test_success_is_false_only_when_a_callback_stopped_the_run(method: str) -> None:
+    stopped = minimize(lambda x: (x**2).sum(-1), BOUNDS, method, max_evals=400, seed=0, callback=lambda r: True)
+    finished = minimize(lambda x: (x**2).sum(-1), BOUNDS, method, max_evals=400, seed=0)
+    assert stopped.message == "stopped by callback" and not stopped.success and stopped.nfev < 400
+    assert finished.success and finished.nfev == 400

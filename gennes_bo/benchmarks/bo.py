@@ -189,14 +189,15 @@ def build_acquisition(model: SingleTaskGP, best_f: Tensor | float, acquisition: 
 
 
 @functools.cache
-def warm_up(optimizer: str, acquisition: str, q: int) -> None:
-    """Run the optimizer once in this process, untimed, on a tiny GP (d = 2, 3 points), so that no timed run pays
-    one-time costs: GENNES's first `torch.optim.Adam` imports `torch._dynamo` (~2.5 s), the first CMA-ES call
-    imports pycma (~2 s). Cached: once per process and `(optimizer, acquisition, q)`."""
-    X = torch.tensor([[0.2, 0.3], [0.5, 0.9], [0.8, 0.1]], dtype=torch.float64)
+def warm_up(optimizer: str, acquisition: str, q: int, device: str = "cpu") -> None:
+    """Run the optimizer once in this process, untimed, on a tiny GP (d = 2, 3 points) on `device`, so that no timed
+    run pays one-time costs: GENNES's first `torch.optim.Adam` imports `torch._dynamo` (~2.5 s), the first CMA-ES
+    call imports pycma (~2 s), the first CUDA call initializes its context and kernels. Cached: once per process and
+    `(optimizer, acquisition, q, device)`."""
+    X = torch.tensor([[0.2, 0.3], [0.5, 0.9], [0.8, 0.1]], dtype=torch.float64, device=device)
     model = SingleTaskGP(X, torch.sin(6 * X).sum(-1, keepdim=True)).eval()
     acq_function = build_acquisition(model, model.train_targets.max(), acquisition, q, X_baseline=X)
-    bounds = torch.tensor([[0.0, 0.0], [1.0, 1.0]], dtype=torch.float64)
+    bounds = torch.tensor([[0.0, 0.0], [1.0, 1.0]], dtype=torch.float64, device=device)
     optimizer_of_task = get_acqf_optimizer(optimizer).make(AcqfTask(q=q, paper_starts=2, paper_iterations=2))
     run_acqf_optimizer(optimizer_of_task, acq_function, bounds, q, seed=0)
 

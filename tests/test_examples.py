@@ -126,3 +126,17 @@ def test_failing_region_example():
     failed_share = {row.group(1): int(row.group(3)) / int(row.group(4)) for row in rows}
     # The masked loss (before the stand-ins) failed 150 of 200 and 274 of 400 evaluations here.
     assert failed_share["sphere"] < 0.6 and failed_share["rastrigin"] < 0.3
+
+
+def test_optuna_sklearn_example():
+    pytest.importorskip("optuna")
+    pytest.importorskip("sklearn")
+    lines = run_example("optuna_sklearn.py", "--trials", "3", "--n-startup", "2", "--folds", "2")
+    pattern = re.compile(r"(\w+) +best accuracy (\d\.\d+) after (\d+) trials \(\d+ s\): n_components = (\d+), "
+                         r"kernel = (\w+), C = (\S+), gamma = (\S+)$")
+    rows = {m.group(1): m.groups()[1:] for line in lines if (m := pattern.match(line))}
+    assert set(rows) == {"gennes", "tpe"}
+    for accuracy, n_trials, n_components, kernel, C, gamma in rows.values():
+        assert 0.1 < float(accuracy) <= 1.0 and n_trials == "3"  # chance level is 0.1
+        assert 4 <= int(n_components) <= 64 and kernel in {"rbf", "sigmoid", "poly"}
+        assert 1e-2 <= float(C) <= 1e3 and 1e-6 <= float(gamma) <= 1e-1  # printed to 4 digits

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 optuna = pytest.importorskip("optuna")
 
@@ -83,6 +84,15 @@ def test_a_running_trial_is_a_pending_point(make_sampler, consider_running_trial
         assert distance > 0.1
     else:  # the same acquisition, maximized again: the same point up to the search's seed
         assert distance < 0.03
+
+
+def test_threads_share_one_sampler(make_sampler):
+    threads = torch.get_num_threads()
+    study = optuna.create_study(sampler=make_sampler(seed=0, n_startup_trials=2))
+    study.optimize(quadratic, n_trials=6, n_jobs=2)
+    assert sorted(t.number for t in study.trials) == list(range(6))
+    assert all(t.state == TrialState.COMPLETE for t in study.trials)
+    assert torch.get_num_threads() == threads  # the sampler's one-thread setting is undone
 
 
 def test_constraints_func_steers_the_search_to_the_feasible_optimum(make_sampler):

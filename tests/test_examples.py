@@ -14,13 +14,20 @@ from botorch.test_functions import Branin
 
 from gennes_bo.test_functions import Wave1D
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+
+
+def example_env() -> dict[str, str]:
+    """The environment of an example: this checkout's gennes_bo first, whatever else is installed."""
+    return {**os.environ, "MPLBACKEND": "Agg",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 
 
 def test_botorch_drop_in_example_runs():
     completed = subprocess.run(
         [sys.executable, str(EXAMPLES / "botorch_drop_in.py"), "--iterations", "1", "--n-init", "4", "--seed", "1"],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True, text=True, timeout=300, check=False, env=example_env(),
     )
     assert completed.returncode == 0, completed.stderr
     lines = completed.stdout.splitlines()
@@ -40,7 +47,7 @@ def test_botorch_drop_in_example_runs():
 def run_example(name: str, *args: str) -> list[str]:
     """Run `examples/<name>` with CLI args; return its stdout lines (fails with its stderr on a nonzero exit)."""
     completed = subprocess.run([sys.executable, str(EXAMPLES / name), *args], capture_output=True, text=True,
-                               timeout=300, check=False, env={**os.environ, "MPLBACKEND": "Agg"})
+                               timeout=300, check=False, env=example_env())
     assert completed.returncode == 0, completed.stderr
     return completed.stdout.splitlines()
 

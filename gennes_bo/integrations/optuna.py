@@ -22,7 +22,7 @@ from typing import Any
 
 from gennes_bo.extras import require
 
-optuna = require("optuna", "optuna", "The Optuna sampler (gennes_bo.integrations.optuna)")
+require("optuna", "optuna", "The Optuna sampler (gennes_bo.integrations.optuna)")
 
 import numpy as np
 import torch

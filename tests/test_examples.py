@@ -14,13 +14,20 @@ from botorch.test_functions import Branin
 
 from gennes_bo.test_functions import Wave1D
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+
+
+def example_env() -> dict[str, str]:
+    """The environment of an example: this checkout's gennes_bo first, whatever else is installed."""
+    return {**os.environ, "MPLBACKEND": "Agg",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 
 
 def test_botorch_drop_in_example_runs():
     completed = subprocess.run(
         [sys.executable, str(EXAMPLES / "botorch_drop_in.py"), "--iterations", "1", "--n-init", "4", "--seed", "1"],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True, text=True, timeout=300, check=False, env=example_env(),
     )
     assert completed.returncode == 0, completed.stderr
     lines = completed.stdout.splitlines()
@@ -40,7 +47,7 @@ def test_botorch_drop_in_example_runs():
 def run_example(name: str, *args: str) -> list[str]:
     """Run `examples/<name>` with CLI args; return its stdout lines (fails with its stderr on a nonzero exit)."""
     completed = subprocess.run([sys.executable, str(EXAMPLES / name), *args], capture_output=True, text=True,
-                               timeout=300, check=False, env={**os.environ, "MPLBACKEND": "Agg"})
+                               timeout=300, check=False, env=example_env())
     assert completed.returncode == 0, completed.stderr
     return completed.stdout.splitlines()
 
@@ -126,3 +133,17 @@ def test_failing_region_example():
     failed_share = {row.group(1): int(row.group(3)) / int(row.group(4)) for row in rows}
     # The masked loss (before the stand-ins) failed 150 of 200 and 274 of 400 evaluations here.
     assert failed_share["sphere"] < 0.6 and failed_share["rastrigin"] < 0.3
+
+
+def test_optuna_sklearn_example():
+    pytest.importorskip("optuna")
+    pytest.importorskip("sklearn")
+    lines = run_example("optuna_sklearn.py", "--trials", "3", "--n-startup", "2", "--folds", "2")
+    pattern = re.compile(r"(\w+) +best accuracy (\d\.\d+) after (\d+) trials \(\d+ s\): n_components = (\d+), "
+                         r"kernel = (\w+), C = (\S+), gamma = (\S+)$")
+    rows = {m.group(1): m.groups()[1:] for line in lines if (m := pattern.match(line))}
+    assert set(rows) == {"gennes", "tpe"}
+    for accuracy, n_trials, n_components, kernel, C, gamma in rows.values():
+        assert 0.1 < float(accuracy) <= 1.0 and n_trials == "3"  # chance level is 0.1
+        assert 4 <= int(n_components) <= 64 and kernel in {"rbf", "sigmoid", "poly"}
+        assert 1e-2 <= float(C) <= 1e3 and 1e-6 <= float(gamma) <= 1e-1  # printed to 4 digits

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 
@@ -14,8 +15,9 @@ from gennes_bo.plotting import panel_grid
 from gennes_bo.test_functions import DigitsLogisticRegression
 
 HEAVY = ("matplotlib", "sklearn", "dask", "distributed")  # the `benchmarks` extra: reports, digits data, Dask
+INTEGRATIONS = ("optuna",)  # imported by gennes_bo.integrations.<name> only
 LIBRARY = ("gennes_bo", "gennes_bo.gennes", "gennes_bo.acquisition", "gennes_bo.optimizers",
-           "gennes_bo.test_functions")
+           "gennes_bo.test_functions", "gennes_bo.integrations")
 
 
 def _imported_after(code: str) -> set[str]:
@@ -34,7 +36,7 @@ def test_library_imports_no_benchmark_dependency(module):
     code = f"import {module}\nfrom gennes_bo import optimize_acqf_gennes, minimize, GennesConfig"
     imported = _imported_after(code)
     assert "torch" in imported  # the public names did load
-    assert not imported & set(HEAVY)
+    assert not imported & set(HEAVY + INTEGRATIONS)
 
 
 def test_public_names_resolve_lazily():
@@ -64,6 +66,13 @@ def test_benchmark_dependencies_fail_with_the_extra_named(monkeypatch, tmp_path,
     monkeypatch.setitem(sys.modules, module, None)  # as if not installed
     with pytest.raises(MissingExtraError, match=rf"requires `{module}`.*gennes-bo\[benchmarks\]"):
         use(tmp_path)
+
+
+def test_the_optuna_integration_fails_with_its_extra_named(monkeypatch):
+    monkeypatch.setitem(sys.modules, "optuna", None)  # as if not installed
+    monkeypatch.delitem(sys.modules, "gennes_bo.integrations.optuna", raising=False)
+    with pytest.raises(MissingExtraError, match=r"requires `optuna`.*gennes-bo\[optuna\]"):
+        importlib.import_module("gennes_bo.integrations.optuna")
 
 
 def test_instrumentation_moved_out_of_the_top_level_still_reads_with_a_warning():

@@ -1,0 +1,4 @@
+"""Integrations with other optimization frameworks, each behind its own extra and imported only on use.
+
+- `gennes_bo.integrations.optuna`: `GennesSampler`, an Optuna sampler (`pip install "gennes-bo[optuna]"`).
+"""

@@ -1,0 +1,339 @@
+"""`GennesSampler`: Gaussian-process Bayesian optimization for Optuna studies, its acquisition maximized by GENNES.
+
+    study = optuna.create_study(sampler=GennesSampler(seed=0))
+
+After `n_startup_trials` random trials, each trial fits a GP to the completed trials (parameters encoded in the
+unit cube by Optuna's own transform: log scale for log parameters, one-hot categoricals), builds qLogNEI with the
+running trials as pending points and the constraints as further GP outputs, maximizes it with
+`optimize_acqf_gennes` over the relaxed box, rounds the result to valid values and moves it to better discrete
+neighbors while the acquisition value rises. Why a native sampler rather than optuna-integration's
+`BoTorchSampler`: docs/design.md#optuna-sampler.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import numbers
+import warnings
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from gennes_bo.extras import require
+
+require("optuna", "optuna", "The Optuna sampler (gennes_bo.integrations.optuna)")
+
+import numpy as np
+import torch
+from botorch.acquisition import AcquisitionFunction, qLogNoisyExpectedImprovement
+from botorch.acquisition.objective import GenericMCObjective
+from botorch.fit import fit_gpytorch_mll
+from botorch.models import SingleTaskGP
+from botorch.models.transforms import Standardize
+from botorch.sampling import SobolQMCNormalSampler
+from botorch.utils.sampling import manual_seed
+from gpytorch.mlls import ExactMarginalLogLikelihood
+from optuna._transform import _SearchSpaceTransform
+from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
+from optuna.samplers import BaseSampler, RandomSampler
+from optuna.samplers._base import _process_constraints_after_trial
+from optuna.search_space import IntersectionSearchSpace
+from optuna.study import Study, StudyDirection
+from optuna.trial import FrozenTrial, TrialState
+from torch import Tensor
+
+from gennes_bo.acquisition.optimize import optimize_acqf_gennes
+from gennes_bo.gennes.config import GennesConfig
+
+__all__ = ["GennesSampler"]
+
+_logger = logging.getLogger(__name__)
+
+MC_SAMPLES = 128  # Sobol base samples of qLogNEI, as in the project's BO loops
+CONSTRAINTS_KEY = "constraints"  # the system attribute where `constraints_func`'s values are kept (Optuna's key)
+MAX_DISCRETE_MOVES = 10  # moves of the discrete local search after rounding
+
+
+class GennesSampler(BaseSampler):
+    """Bayesian optimization for Optuna: a GP, qLogNEI and GENNES (`optimize_acqf_gennes`) as its optimizer.
+
+    Float, log-float, stepped float, int, log-int and categorical parameters are supported. The sampler models the
+    parameters that every completed trial shares (Optuna's `IntersectionSearchSpace`, parameters with one possible
+    value left out) and draws any other parameter, and every parameter of the first `n_startup_trials` trials, from
+    `independent_sampler`, as Optuna's `GPSampler` and `BoTorchSampler` do. Single-objective studies only.
+
+    Each model-based trial:
+
+    1. encodes the completed trials' parameters in the unit cube (log scale for log parameters, a half step of
+       margin for discrete ones, one-hot categoricals) and fits a `SingleTaskGP` (outputs standardized) to the
+       objective, maximized, and to the constraint values if there are any;
+    2. builds `qLogNoisyExpectedImprovement` over the completed trials, with the running trials' parameters as
+       pending points (`X_pending`) and the constraints as BoTorch outcome constraints (feasible when <= 0);
+    3. maximizes it with `optimize_acqf_gennes` over the relaxed unit cube;
+    4. rounds the result to valid values (Optuna's untransform: nearest step, argmax of the one-hot block) and
+       moves to the best discrete neighbor (another category, or one step of an int) while that raises the
+       acquisition value.
+
+    Constraints come from `constraints_func` (stored in the trial's system attributes after the trial, as Optuna's
+    samplers do) or, with Optuna >= 5, from `trial.set_constraint`; a trial is feasible when all its values are
+    <= 0. Running trials count as pending once they hold every parameter of the search space; a process that
+    shares the study's storage sees them too.
+
+    Args:
+        seed: Combined with each trial's number (and a parameter's name), seeds that trial's random draws, GP
+            fit, Monte-Carlo samples and GENNES search: a sequential study with the same seed suggests the same
+            parameters, and workers that share a seed never repeat each other's random draws. None draws a seed.
+        n_startup_trials: Completed trials before the GP takes over (default 10, as in Optuna's GP samplers).
+        independent_sampler: Sampler of the startup trials and of parameters outside the search space; default
+            None: uniform draws (Optuna's `RandomSampler`) seeded by `seed`, the trial number and the parameter.
+        constraints_func: Optional `FrozenTrial -> sequence of floats`, called after each completed or pruned
+            trial; a value > 0 is a violated constraint.
+        consider_running_trials: Treat running trials' parameters as pending points (default True), so that
+            parallel workers do not suggest the same point.
+        num_restarts: L-BFGS-B polish starts of `optimize_acqf_gennes`; None takes its recommended setting.
+        raw_samples: Sobol points screened for those starts; None takes the recommended setting.
+        config: GENNES settings of `optimize_acqf_gennes`; None takes its default for one candidate.
+        warn_independent_sampling: Log a warning when a parameter is sampled independently after the startup
+            trials (it lies outside the search space shared by the completed trials).
+
+    Raises:
+        ValueError: For a negative `n_startup_trials` or `seed`, or a `num_restarts` / `raw_samples` below 1.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int | None = None,
+        n_startup_trials: int = 10,
+        independent_sampler: BaseSampler | None = None,
+        constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
+        consider_running_trials: bool = True,
+        num_restarts: int | None = None,
+        raw_samples: int | None = None,
+        config: GennesConfig | None = None,
+        warn_independent_sampling: bool = True,
+    ) -> None:
+        for name, value, minimum in (("seed", seed, 0), ("n_startup_trials", n_startup_trials, 0),
+                                     ("num_restarts", num_restarts, 1), ("raw_samples", raw_samples, 1)):
+            if value is None and name != "n_startup_trials":
+                continue
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
+                raise ValueError(f"`{name}` must be an integer >= {minimum}, got {value!r}")
+        self._seed = int(seed) if seed is not None else _random_seed()
+        self._n_startup_trials = n_startup_trials
+        self._independent_sampler = independent_sampler
+        self._constraints_func = constraints_func
+        self._consider_running_trials = consider_running_trials
+        self._num_restarts = num_restarts
+        self._raw_samples = raw_samples
+        self._config = config
+        self._warn_independent_sampling = warn_independent_sampling
+        self._search_space = IntersectionSearchSpace()
+
+    def reseed_rng(self) -> None:
+        """Reseed a given `independent_sampler`; the sampler's own seed stays (its draws differ per trial)."""
+        if self._independent_sampler is not None:
+            self._independent_sampler.reseed_rng()
+
+    def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
+        """The parameters every completed trial shares, less those with a single possible value.
+
+        Raises:
+            ValueError: For a multi-objective study.
+        """
+        if len(study.directions) > 1:
+            raise ValueError(
+                f"GennesSampler supports single-objective studies, got {len(study.directions)} objectives; use "
+                "optuna.samplers.GPSampler or optuna_integration.BoTorchSampler for multi-objective studies"
+            )
+        return {name: distribution for name, distribution in self._search_space.calculate(study).items()
+                if not distribution.single()}
+
+    def sample_relative(self, study: Study, trial: FrozenTrial,
+                        search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
+        """Parameters of `search_space` for `trial` from the GP (none during the startup trials)."""
+        if not search_space:
+            return {}
+        completed = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+                     if search_space.keys() <= t.params.keys()]
+        if len(completed) < max(self._n_startup_trials, 1):
+            return {}
+        running = []
+        if self._consider_running_trials:
+            running = [t.params for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+                       if t.number != trial.number and _in_search_space(t.params, search_space)]
+        seed = _trial_seed(self._seed, trial.number)
+        with manual_seed(seed), _one_torch_thread():
+            return self._suggest(study.direction, completed, running, search_space, seed)
+
+    def _suggest(self, direction: StudyDirection, completed: list[FrozenTrial], running: list[dict[str, Any]],
+                 search_space: dict[str, BaseDistribution], seed: int) -> dict[str, Any]:
+        """Fit, build the acquisition, maximize it with GENNES, round to valid values."""
+        transform = _SearchSpaceTransform(search_space, transform_0_1=True)
+        X = _encode(transform, [t.params for t in completed])
+        Y = _objective_values(direction, completed)
+        constraints = _constraint_values(completed)
+        outputs = Y if constraints is None else torch.cat([Y, constraints], dim=-1)
+        pending = _encode(transform, running) if running else None
+        acqf = _acquisition(_fit_gp(X, outputs), X, pending, outputs.shape[-1] - 1, seed)
+        bounds = torch.stack([torch.zeros(X.shape[-1]), torch.ones(X.shape[-1])]).to(X)
+        candidate, _ = optimize_acqf_gennes(acqf, bounds, q=1, num_restarts=self._num_restarts,
+                                            raw_samples=self._raw_samples, config=self._config, seed=seed)
+        params = transform.untransform(candidate[0].detach().cpu().numpy())
+        return _discrete_local_search(acqf, params, search_space, transform)
+
+    def sample_independent(self, study: Study, trial: FrozenTrial, param_name: str,
+                           param_distribution: BaseDistribution) -> Any:
+        """A parameter outside the search space (or of a startup trial), from the independent sampler."""
+        if self._warn_independent_sampling and not param_distribution.single():
+            n_completed = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+            if n_completed >= max(self._n_startup_trials, 1):
+                _logger.warning("Trial %d: parameter %r is sampled independently, not by the GP: it is not in the "
+                                "search space that every completed trial shares", trial.number, param_name)
+        sampler = self._independent_sampler or RandomSampler(seed=_trial_seed(self._seed, trial.number, param_name))
+        return sampler.sample_independent(study, trial, param_name, param_distribution)
+
+    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+        if self._independent_sampler is not None:
+            self._independent_sampler.before_trial(study, trial)
+
+    def after_trial(self, study: Study, trial: FrozenTrial, state: TrialState,
+                    values: Sequence[float] | None) -> None:
+        """Store `constraints_func`'s values in the trial's system attributes (completed and pruned trials)."""
+        if self._constraints_func is not None:
+            _process_constraints_after_trial(self._constraints_func, study, trial, state)
+        if self._independent_sampler is not None:
+            self._independent_sampler.after_trial(study, trial, state, values)
+
+
+@contextlib.contextmanager
+def _one_torch_thread() -> Iterator[None]:
+    """Run torch on one intra-op thread, then restore the setting (docs/design.md#optuna-sampler)."""
+    n_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(n_threads)
+
+
+def _random_seed() -> int:
+    return int(np.random.SeedSequence().generate_state(1)[0])
+
+
+def _trial_seed(seed: int, trial_number: int, param_name: str = "") -> int:
+    """One seed per (sampler seed, trial number, parameter): the same in every run and every worker."""
+    entropy = [seed, trial_number, zlib.crc32(param_name.encode())]
+    return int(np.random.SeedSequence(entropy).generate_state(1)[0])
+
+
+def _in_search_space(params: dict[str, Any], search_space: dict[str, BaseDistribution]) -> bool:
+    """Whether `params` holds a valid value of every parameter of `search_space` (a running trial may lack some)."""
+    for name, distribution in search_space.items():
+        if name not in params:
+            return False
+        if isinstance(distribution, CategoricalDistribution):
+            if params[name] not in distribution.choices:
+                return False
+        elif not distribution.low <= params[name] <= distribution.high:
+            return False
+    return True
+
+
+def _encode(transform: _SearchSpaceTransform, params: list[dict[str, Any]]) -> Tensor:
+    """`n x d` unit-cube encodings of `n` parameter sets."""
+    return torch.as_tensor(np.stack([transform.transform(p) for p in params]), dtype=torch.float64)
+
+
+def _objective_values(direction: StudyDirection, trials: list[FrozenTrial]) -> Tensor:
+    """`n x 1` objective values to maximize; infinite values become the most extreme finite ones."""
+    sign = -1.0 if direction == StudyDirection.MINIMIZE else 1.0
+    values = sign * np.array([t.value for t in trials], dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    low, high = (finite.min(), finite.max()) if finite.size else (0.0, 0.0)
+    return torch.as_tensor(np.clip(values, low, high)).unsqueeze(-1)
+
+
+def _constraint_values(trials: list[FrozenTrial]) -> Tensor | None:
+    """`n x m` constraint values (feasible when <= 0), or None when no trial has any.
+
+    Raises:
+        ValueError: When some trials have constraint values and others have none or another number.
+    """
+    rows = [_trial_constraints(t) for t in trials]
+    if not any(rows):
+        return None
+    if len({len(row) for row in rows}) > 1:
+        counts = sorted({len(row) for row in rows})
+        raise ValueError(f"every completed trial must have the same number of constraint values, got {counts}")
+    return torch.tensor(rows, dtype=torch.float64)
+
+
+def _trial_constraints(trial: FrozenTrial) -> tuple[float, ...]:
+    """A trial's constraint values: `trial.constraints` (Optuna >= 5, by name) or the system attribute."""
+    constraints = getattr(trial, "constraints", None)
+    if constraints is None:
+        return tuple(trial.system_attrs.get(CONSTRAINTS_KEY) or ())
+    return tuple(constraints[name] for name in sorted(constraints))
+
+
+def _fit_gp(X: Tensor, Y: Tensor) -> SingleTaskGP:
+    """`SingleTaskGP` on `n x d` unit-cube inputs and `n x m` outputs (standardized), fitted by marginal likelihood."""
+    model = SingleTaskGP(X, Y, outcome_transform=Standardize(m=Y.shape[-1]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # fitting warnings on tiny data sets (BoTorch retries on its own)
+        fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
+    return model
+
+
+def _acquisition(model: SingleTaskGP, X_baseline: Tensor, X_pending: Tensor | None, n_constraints: int,
+                 seed: int) -> AcquisitionFunction:
+    """qLogNEI of output 0 over `X_baseline`, outputs 1..m constrained to <= 0, with pending points."""
+    sampler = SobolQMCNormalSampler(sample_shape=torch.Size([MC_SAMPLES]), seed=seed)
+    objective = GenericMCObjective(_output(0)) if n_constraints else None
+    constraints = [_output(1 + i) for i in range(n_constraints)] or None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pruning the baseline may warn about near-duplicate points
+        return qLogNoisyExpectedImprovement(model, X_baseline, sampler=sampler, objective=objective,
+                                            constraints=constraints, X_pending=X_pending, prune_baseline=True)
+
+
+def _output(index: int) -> Callable[..., Tensor]:
+    """Output `index` of `sample_shape x batch x q x m` posterior samples."""
+    return lambda samples, X=None: samples[..., index]
+
+
+def _discrete_local_search(acqf: AcquisitionFunction, params: dict[str, Any],
+                           search_space: dict[str, BaseDistribution],
+                           transform: _SearchSpaceTransform) -> dict[str, Any]:
+    """Move `params` to its best discrete neighbor while that raises the acquisition value (at most
+    `MAX_DISCRETE_MOVES` moves); continuous parameters stay where GENNES put them."""
+    for _ in range(MAX_DISCRETE_MOVES):
+        candidates = [params, *_discrete_neighbors(params, search_space)]
+        if len(candidates) == 1:
+            break
+        with torch.no_grad():
+            values = acqf(_encode(transform, candidates).unsqueeze(-2))
+        best = int(values.argmax())
+        if best == 0:
+            break
+        params = candidates[best]
+    return transform.untransform(transform.transform(params))  # exact steps after the +- step arithmetic
+
+
+def _discrete_neighbors(params: dict[str, Any], search_space: dict[str, BaseDistribution]) -> Iterator[dict]:
+    """`params` with one categorical changed to another choice, or one int / stepped float moved by one step."""
+    for name, distribution in search_space.items():
+        if isinstance(distribution, CategoricalDistribution):
+            current = distribution.to_internal_repr(params[name])
+            values = [distribution.to_external_repr(i) for i in range(len(distribution.choices)) if i != current]
+        elif isinstance(distribution, IntDistribution) or (
+                isinstance(distribution, FloatDistribution) and distribution.step is not None):
+            step = distribution.step
+            values = [v for v in (params[name] - step, params[name] + step)
+                      if distribution.low <= v <= distribution.high]
+        else:
+            continue
+        for value in values:
+            yield {**params, name: value}

@@ -1,0 +1,193 @@
+"""GennesSampler in Optuna studies: valid mixed-space suggestions that improve, seeds, pending trials, constraints,
+and two processes sharing one storage. Small GENNES settings (conftest's `fast_config`) keep each study short."""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+optuna = pytest.importorskip("optuna")
+
+from optuna.distributions import FloatDistribution  # noqa: E402
+from optuna.trial import TrialState, create_trial  # noqa: E402
+
+from gennes_bo.integrations.optuna import GennesSampler, _constraint_values  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+CATEGORY_COST = {"a": 1.0, "b": 0.0, "c": 2.0}
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+@pytest.fixture
+def make_sampler(fast_config):
+    """GennesSampler with a small acquisition search (2 restarts, 64 raw samples, a short GENNES run)."""
+    return lambda **kwargs: GennesSampler(num_restarts=2, raw_samples=64, config=fast_config, **kwargs)
+
+
+def mixed_objective(trial) -> float:
+    """Minimum 0 at x = 1, lr = 1e-2, units = 5, kind = "b"."""
+    x = trial.suggest_float("x", -3.0, 3.0)
+    lr = trial.suggest_float("lr", 1e-4, 1.0, log=True)
+    units = trial.suggest_int("units", 1, 9, step=2)
+    kind = trial.suggest_categorical("kind", list(CATEGORY_COST))
+    return (x - 1) ** 2 + (math.log10(lr) + 2) ** 2 + (units - 5) ** 2 / 4 + CATEGORY_COST[kind]
+
+
+def quadratic(trial) -> float:
+    return (trial.suggest_float("x", 0.0, 1.0) - 0.3) ** 2 + (trial.suggest_float("y", 0.0, 1.0) - 0.6) ** 2
+
+
+def test_mixed_space_study_suggests_valid_values_and_improves_on_the_startup_trials(make_sampler):
+    study = optuna.create_study(sampler=make_sampler(seed=0, n_startup_trials=6))
+    study.optimize(mixed_objective, n_trials=14)
+    trials = study.trials
+    assert [t.state for t in trials] == [TrialState.COMPLETE] * 14
+    for trial in trials:
+        for name, distribution in trial.distributions.items():
+            assert distribution._contains(distribution.to_internal_repr(trial.params[name])), (name, trial.params)
+    startup_best = min(t.value for t in trials[:6])
+    model_best = min(t.value for t in trials[6:])
+    assert model_best < min(startup_best, 1.0), (startup_best, model_best)  # 14 random trials: best 1.5-4
+
+
+def test_same_seed_same_suggestions(make_sampler):
+    def suggestions(seed: int) -> list[dict]:
+        study = optuna.create_study(sampler=make_sampler(seed=seed, n_startup_trials=3))
+        study.optimize(lambda t: quadratic(t) + CATEGORY_COST[t.suggest_categorical("kind", ["a", "b", "c"])],
+                       n_trials=5)
+        return [t.params for t in study.trials]
+
+    first = suggestions(0)
+    assert suggestions(0) == first
+    other = suggestions(1)
+    assert all(a != b for a, b in zip(first, other, strict=True))  # startup and model trials both differ
+
+
+@pytest.mark.parametrize("consider_running_trials", [True, False])
+def test_a_running_trial_is_a_pending_point(make_sampler, consider_running_trials):
+    study = optuna.create_study(sampler=make_sampler(
+        seed=0, n_startup_trials=4, consider_running_trials=consider_running_trials))
+    study.optimize(quadratic, n_trials=5)
+    running = study.ask()
+    running_point = (running.suggest_float("x", 0.0, 1.0), running.suggest_float("y", 0.0, 1.0))
+    following = study.ask()  # another worker's trial, while the first one runs
+    next_point = (following.suggest_float("x", 0.0, 1.0), following.suggest_float("y", 0.0, 1.0))
+    distance = math.dist(running_point, next_point)
+    if consider_running_trials:
+        assert distance > 0.1
+    else:  # the same acquisition, maximized again: the same point up to the search's seed
+        assert distance < 0.03
+
+
+def test_threads_share_one_sampler(make_sampler):
+    threads = torch.get_num_threads()
+    study = optuna.create_study(sampler=make_sampler(seed=0, n_startup_trials=2))
+    study.optimize(quadratic, n_trials=6, n_jobs=2)
+    assert sorted(t.number for t in study.trials) == list(range(6))
+    assert all(t.state == TrialState.COMPLETE for t in study.trials)
+    assert torch.get_num_threads() == threads  # the sampler's one-thread setting is undone
+
+
+def test_constraints_func_steers_the_search_to_the_feasible_optimum(make_sampler):
+    def objective(trial) -> float:  # unconstrained minimum at (0.8, 0.8); on x + y <= 1 it is 0.18 at (0.5, 0.5)
+        return (trial.suggest_float("x", 0.0, 1.0) - 0.8) ** 2 + (trial.suggest_float("y", 0.0, 1.0) - 0.8) ** 2
+
+    def constraints(trial) -> tuple[float]:
+        return (trial.params["x"] + trial.params["y"] - 1.0,)
+
+    study = optuna.create_study(sampler=make_sampler(seed=0, n_startup_trials=4, constraints_func=constraints))
+    study.optimize(objective, n_trials=11)
+    feasible = [constraints(t)[0] <= 0 for t in study.trials]
+    assert [tuple(_constraint_values([t])[0].tolist()) for t in study.trials] == [constraints(t) for t in study.trials]
+    assert sum(feasible[4:]) >= 4  # of 7 model-based trials; without the constraint they head for (0.8, 0.8)
+    best_feasible = min(t.value for t, ok in zip(study.trials, feasible, strict=True) if ok)
+    assert best_feasible < 0.2
+    if hasattr(study.trials[0], "constraints"):  # Optuna >= 5 reports the best feasible trial
+        assert study.best_value == best_feasible
+
+
+def test_constraint_values_from_constraints_func_and_from_set_constraint():
+    distributions = {"x": FloatDistribution(0.0, 1.0)}
+    stored = [create_trial(params={"x": 0.5}, distributions=distributions, value=1.0,
+                           system_attrs={"constraints": (0.5, -1.0)}) for _ in range(2)]  # constraints_func's format
+    assert _constraint_values(stored).tolist() == [[0.5, -1.0], [0.5, -1.0]]
+    assert _constraint_values([create_trial(params={"x": 0.5}, distributions=distributions, value=1.0)]) is None
+    with pytest.raises(ValueError, match="same number of constraint values"):
+        _constraint_values([stored[0], create_trial(params={"x": 0.5}, distributions=distributions, value=1.0)])
+    if hasattr(optuna.trial.Trial, "set_constraint"):  # Optuna >= 5
+        study = optuna.create_study()
+        trial = study.ask()
+        trial.suggest_float("x", 0.0, 1.0)
+        trial.set_constraint("memory", 2.0)
+        trial.set_constraint("latency", -1.0)
+        study.tell(trial, 1.0)
+        assert _constraint_values(study.trials).tolist() == [[-1.0, 2.0]]  # by name
+
+
+def test_multi_objective_studies_are_refused(make_sampler):
+    study = optuna.create_study(directions=["minimize", "minimize"], sampler=make_sampler(seed=0))
+    with pytest.raises(ValueError, match="single-objective studies, got 2 objectives"):
+        study.optimize(lambda t: (t.suggest_float("x", 0, 1), 1.0), n_trials=1)
+
+
+@pytest.mark.parametrize(("argument", "value"), [("n_startup_trials", -1), ("seed", 1.5), ("raw_samples", 0)])
+def test_invalid_settings_raise(argument, value):
+    with pytest.raises(ValueError, match=f"`{argument}` must be an integer"):
+        GennesSampler(**{argument: value})
+
+
+WORKER = """
+import sys, time
+import optuna
+from gennes_bo import GennesConfig
+from gennes_bo.integrations.optuna import GennesSampler
+
+try:
+    from optuna.storages.journal import JournalFileBackend
+except ImportError:  # Optuna < 4
+    from optuna.storages import JournalFileStorage as JournalFileBackend
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+config = GennesConfig(n_generators=2, population_size=8, n_iterations=5, hidden_width=16, n_polish=2,
+                      polish_maxiter=10)
+sampler = GennesSampler(seed=0, n_startup_trials=2, num_restarts=2, raw_samples=64, config=config)
+storage = optuna.storages.JournalStorage(JournalFileBackend(sys.argv[1]))
+study = optuna.load_study(study_name="shared", storage=storage, sampler=sampler)
+
+def objective(trial):
+    value = (trial.suggest_float("x", 0.0, 1.0) - 0.3) ** 2 + trial.suggest_int("n", 1, 8, log=True)
+    time.sleep(0.2)  # the two workers' trials overlap
+    return value
+
+study.optimize(objective, n_trials=int(sys.argv[2]))
+"""
+
+
+def test_two_processes_share_one_study_without_losing_or_repeating_trials(tmp_path):
+    from optuna.storages import JournalStorage
+
+    try:
+        from optuna.storages.journal import JournalFileBackend
+    except ImportError:  # Optuna < 4
+        from optuna.storages import JournalFileStorage as JournalFileBackend
+
+    path = str(tmp_path / "journal.log")
+    optuna.create_study(study_name="shared", storage=JournalStorage(JournalFileBackend(path)))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, path, "4"], cwd=ROOT, env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    for worker in workers:
+        _, stderr = worker.communicate(timeout=300)
+        assert worker.returncode == 0, stderr
+    trials = optuna.load_study(study_name="shared", storage=JournalStorage(JournalFileBackend(path))).trials
+    assert sorted(t.number for t in trials) == list(range(8))
+    assert all(t.state == TrialState.COMPLETE for t in trials)
+    first, second = sorted(trials, key=lambda t: t.number)[:2]  # both workers' first trials: random draws
+    assert first.params != second.params  # one seed in both workers, yet different draws (seeded per trial)

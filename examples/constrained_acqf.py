@@ -27,7 +27,7 @@ from botorch.models.transforms import Standardize
 from botorch.optim import optimize_acqf
 from botorch.sampling import SobolQMCNormalSampler
 from botorch.test_functions import Hartmann
-from botorch.utils.sampling import get_polytope_samples
+from botorch.utils.sampling import get_polytope_samples, manual_seed
 from gpytorch.mlls import ExactMarginalLogLikelihood
 
 from gennes_bo import optimize_acqf_gennes
@@ -87,8 +87,9 @@ def run(problem: dict, q: int, n_train: int, seed: int, num_restarts: int, raw_s
     with torch.no_grad():  # build the posterior caches before timing either optimizer
         acqf(bounds.mean(0).expand(1, q, -1))
     start = time.monotonic()
-    botorch_x, _ = optimize_acqf(acqf, bounds, q, num_restarts=num_restarts, raw_samples=raw_samples,
-                                 options={"seed": seed}, **constraints)
+    with manual_seed(seed):  # BoTorch seeds its raw samples with options["seed"], its choice of restarts globally
+        botorch_x, _ = optimize_acqf(acqf, bounds, q, num_restarts=num_restarts, raw_samples=raw_samples,
+                                     options={"seed": seed}, **constraints)
     botorch_time = time.monotonic() - start
     start = time.monotonic()
     gennes_x, _ = optimize_acqf_gennes(acqf, bounds, q, seed=seed, **constraints)

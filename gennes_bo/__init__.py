@@ -22,6 +22,7 @@ _EXPORTS = {
     "recommended_restarts": "gennes_bo.acquisition",
     "AcqfOptimizationInfo": "gennes_bo.acquisition",
     "GennesOptionError": "gennes_bo.acquisition",
+    "InfeasibleConstraintsError": "gennes_bo.acquisition",
     "UnsupportedAcqfArgumentError": "gennes_bo.acquisition",
     # the method: a search state with ask / tell, and a loop over it
     "GennesConfig": "gennes_bo.gennes",
@@ -47,6 +48,7 @@ __all__ = [
     "GennesOptionError",
     "GennesResult",
     "GennesSearch",
+    "InfeasibleConstraintsError",
     "NonFiniteObjectiveError",
     "NotDifferentiableError",
     "OPTIMIZERS",
@@ -67,6 +69,7 @@ if TYPE_CHECKING:  # what type checkers and documentation tools see
     from gennes_bo.acquisition import (
         AcqfOptimizationInfo,
         GennesOptionError,
+        InfeasibleConstraintsError,
         UnsupportedAcqfArgumentError,
         gen_candidates_gennes,
         optimize_acqf_gennes,

@@ -62,6 +62,17 @@ def saved_figures(lines: list[str], out: Path) -> list[Path]:
     return paths
 
 
+def test_constrained_acqf_example():
+    lines = run_example("constrained_acqf.py", "--seeds", "1", "--q", "1", "--problems", "simplex", "--n-train", "8",
+                        "--num-restarts", "2", "--raw-samples", "16")
+    row = re.match(r"simplex +1 +(\d)/(\d)/(\d) +(\d+\.\d+) +\S+ +\S+ +(\S+) +(\S+)$", lines[1])
+    assert row, lines
+    assert sum(int(row.group(i)) for i in (1, 2, 3)) == 1  # one paired run
+    assert float(row.group(4)) > 0
+    assert float(row.group(5)) <= 1e-6 and float(row.group(6)) <= 1e-6  # both optimizers' candidates are feasible
+    assert re.match(r"GENNES at least BoTorch's value in [01] of 1 runs; median time ratio \d+\.\d+$", lines[-1])
+
+
 def test_wave_1d_example(tmp_path):
     lines = run_example("wave_1d.py", "--max-evals", "150", "--seed", "1", "--out", str(tmp_path))
     maximum = float(re.search(r"global maximum (\d+\.\d+)", lines[0]).group(1))

@@ -1,10 +1,12 @@
 """The BoTorch boundary: GENNES as an `optimize_acqf` drop-in and as a `gen_candidates` hook.
 
-Public: the optimizers, their info and error types, `default_acqf_config` / `recommended_restarts` (what the
-defaults resolve to), and `count_acqf_evals` / `AcqfEvalCounter`, which count any acquisition optimizer's points
-for comparisons. Tuned constants stay in `gennes_bo.acquisition.options`, with their rationale in docs/design.md.
+Public: the optimizers, their info and error types (`InfeasibleConstraintsError` for linear constraints that no
+point satisfies), `default_acqf_config` / `recommended_restarts` (what the defaults resolve to), and
+`count_acqf_evals` / `AcqfEvalCounter`, which count any acquisition optimizer's points for comparisons. Tuned
+constants stay in `gennes_bo.acquisition.options`, with their rationale in docs/design.md.
 """
 
+from gennes_bo.acquisition.constraints import InfeasibleConstraintsError
 from gennes_bo.acquisition.counting import AcqfEvalCounter, count_acqf_evals
 from gennes_bo.acquisition.gen_candidates import gen_candidates_gennes
 from gennes_bo.acquisition.optimize import AcqfOptimizationInfo, optimize_acqf_gennes, optimize_acqf_greedy
@@ -19,6 +21,7 @@ __all__ = [
     "AcqfEvalCounter",
     "AcqfOptimizationInfo",
     "GennesOptionError",
+    "InfeasibleConstraintsError",
     "UnsupportedAcqfArgumentError",
     "count_acqf_evals",
     "default_acqf_config",

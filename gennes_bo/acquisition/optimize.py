@@ -27,6 +27,7 @@ from typing import Any
 
 import torch
 from botorch.acquisition import AcquisitionFunction, OneShotAcquisitionFunction
+from botorch.exceptions.errors import CandidateGenerationError
 from botorch.generation.gen import gen_candidates_scipy
 from botorch.optim import optimize_acqf
 from botorch.optim.initializers import gen_batch_initial_conditions
@@ -34,6 +35,7 @@ from botorch.optim.optimize import INIT_OPTION_KEYS
 from botorch.utils.sampling import draw_sobol_samples, manual_seed
 from torch import Tensor
 
+from gennes_bo.acquisition.constraints import FeasibleRegion, check_linear_constraints, is_inter_point
 from gennes_bo.acquisition.counting import count_acqf_evals
 from gennes_bo.acquisition.gen_candidates import gen_candidates_gennes
 from gennes_bo.acquisition.options import (
@@ -104,6 +106,11 @@ def optimize_acqf_gennes(
     (see `gennes_bo.acquisition.options`); other `options` go to BoTorch's initializer and to the polish.
     Keep `options["batch_limit"]` (if set) >= `num_restarts`: each batch runs its own GENNES stage.
 
+    Linear constraints (BoTorch's format) are honored throughout: the raw samples are drawn in the feasible polytope
+    (BoTorch's hit-and-run sampler), the generators sample through a map onto it, the polish runs SLSQP with the
+    constraints (as BoTorch does), and every returned candidate satisfies the bounds and constraints within
+    BoTorch's tolerance (1e-8 in float64, 1e-6 in float32); see `gennes_bo.acquisition.constraints`.
+
     Args:
         acq_function: The acquisition function to maximize (LogEI / qLogEI recommended, see module doc).
         bounds: `2 x d` finite bounds; candidates follow its dtype and device.
@@ -115,10 +122,14 @@ def optimize_acqf_gennes(
             `recommended_restarts(q, batch_strategy)[1]` unless `batch_initial_conditions` is given (then, as in
             BoTorch, no raw samples are drawn).
         options: BoTorch options plus `gennes_*` keys.
-        inequality_constraints: Not supported: raises `UnsupportedAcqfArgumentError`.
-        equality_constraints: Not supported: raises `UnsupportedAcqfArgumentError`.
-        nonlinear_inequality_constraints: Not supported: raises `UnsupportedAcqfArgumentError`.
-        fixed_features: `{index: value}` features held fixed (exactly honored).
+        inequality_constraints: `(indices, coefficients, rhs)` tuples meaning `sum_i coefficients[i] *
+            x[indices[i]] >= rhs`, as in `optimize_acqf`: 1-d `indices` constrain every point of the batch,
+            `k x 2` `indices` (rows `(point, feature)`) link points of the batch (inter-point constraints: the
+            batch is then searched jointly; `sequential=True` raises).
+        equality_constraints: The same format, meaning `== rhs`.
+        nonlinear_inequality_constraints: Not supported: raises `UnsupportedAcqfArgumentError` (use
+            `botorch.optim.optimize_acqf`).
+        fixed_features: `{index: value}` features held fixed (exactly honored; the constraints hold with them).
         post_processing_func: Applied to the candidates, as in `optimize_acqf`.
         batch_initial_conditions: `b x q x d` (or `q x d`) initial conditions, as in `optimize_acqf`.
         return_best_only: If False, return every restart's candidate (`b x q x d`) and values (`b`).
@@ -139,7 +150,8 @@ def optimize_acqf_gennes(
             (:func:`optimize_acqf_greedy`); "joint" trains generators whose members are whole `q x d` batches.
             Greedy needs what BoTorch's sequential mode needs (`return_best_only=True`, no
             `batch_initial_conditions`, an acquisition with `set_X_pending` that is not one-shot, one
-            `acq_function`); otherwise the joint search runs. GENNES settings apply to each greedy step.
+            `acq_function`, no inter-point constraints); otherwise the joint search runs. GENNES settings apply
+            to each greedy step.
         greedy_rescreen: Greedy q-batches: the share of `raw_samples` that steps after the first screen (the best
             points of the first step's screen, re-evaluated with the chosen points pending, and a quarter of fresh
             Sobol points); None screens `raw_samples` fresh points every step. See :func:`optimize_acqf_greedy`.
@@ -150,20 +162,18 @@ def optimize_acqf_gennes(
         `b x q x d` and `b` with `return_best_only=False`), plus the info object if `return_info=True`.
 
     Raises:
-        UnsupportedAcqfArgumentError: For constraints, infinite bounds, or a foreign `gen_candidates`.
-        ValueError: For an unknown `batch_strategy` or a `greedy_rescreen` outside (0, 1].
+        UnsupportedAcqfArgumentError: For nonlinear constraints, inter-point constraints with `sequential=True`,
+            infinite bounds, or a foreign `gen_candidates`.
+        InfeasibleConstraintsError: If no point of the box satisfies the linear constraints with the fixed
+            features (or only a flat set does: write implied equalities as `equality_constraints`).
+        ValueError: For malformed constraints, an unknown `batch_strategy` or a `greedy_rescreen` outside (0, 1].
         GennesOptionError: For unknown or invalid `gennes_*` options.
     """
-    for name, value in (
-        ("inequality_constraints", inequality_constraints),
-        ("equality_constraints", equality_constraints),
-        ("nonlinear_inequality_constraints", nonlinear_inequality_constraints),
-    ):
-        if value:
-            raise UnsupportedAcqfArgumentError(
-                f"`{name}` is not supported by optimize_acqf_gennes (GENNES samples a box); "
-                "use botorch.optim.optimize_acqf for constrained problems"
-            )
+    if nonlinear_inequality_constraints:
+        raise UnsupportedAcqfArgumentError(
+            "`nonlinear_inequality_constraints` are not supported by optimize_acqf_gennes (its generators sample a "
+            "polytope of linear constraints); use botorch.optim.optimize_acqf for nonlinear constraints"
+        )
     if gen_candidates is not None and gen_candidates is not gen_candidates_gennes:
         raise UnsupportedAcqfArgumentError(
             "`gen_candidates` must be None or gen_candidates_gennes in optimize_acqf_gennes; to use another "
@@ -178,9 +188,12 @@ def optimize_acqf_gennes(
     if batch_strategy not in BATCH_STRATEGIES:
         raise ValueError(f"`batch_strategy` must be one of {BATCH_STRATEGIES}, got {batch_strategy!r}")
     _check_rescreen(greedy_rescreen, "greedy_rescreen")
+    inequality_constraints, equality_constraints = inequality_constraints or None, equality_constraints or None
+    _check_constraints(bounds, q, inequality_constraints, equality_constraints, fixed_features, sequential)
+    inter_point = is_inter_point(inequality_constraints, equality_constraints)
     greedy = (batch_strategy == "greedy" and q > 1 and not sequential and return_best_only
               and batch_initial_conditions is None and acq_function_sequence is None and not return_full_tree
-              and _takes_pending_points(acq_function))
+              and not inter_point and _takes_pending_points(acq_function))
     strategy = "greedy" if greedy else "joint"
     if num_restarts is None:
         num_restarts = recommended_restarts(q, strategy)[0]
@@ -196,8 +209,10 @@ def optimize_acqf_gennes(
     with count_acqf_evals(counted) as counter, manual_seed(seed):
         if greedy:
             candidates, values = optimize_acqf_greedy(
-                acq_function, bounds, q, num_restarts, raw_samples, merged, fixed_features=fixed_features,
-                post_processing_func=post_processing_func, gen_candidates=gen_candidates_gennes,
+                acq_function, bounds, q, num_restarts, raw_samples, merged,
+                inequality_constraints=inequality_constraints, equality_constraints=equality_constraints,
+                fixed_features=fixed_features, post_processing_func=post_processing_func,
+                gen_candidates=gen_candidates_gennes,
                 ic_generator=ic_generator, timeout_sec=timeout_sec, return_acq_values=return_acq_values,
                 retry_on_optimization_warning=retry_on_optimization_warning, rescreen=greedy_rescreen,
                 **ic_gen_kwargs,
@@ -205,6 +220,7 @@ def optimize_acqf_gennes(
         else:
             candidates, values = optimize_acqf(
                 acq_function, bounds, q, num_restarts, raw_samples, merged,
+                inequality_constraints=inequality_constraints, equality_constraints=equality_constraints,
                 fixed_features=fixed_features, post_processing_func=post_processing_func,
                 batch_initial_conditions=batch_initial_conditions, return_best_only=return_best_only,
                 gen_candidates=gen_candidates_gennes, sequential=sequential,
@@ -216,6 +232,24 @@ def optimize_acqf_gennes(
         return candidates, values
     info = AcqfOptimizationInfo(counter.n_evals, counter.n_calls, time.monotonic() - start)
     return candidates, values, info
+
+
+def _check_constraints(
+    bounds: Tensor, q: int, inequality_constraints: list | None, equality_constraints: list | None,
+    fixed_features: Mapping[int, float | Tensor] | None, sequential: bool,
+) -> FeasibleRegion | None:
+    """Validate linear constraints before any acquisition evaluation; return their feasible region (or None)."""
+    for name, constraints in (("inequality_constraints", inequality_constraints),
+                              ("equality_constraints", equality_constraints)):
+        check_linear_constraints(constraints, name, bounds.shape[1], q)
+    if not (inequality_constraints or equality_constraints):
+        return None
+    if sequential and is_inter_point(inequality_constraints, equality_constraints):
+        raise UnsupportedAcqfArgumentError(
+            "inter-point constraints (2-d `indices`) link the points of a q-batch, so they need a joint search: "
+            "use sequential=False (the default batch_strategy then searches jointly)"
+        )
+    return FeasibleRegion.from_constraints(bounds, q, inequality_constraints, equality_constraints, fixed_features)
 
 
 def _takes_pending_points(acq_function: AcquisitionFunction | None) -> bool:
@@ -232,6 +266,8 @@ def optimize_acqf_greedy(
     raw_samples: int | None = None,
     options: dict[str, Any] | None = None,
     *,
+    inequality_constraints: list[tuple[Tensor, Tensor, float]] | None = None,
+    equality_constraints: list[tuple[Tensor, Tensor, float]] | None = None,
     fixed_features: Mapping[int, float | Tensor] | None = None,
     post_processing_func: Callable[[Tensor], Tensor] | None = None,
     gen_candidates: Callable | None = None,
@@ -253,6 +289,9 @@ def optimize_acqf_greedy(
     `polish_maxiter` steps of the GENNES settings in `options`), which moves every point knowing all the
     others. The better of the greedy and the polished batch is returned.
 
+    Under linear constraints every step and the polish are constrained (SLSQP, as in BoTorch), the steps' fresh
+    points are drawn in the feasible polytope, and a polished batch that leaves it is not taken.
+
     Args:
         acq_function: A q-batch acquisition that takes pending points (`set_X_pending`), e.g. qLogEI.
         bounds: `2 x d` bounds.
@@ -261,8 +300,12 @@ def optimize_acqf_greedy(
         raw_samples: Raw samples per greedy step.
         options: BoTorch options (and `gennes_*` keys, read by `gen_candidates_gennes` and for the polish's
             iteration cap).
+        inequality_constraints: As in `optimize_acqf`, intra-point only (1-d `indices`): a greedy step places one
+            point.
+        equality_constraints: As in `optimize_acqf`, intra-point only.
         fixed_features: As in `optimize_acqf`, honored in every step and in the polish.
-        post_processing_func: Applied to the returned batch, whose value is then re-evaluated.
+        post_processing_func: Applied to the returned batch, whose value is then re-evaluated; a batch it moves
+            out of the constraints is restored into them and post-processed again.
         gen_candidates: The candidate generator of each greedy step (default BoTorch's `gen_candidates_scipy`;
             `optimize_acqf_gennes` passes `gen_candidates_gennes`).
         ic_generator: As in `optimize_acqf`.
@@ -277,16 +320,30 @@ def optimize_acqf_greedy(
         `q x d` candidates and their joint acquisition value (a scalar tensor), as `optimize_acqf` returns them.
 
     Raises:
-        ValueError: If `rescreen` is not in (0, 1].
+        ValueError: If `rescreen` is not in (0, 1], or for malformed constraints.
+        UnsupportedAcqfArgumentError: For inter-point constraints.
+        InfeasibleConstraintsError: If no point satisfies the constraints.
+        CandidateGenerationError: If `post_processing_func` keeps moving the batch out of the constraints.
     """
     _check_rescreen(rescreen, "rescreen")
+    region = None
+    if inequality_constraints or equality_constraints:
+        if is_inter_point(inequality_constraints, equality_constraints):
+            raise UnsupportedAcqfArgumentError(
+                "optimize_acqf_greedy places one point at a time, so it cannot honor inter-point constraints (2-d "
+                "`indices`); use optimize_acqf_gennes(..., batch_strategy='joint')"
+            )
+        region = _check_constraints(bounds, q, inequality_constraints, equality_constraints, fixed_features, True)
+    constraints = {"inequality_constraints": inequality_constraints or None,
+                   "equality_constraints": equality_constraints or None}
+    free = [i for i in range(bounds.shape[1]) if i not in (fixed_features or {})]
     # BoTorch's own initializer with a custom `generator` of raw points does not take these
     custom_points = "generator" in ic_gen_kwargs or (options or {}).get("sample_around_best", False)
     if rescreen is not None and ic_generator is None and raw_samples is not None and not custom_points:
-        ic_generator = _Rescreen(max(1, round(rescreen * raw_samples)))
+        ic_generator = _Rescreen(max(1, round(rescreen * raw_samples)), region, free)
     start = time.monotonic()
     greedy, _ = optimize_acqf(
-        acq_function, bounds, q, num_restarts, raw_samples, options, fixed_features=fixed_features,
+        acq_function, bounds, q, num_restarts, raw_samples, options, **constraints, fixed_features=fixed_features,
         gen_candidates=gen_candidates, sequential=True, ic_generator=ic_generator,
         timeout_sec=None if timeout_sec is None else 0.8 * timeout_sec,
         retry_on_optimization_warning=retry_on_optimization_warning, **ic_gen_kwargs,
@@ -298,14 +355,25 @@ def optimize_acqf_greedy(
         upper_bounds=bounds[1],
         options={"maxiter": parsed.config.polish_maxiter,
                  **{k: v for k, v in parsed.botorch_options.items() if k not in INIT_OPTION_KEYS}},
-        fixed_features=fixed_features, timeout_sec=remaining,
+        fixed_features=fixed_features, timeout_sec=remaining, **constraints,
     )
     with torch.no_grad():
         greedy_value = acq_function(greedy.unsqueeze(0))
     # L-BFGS-B from the greedy batch does not end lower on a deterministic acquisition, but a failed line search can
-    candidates = polished[0] if polished_value[0] > greedy_value[0] else greedy
+    polished_feasible = region is None or bool(region.is_feasible(polished[..., free]).all())
+    candidates = polished[0] if polished_feasible and polished_value[0] > greedy_value[0] else greedy
     if post_processing_func is not None:
         candidates = post_processing_func(candidates)
+        if region is not None and not bool(region.is_feasible(candidates[..., free].unsqueeze(0))):
+            # As optimize_acqf does: restore, post-process again, and give up if that leaves the constraints.
+            candidates = candidates.clone()
+            candidates[..., free] = region.restore(candidates[..., free].unsqueeze(0))[0]
+            candidates = post_processing_func(candidates)
+            if not bool(region.is_feasible(candidates[..., free].unsqueeze(0))):
+                raise CandidateGenerationError(
+                    "`post_processing_func` moves the batch out of the linear constraints, even after the batch "
+                    "was restored into them; make it keep them"
+                )
     candidates = candidates.detach()
     if not return_acq_values:
         return candidates, None
@@ -324,11 +392,12 @@ class _Rescreen:
     steps screen `n_points`: the best kept points (re-evaluated: the pending points changed the acquisition) and
     a quarter of fresh Sobol points, then choose their restarts among them as BoTorch does."""
 
-    def __init__(self, n_points: int) -> None:
+    def __init__(self, n_points: int, region: FeasibleRegion | None = None, free: list[int] | None = None) -> None:
         self.n_fresh = n_points // 4
         self.n_kept = n_points - self.n_fresh
         self.kept: Tensor | None = None
         self.step = 0
+        self.region, self.free = region, free
 
     def __call__(self, acq_function: AcquisitionFunction, bounds: Tensor, q: int, num_restarts: int,
                  raw_samples: int, **kwargs: Any) -> Tensor:
@@ -350,8 +419,14 @@ class _Rescreen:
         def generator(_n: int, q: int, seed: int | None) -> Tensor:
             if not self.n_fresh:
                 return self.kept
-            fresh = draw_sobol_samples(bounds=bounds.cpu(), n=self.n_fresh, q=q,
-                                       seed=None if seed is None else seed + self.step)
+            seed = None if seed is None else seed + self.step
+            if self.region is None:
+                fresh = draw_sobol_samples(bounds=bounds.cpu(), n=self.n_fresh, q=q, seed=seed)
+            else:  # Sobol points of the cube mapped into the polytope (fixed features are set by the caller)
+                cube = torch.stack([-torch.ones(self.region.dim), torch.ones(self.region.dim)]).to(bounds)
+                fresh = bounds.new_zeros(self.n_fresh, q, bounds.shape[1])
+                fresh[..., self.free] = self.region.from_cube(draw_sobol_samples(cube, self.n_fresh, q, seed=seed))
+                fresh = fresh.cpu()
             return torch.cat([self.kept.to(fresh), fresh])
 
         return gen_batch_initial_conditions(acq_function, bounds, q, num_restarts, raw_samples,

@@ -150,13 +150,14 @@ def test_timeout_is_honored(qlogei, bounds):
     assert candidates.shape == (2, 2, 3)
 
 
-@pytest.mark.parametrize("name", ["inequality_constraints", "equality_constraints",
-                                  "nonlinear_inequality_constraints"])
-def test_constraints_raise_naming_the_argument(logei, bounds, name):
-    constraint = [(torch.tensor([0]), torch.tensor([1.0], dtype=torch.float64), 0.5)]
-    with pytest.raises(UnsupportedAcqfArgumentError, match=f"`{name}` is not supported"):
+def test_nonlinear_constraints_raise_naming_the_alternative(logei, bounds):
+    def constraint(x):
+        return 1.0 - x.pow(2).sum(-1)
+
+    match = "`nonlinear_inequality_constraints` are not supported.*gen_candidates_scipy"
+    with pytest.raises(UnsupportedAcqfArgumentError, match=match):
         gen_candidates_gennes(initial_conditions(1, 1), logei, bounds[0], bounds[1], options=FAST,
-                              **{name: constraint})
+                              nonlinear_inequality_constraints=[(constraint, True)])
 
 
 @pytest.mark.parametrize(

@@ -292,12 +292,13 @@ def test_legacy_expected_improvement_runs(gp_model, bounds, fast_config):
     assert (x >= 0).all() and (x <= 1).all()
 
 
-@pytest.mark.parametrize("name", ["inequality_constraints", "equality_constraints",
-                                  "nonlinear_inequality_constraints"])
-def test_constraints_raise_naming_the_argument(logei, bounds, name):
-    constraint = [(torch.tensor([0]), torch.tensor([1.0], dtype=torch.float64), 0.5)]
-    with pytest.raises(UnsupportedAcqfArgumentError, match=f"`{name}` is not supported"):
-        optimize_acqf_gennes(logei, bounds, 1, **SMALL, **{name: constraint})
+def test_nonlinear_constraints_raise_naming_the_alternative(logei, bounds):
+    def constraint(x):
+        return 1.0 - x.pow(2).sum(-1)
+
+    match = "`nonlinear_inequality_constraints` are not supported.*botorch.optim.optimize_acqf"
+    with pytest.raises(UnsupportedAcqfArgumentError, match=match):
+        optimize_acqf_gennes(logei, bounds, 1, **SMALL, nonlinear_inequality_constraints=[(constraint, True)])
 
 
 def test_infinite_bounds_raise(logei):

@@ -23,6 +23,7 @@ _EXPORTS = {
     "AcqfOptimizationInfo": "gennes_bo.acquisition",
     "GennesOptionError": "gennes_bo.acquisition",
     "InfeasibleConstraintsError": "gennes_bo.acquisition",
+    "GeneratorCarry": "gennes_bo.acquisition",
     "UnsupportedAcqfArgumentError": "gennes_bo.acquisition",
     # the method: a search state with ask / tell, and a loop over it
     "GennesConfig": "gennes_bo.gennes",
@@ -44,6 +45,7 @@ _SUBPACKAGES = ("acquisition", "benchmarks", "gennes", "optimizers", "test_funct
 
 __all__ = [
     "AcqfOptimizationInfo",
+    "GeneratorCarry",
     "GennesConfig",
     "GennesOptionError",
     "GennesResult",
@@ -68,6 +70,7 @@ __all__ = [
 if TYPE_CHECKING:  # what type checkers and documentation tools see
     from gennes_bo.acquisition import (
         AcqfOptimizationInfo,
+        GeneratorCarry,
         GennesOptionError,
         InfeasibleConstraintsError,
         UnsupportedAcqfArgumentError,

@@ -16,11 +16,13 @@ from gennes_bo.acquisition.options import (
     default_acqf_config,
     recommended_restarts,
 )
+from gennes_bo.acquisition.warm_start import GeneratorCarry
 
 __all__ = [
     "AcqfEvalCounter",
     "AcqfOptimizationInfo",
     "GennesOptionError",
+    "GeneratorCarry",
     "InfeasibleConstraintsError",
     "UnsupportedAcqfArgumentError",
     "count_acqf_evals",

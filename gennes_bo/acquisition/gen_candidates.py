@@ -27,7 +27,8 @@ from torch import Tensor
 
 from gennes_bo.acquisition.constraints import FeasibleRegion, check_linear_constraints
 from gennes_bo.acquisition.options import UnsupportedAcqfArgumentError, default_acqf_config, split_options
-from gennes_bo.gennes.search import gennes_maximize
+from gennes_bo.acquisition.warm_start import GeneratorCarry
+from gennes_bo.gennes.search import WarmStartMismatchError, gennes_maximize
 
 
 def gen_candidates_gennes(
@@ -38,6 +39,7 @@ def gen_candidates_gennes(
     options: dict[str, Any] | None = None,
     fixed_features: Mapping[int, float | Tensor] | None = None,
     timeout_sec: float | None = None,
+    warm_start: GeneratorCarry | None = None,
     **kwargs: Any,
 ) -> tuple[Tensor, Tensor]:
     """Generate candidates with GENNES followed by an L-BFGS-B polish.
@@ -57,6 +59,8 @@ def gen_candidates_gennes(
         fixed_features: Map from feature index to a fixed value (float, or a `b` / `b x q` tensor); these
             features are excluded from the search and set exactly in the returned candidates.
         timeout_sec: Wall-time limit for generator training plus polish.
+        warm_start: A :class:`~gennes_bo.acquisition.warm_start.GeneratorCarry`: the GENNES stage starts from its
+            generators (when their shapes fit) and leaves its own trained generators in it.
         **kwargs: Other `gen_candidates` keywords: `inequality_constraints` and `equality_constraints` in
             BoTorch's format (see `optimize_acqf_gennes`; infeasible initial conditions are moved into them);
             `nonlinear_inequality_constraints` are not supported and raise.
@@ -119,10 +123,17 @@ def gen_candidates_gennes(
         members = torch.arange(search_points.shape[0], device=search_points.device)
         return acquisition_function(full_x(space.to_free(search_points), slot_of_generator[members // population]))
 
-    result = gennes_maximize(
-        objective, space.bounds, config, q=space.q, seed=parsed.seed,
-        timeout_sec=None if timeout_sec is None else 0.5 * timeout_sec,
-    )
+    stage_timeout = None if timeout_sec is None else 0.5 * timeout_sec
+    carried = None if warm_start is None else warm_start.generators
+    try:
+        result = gennes_maximize(objective, space.bounds, config, q=space.q, seed=parsed.seed,
+                                 timeout_sec=stage_timeout, warm_start=carried)
+    except WarmStartMismatchError:  # generators of another shape: this stage starts fresh and replaces them
+        carried = None
+        result = gennes_maximize(objective, space.bounds, config, q=space.q, seed=parsed.seed,
+                                 timeout_sec=stage_timeout)
+    if warm_start is not None:
+        warm_start.update(result.generator_state, warm=carried is not None)
     with torch.no_grad():
         generator_x = space.restore(space.to_free(result.generator_x))
     # Polish starts: every initial condition (slot i) and the best sample of every generator (slot k mod b).

@@ -23,6 +23,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import torch
@@ -47,6 +48,7 @@ from gennes_bo.acquisition.options import (
     recommended_restarts,
     split_options,
 )
+from gennes_bo.acquisition.warm_start import GeneratorCarry
 from gennes_bo.gennes.config import GennesConfig
 
 
@@ -94,6 +96,7 @@ def optimize_acqf_gennes(
     return_info: bool = False,
     batch_strategy: str = "greedy",
     greedy_rescreen: float | None = GREEDY_RESCREEN,
+    warm_start: GeneratorCarry | None = None,
     **ic_gen_kwargs: Any,
 ) -> tuple[Tensor, Tensor | None] | tuple[Tensor, Tensor | None, AcqfOptimizationInfo]:
     """Optimize an acquisition function with GENNES + L-BFGS-B polish; a drop-in for `optimize_acqf`.
@@ -155,6 +158,9 @@ def optimize_acqf_gennes(
         greedy_rescreen: Greedy q-batches: the share of `raw_samples` that steps after the first screen (the best
             points of the first step's screen, re-evaluated with the chosen points pending, and a quarter of fresh
             Sobol points); None screens `raw_samples` fresh points every step. See :func:`optimize_acqf_greedy`.
+        warm_start: A :class:`~gennes_bo.acquisition.warm_start.GeneratorCarry` held across the calls of a BO
+            loop: each GENNES stage (each greedy step) starts from the generators the previous stage trained, in
+            this call or the last one, and leaves its own (docs/design.md#warm-starts). None: fresh generators.
         **ic_gen_kwargs: Passed to the initial-condition generator, as in `optimize_acqf`.
 
     Returns:
@@ -203,6 +209,7 @@ def optimize_acqf_gennes(
         raise ValueError(f"`q` and `num_restarts` must be >= 1, got q={q}, num_restarts={num_restarts}")
     merged = merge_options(options, config, seed)
 
+    generate = gen_candidates_gennes if warm_start is None else partial(gen_candidates_gennes, warm_start=warm_start)
     start = time.monotonic()
     counted = acq_function if acq_function is not None else acq_function_sequence[0]
     # BoTorch's initializer seeds its raw samples but draws the restarts from them with the global RNG.
@@ -212,7 +219,7 @@ def optimize_acqf_gennes(
                 acq_function, bounds, q, num_restarts, raw_samples, merged,
                 inequality_constraints=inequality_constraints, equality_constraints=equality_constraints,
                 fixed_features=fixed_features, post_processing_func=post_processing_func,
-                gen_candidates=gen_candidates_gennes,
+                gen_candidates=generate,
                 ic_generator=ic_generator, timeout_sec=timeout_sec, return_acq_values=return_acq_values,
                 retry_on_optimization_warning=retry_on_optimization_warning, rescreen=greedy_rescreen,
                 **ic_gen_kwargs,
@@ -223,7 +230,7 @@ def optimize_acqf_gennes(
                 inequality_constraints=inequality_constraints, equality_constraints=equality_constraints,
                 fixed_features=fixed_features, post_processing_func=post_processing_func,
                 batch_initial_conditions=batch_initial_conditions, return_best_only=return_best_only,
-                gen_candidates=gen_candidates_gennes, sequential=sequential,
+                gen_candidates=generate, sequential=sequential,
                 acq_function_sequence=acq_function_sequence, ic_generator=ic_generator, timeout_sec=timeout_sec,
                 return_acq_values=return_acq_values, return_full_tree=return_full_tree,
                 retry_on_optimization_warning=retry_on_optimization_warning, **ic_gen_kwargs,

@@ -42,6 +42,10 @@ class NonFiniteObjectiveError(ArithmeticError):
     """Raised when the objective returns no finite value at all."""
 
 
+class WarmStartMismatchError(ValueError):
+    """`warm_start` parameters whose shapes do not fit the search's generators."""
+
+
 @dataclass
 class GennesResult:
     """Outcome of a GENNES search (scipy's names; the search maximizes, so `fun` is the largest value found).
@@ -58,6 +62,7 @@ class GennesResult:
         n_failed: Evaluations that returned NaN or inf.
         wall_time: Seconds spent.
         history: `(nfev, best value so far)` after each step.
+        generator_state: The trained generators' parameters, for `warm_start=` of another search.
     """
 
     x: Tensor
@@ -71,6 +76,7 @@ class GennesResult:
     n_failed: int = 0
     wall_time: float = 0.0
     history: list[tuple[int, float]] = field(default_factory=list)
+    generator_state: dict[str, Tensor] | None = None
 
     # Former names, kept readable for code written against them.
     value = property(lambda self: renamed(self, "value", "fun"))
@@ -330,6 +336,7 @@ class GennesSearch:
             success=math.isfinite(self.best_value), message=message or self.stop_reason() or "running",
             generator_x=self.generator_x.clone(), generator_values=self.generator_values.clone(),
             n_failed=self.n_failed, wall_time=time.monotonic() - self._start, history=list(self.history),
+            generator_state=self.generator_state(),
         )
 
     # -- checkpoints and warm starts -------------------------------------------------------------------------
@@ -397,8 +404,8 @@ class GennesSearch:
         expected = {name: tuple(value.shape) for name, value in self.generator.state_dict().items()}
         got = {name: tuple(value.shape) for name, value in parameters.items()}
         if got != expected:
-            raise ValueError(f"`warm_start` parameters do not fit this search's generators: expected shapes "
-                             f"{expected}, got {got}")
+            raise WarmStartMismatchError(f"`warm_start` parameters do not fit this search's generators: expected "
+                                         f"shapes {expected}, got {got}")
         self.generator.load_state_dict(dict(parameters))
 
     @torch.no_grad()
@@ -431,6 +438,7 @@ def gennes_maximize(
     timeout_sec: float | None = None,
     progress: bool = False,
     callback: Callable[[int, int, float], bool | None] | None = None,
+    warm_start: Mapping[str, Tensor] | None = None,
 ) -> GennesResult:
     """Maximize a batched differentiable objective over a box with GENNES (a loop over :class:`GennesSearch`).
 
@@ -445,6 +453,7 @@ def gennes_maximize(
         timeout_sec: Optional wall-time limit; the loop stops after the step that exceeds it.
         progress: Show a tqdm progress bar.
         callback: Called after each step as `callback(step, nfev, best_value)`; returning True stops the run.
+        warm_start: Generator parameters of an earlier search (`GennesResult.generator_state`) to start from.
 
     Returns:
         A :class:`GennesResult`.
@@ -452,7 +461,7 @@ def gennes_maximize(
     Raises:
         NonFiniteObjectiveError: If the objective never returns a finite value.
     """
-    search = GennesSearch(bounds, config, q=q, initial_points=initial_points, seed=seed)
+    search = GennesSearch(bounds, config, q=q, initial_points=initial_points, seed=seed, warm_start=warm_start)
     start = time.monotonic()
     message = None
     with tqdm(total=search.n_steps, desc="GENNES", disable=not progress, leave=False) as bar:

@@ -1,0 +1,73 @@
+"""The per-step polish budget at the acquisition level: `optimize_acqf_gennes` at q = 16 with the L-BFGS-B polish of
+each greedy step capped at 200 (the default), 50 and 15 iterations, the final joint polish unchanged.
+
+On `bo-batch`'s middle-iteration stand-in GP of each main problem (as `bo-batch --estimate` builds it) and each
+seed, prints the acquisition value and process CPU seconds (one thread) of each cap, then W/T/L against the
+default (tie: 1e-3 relative) and the median time ratio.
+
+    PYTHONPATH=. python scripts/step_polish_probe.py [--seeds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import warnings
+
+import torch
+
+import gennes_bo.acquisition.gen_candidates as gen_candidates_module
+from gennes_bo import optimize_acqf_gennes
+from gennes_bo.benchmarks.bo import build_acquisition, fit_gp, warm_up
+from gennes_bo.benchmarks.bo_batch import MAIN_PROBLEMS, initial_design, translated_problem
+from gennes_bo.benchmarks.runner import limit_threads
+
+Q = 16
+CAPS = (None, 50, 15)  # None: the default (the config's polish_maxiter, 200)
+_step_polish = gen_candidates_module.gen_candidates_scipy
+_cap: dict[str, int | None] = {"maxiter": None}
+
+
+def capped_step_polish(*args, **kwargs):
+    """The greedy steps' polish (`gen_candidates_gennes` calls it) with `maxiter` capped; the joint polish is
+    `optimize.py`'s own reference and stays as it is."""
+    if _cap["maxiter"] is not None:
+        kwargs["options"] = {**kwargs.get("options", {}), "maxiter": _cap["maxiter"]}
+    return _step_polish(*args, **kwargs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=2)
+    args = parser.parse_args()
+    limit_threads()
+    warnings.simplefilter("ignore")
+    gen_candidates_module.gen_candidates_scipy = capped_step_polish
+    warm_up("gennes-hybrid", "qlognei", Q)
+    rows = []
+    for name in MAIN_PROBLEMS:
+        for seed in range(args.seeds):
+            problem = translated_problem({"problem": name, "seed": seed})
+            bounds = problem.bounds.double()
+            X = torch.cat([initial_design(bounds, 2 * Q, seed), initial_design(bounds, 5 * Q, seed + 1000)])
+            model = fit_gp(X, -problem(X), bounds)
+            acq_function = build_acquisition(model, None, "qlognei", Q, seed=seed, X_baseline=X)
+            row = []
+            for cap in CAPS:
+                _cap["maxiter"] = cap
+                start = time.process_time()
+                _, value = optimize_acqf_gennes(acq_function, bounds, Q, seed=seed)
+                row.append((float(value), time.process_time() - start))
+            rows.append(row)
+            print(f"{name:14s} {seed:3d} " + "  ".join(f"{v:9.4g} {s:6.2f} s" for v, s in row), flush=True)
+    for index, cap in enumerate(CAPS[1:], 1):
+        scores = [(row[index][0] - row[0][0]) / max(abs(row[0][0]), abs(row[index][0]), 1e-12) for row in rows]
+        wins, losses = sum(s > 1e-3 for s in scores), sum(s < -1e-3 for s in scores)
+        ratio = statistics.median(row[index][1] / row[0][1] for row in rows)
+        print(f"step polish capped at {cap}: W/T/L against 200 {wins}/{len(rows) - wins - losses}/{losses}, "
+              f"median time ratio {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()

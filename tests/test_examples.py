@@ -39,8 +39,10 @@ def test_botorch_drop_in_example_runs():
 
 def run_example(name: str, *args: str) -> list[str]:
     """Run `examples/<name>` with CLI args; return its stdout lines (fails with its stderr on a nonzero exit)."""
+    # The checkout's package first: an editable install of another checkout would otherwise be imported.
+    path = os.pathsep.join(filter(None, [str(EXAMPLES.parent), os.environ.get("PYTHONPATH")]))
     completed = subprocess.run([sys.executable, str(EXAMPLES / name), *args], capture_output=True, text=True,
-                               timeout=300, check=False, env={**os.environ, "MPLBACKEND": "Agg"})
+                               timeout=300, check=False, env={**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": path})
     assert completed.returncode == 0, completed.stderr
     return completed.stdout.splitlines()
 

@@ -128,3 +128,17 @@ def test_failing_region_example():
     failed_share = {row.group(1): int(row.group(3)) / int(row.group(4)) for row in rows}
     # The masked loss (before the stand-ins) failed 150 of 200 and 274 of 400 evaluations here.
     assert failed_share["sphere"] < 0.6 and failed_share["rastrigin"] < 0.3
+
+
+def test_mixed_acqf_example():
+    lines = run_example("mixed_acqf.py", "--problems", "hartmann6-disc", "--seeds", "1", "--q", "1", "2",
+                        "--raw-samples", "32", "--num-restarts", "2")
+    runs = [re.match(r"hartmann6-disc +(\d) +0 +-?\d+\.\d+ .* ([WTL])$", line) for line in lines[1:3]]
+    assert [(run.group(1), run.group(2)) for run in runs]  # one run per q, each marked
+    cells = [re.match(r"hartmann6-disc +(\d) +(\d)/(\d)/(\d) +\d+\.\d+ +\d+\.\d+$", line) for line in lines
+             if line.startswith("hartmann6-disc") and "/" in line]
+    marks = ["WTL"[[int(cell.group(i)) for i in (2, 3, 4)].index(1)] for cell in cells]
+    assert [cell.group(1) for cell in cells] == [run.group(1) for run in runs] == ["1", "2"]
+    assert marks == [run.group(2) for run in runs]  # the summary counts the printed runs
+    at_least = sum(mark != "L" for mark in marks)
+    assert lines[-1].startswith(f"value at least BoTorch's in {at_least} of 2 runs")

@@ -4,8 +4,9 @@ The scheme of BoTorch's `optimize_acqf_mixed_alternating` (its `discrete_step` /
 start at once: a discrete step moves each point to its best neighbour (:meth:`MixedSpace.neighbours`) while that
 improves it, up to `maxiter_discrete` moves; a continuous step runs `gen_candidates_scipy` with the discrete and
 categorical values held fixed (`fixed_features`, one value per start). A start stops once a discrete step and a
-continuous step together improve it by less than `tol`. BoTorch's helpers are not called directly because they
-take `optimize_acqf`'s whole input object and loop over the starts in Python.
+continuous step together improve it by less than `tol`. The neighbourhoods are BoTorch's; its step functions are
+not called, as they take `optimize_acqf`'s whole input object (`OptimizeAcqfInputs`) and run through its private
+`_optimize_acqf`.
 """
 
 from __future__ import annotations

@@ -235,7 +235,7 @@ def test_polish_settings_take_botorchs_names():
 
 @st.composite
 def mixed_problems(draw):
-    """A random mixed space (kinds of dimensions, value sets, fixed features) and a batch size."""
+    """A random mixed space (kinds of dimensions, value sets, fixed features) and a seed."""
     d = draw(st.integers(2, 5))
     kinds = draw(st.lists(st.sampled_from(["continuous", "discrete", "categorical"]), min_size=d, max_size=d))
     lower = torch.tensor(draw(st.lists(st.integers(-3, 1), min_size=d, max_size=d)), dtype=torch.float64)
@@ -250,11 +250,11 @@ def mixed_problems(draw):
     for dim in draw(st.lists(st.integers(0, d - 1), max_size=2, unique=True)):
         allowed = sets["discrete"].get(dim) or sets["categorical"].get(dim)
         fixed[dim] = draw(st.sampled_from(allowed)) if allowed else float(lower[dim] + width[dim] / 3)
-    return bounds, sets["discrete"], sets["categorical"], fixed, draw(st.integers(1, 3)), draw(st.integers(0, 9))
+    return bounds, sets["discrete"], sets["categorical"], fixed, draw(st.integers(0, 9))
 
 
-def check_candidates_valid(problem) -> None:
-    bounds, discrete, categorical, fixed, q, seed = problem
+def check_candidates_valid(problem, q: int) -> None:
+    bounds, discrete, categorical, fixed, seed = problem
     model = make_model(bounds, discrete, categorical, n=6, seed=seed)
     X, value = optimize_acqf_mixed_gennes(acquisition(model, q), bounds, discrete, categorical, q=q,
                                           fixed_features=fixed, seed=seed, **TINY)
@@ -262,14 +262,16 @@ def check_candidates_valid(problem) -> None:
     assert_valid(X, bounds, discrete, categorical, fixed)
 
 
-@settings(max_examples=6, deadline=None)
-@given(mixed_problems())
-def test_candidates_are_always_valid(problem):
-    check_candidates_valid(problem)
+@pytest.mark.parametrize("q", [1, 3])
+@settings(max_examples=5, deadline=None)
+@given(problem=mixed_problems())
+def test_candidates_are_always_valid(problem, q):
+    check_candidates_valid(problem, q)
 
 
 @pytest.mark.slow
-@settings(max_examples=80, deadline=None)
-@given(mixed_problems())
-def test_candidates_are_always_valid_many_spaces(problem):
-    check_candidates_valid(problem)
+@pytest.mark.parametrize("q", [1, 2, 4])
+@settings(max_examples=60, deadline=None)
+@given(problem=mixed_problems())
+def test_candidates_are_always_valid_many_spaces(problem, q):
+    check_candidates_valid(problem, q)

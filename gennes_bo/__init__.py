@@ -18,6 +18,7 @@ _EXPORTS = {
     # GENNES as a BoTorch acquisition optimizer
     "optimize_acqf_gennes": "gennes_bo.acquisition",
     "optimize_acqf_greedy": "gennes_bo.acquisition",
+    "optimize_acqf_mixed_gennes": "gennes_bo.acquisition",
     "gen_candidates_gennes": "gennes_bo.acquisition",
     "recommended_restarts": "gennes_bo.acquisition",
     "AcqfOptimizationInfo": "gennes_bo.acquisition",
@@ -64,6 +65,7 @@ __all__ = [
     "minimize",
     "optimize_acqf_gennes",
     "optimize_acqf_greedy",
+    "optimize_acqf_mixed_gennes",
     "recommended_restarts",
 ]  # the keys of _EXPORTS (a test checks)
 
@@ -77,6 +79,7 @@ if TYPE_CHECKING:  # what type checkers and documentation tools see
         gen_candidates_gennes,
         optimize_acqf_gennes,
         optimize_acqf_greedy,
+        optimize_acqf_mixed_gennes,
         recommended_restarts,
     )
     from gennes_bo.gennes import GennesConfig, GennesResult, GennesSearch, NonFiniteObjectiveError, gennes_maximize

@@ -43,7 +43,6 @@ def test_botorch_drop_in_example_runs():
     assert float(Branin(negate=True)(x)) == pytest.approx(per_iteration[-1], abs=5e-3)  # the value of that point
 
 
-
 def run_example(name: str, *args: str) -> list[str]:
     """Run `examples/<name>` with CLI args; return its stdout lines (fails with its stderr on a nonzero exit)."""
     completed = subprocess.run([sys.executable, str(EXAMPLES / name), *args], capture_output=True, text=True,
@@ -158,3 +157,17 @@ def test_optuna_sklearn_example():
         assert 0.1 < float(accuracy) <= 1.0 and n_trials == "3"  # chance level is 0.1
         assert 4 <= int(n_components) <= 64 and kernel in {"rbf", "sigmoid", "poly"}
         assert 1e-2 <= float(C) <= 1e3 and 1e-6 <= float(gamma) <= 1e-1  # printed to 4 digits
+
+
+def test_mixed_acqf_example():
+    lines = run_example("mixed_acqf.py", "--problems", "hartmann6-disc", "--seeds", "1", "--q", "1", "2",
+                        "--raw-samples", "32", "--num-restarts", "2")
+    runs = [re.match(r"hartmann6-disc +(\d) +0 +-?\d+\.\d+ .* ([WTL])$", line) for line in lines[1:3]]
+    assert [(run.group(1), run.group(2)) for run in runs]  # one run per q, each marked
+    cells = [re.match(r"hartmann6-disc +(\d) +(\d)/(\d)/(\d) +\d+\.\d+ +\d+\.\d+$", line) for line in lines
+             if line.startswith("hartmann6-disc") and "/" in line]
+    marks = ["WTL"[[int(cell.group(i)) for i in (2, 3, 4)].index(1)] for cell in cells]
+    assert [cell.group(1) for cell in cells] == [run.group(1) for run in runs] == ["1", "2"]
+    assert marks == [run.group(2) for run in runs]  # the summary counts the printed runs
+    at_least = sum(mark != "L" for mark in marks)
+    assert lines[-1].startswith(f"value at least BoTorch's in {at_least} of 2 runs")

@@ -76,6 +76,15 @@ def recommended_restarts(q: int, batch_strategy: str = "greedy") -> tuple[int, i
     return RECOMMENDED_RESTARTS["greedy_step" if batch_strategy == "greedy" else "batch"]
 
 
+# Mixed spaces: a short GENNES stage on the relaxed space whose best generators join the screen's starts of the
+# alternating polish (docs/design.md#mixed-spaces).
+MIXED_CONFIG = ACQF_DEFAULT_CONFIG.replace(n_generators=4, population_size=8, n_iterations=12, alpha=0.8,
+                                           n_polish=4)
+MIXED_RESTARTS = (4, 1024)  # (num_restarts, raw_samples) of each point's polish
+MIXED_MAXITER_CONTINUOUS = 100  # L-BFGS-B iterations per continuous step: fewer alternations than BoTorch's 8
+MIXED_TEMPERATURE = 1.0  # initial spread of the category sampling, in cells; follows the noise schedule
+
+
 # The paper's BO settings (Section 4.2): one generator of 5 hidden layers, N = 10, alpha = 0.99.
 PAPER_BO_CONFIG = GennesConfig(
     n_generators=1, population_size=10, n_iterations=20, hidden_width=64, n_hidden=5, alpha=0.99, lr=1e-2,

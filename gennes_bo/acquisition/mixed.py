@@ -1,0 +1,267 @@
+"""`optimize_acqf_mixed_gennes`: GENNES over integer, categorical and continuous dimensions.
+
+A drop-in for BoTorch's `optimize_acqf_mixed_alternating` (same arguments, same order, same return). Each point
+of a q-batch is found by one search, with the points already chosen pending (greedy, as BoTorch does):
+
+1. a screen of `raw_samples` valid points, among which `num_restarts` starts are drawn (BoTorch's
+   `initialize_q_batch`);
+2. a GENNES stage on the relaxed space (:class:`MixedSpace`): generators map noise to relaxed points, which are
+   decoded to valid ones (discrete values rounded with a straight-through gradient, categories sampled with a
+   score-function gradient), so every evaluated point is valid; the best sample of the `n_polish` best generators
+   joins the starts;
+3. the alternating polish (:func:`alternate`): discrete local search and L-BFGS-B on the continuous dimensions.
+
+A q-batch ends with one L-BFGS-B run on the continuous dimensions of the whole batch, its discrete values fixed.
+Design and measurements: docs/design.md#mixed-spaces.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import torch
+from botorch.acquisition import AcquisitionFunction
+from botorch.generation.gen import gen_candidates_scipy
+from botorch.optim.initializers import initialize_q_batch
+from botorch.utils.sampling import manual_seed
+from torch import Tensor
+
+from gennes_bo.acquisition.counting import count_acqf_evals
+from gennes_bo.acquisition.mixed_polish import AlternatingSettings, alternate, evaluate
+from gennes_bo.acquisition.mixed_space import MixedSpace
+from gennes_bo.acquisition.optimize import AcqfOptimizationInfo
+from gennes_bo.acquisition.options import (
+    MIXED_CONFIG,
+    MIXED_RESTARTS,
+    MIXED_TEMPERATURE,
+    UnsupportedAcqfArgumentError,
+    merge_options,
+    split_options,
+)
+from gennes_bo.gennes.config import GennesConfig
+from gennes_bo.gennes.search import GennesSearch
+
+
+def optimize_acqf_mixed_gennes(
+    acq_function: AcquisitionFunction,
+    bounds: Tensor,
+    discrete_dims: Mapping[int, Sequence[float]] | None = None,
+    cat_dims: Mapping[int, Sequence[float]] | None = None,
+    options: dict[str, Any] | None = None,
+    q: int = 1,
+    raw_samples: int = MIXED_RESTARTS[1],
+    num_restarts: int = MIXED_RESTARTS[0],
+    post_processing_func: Callable[[Tensor], Tensor] | None = None,
+    sequential: bool = True,
+    fixed_features: dict[int, float] | None = None,
+    inequality_constraints: list[tuple[Tensor, Tensor, float]] | None = None,
+    equality_constraints: list[tuple[Tensor, Tensor, float]] | None = None,
+    return_acq_values: bool = True,
+    *,
+    config: GennesConfig | None = None,
+    seed: int | None = None,
+    return_info: bool = False,
+) -> tuple[Tensor, Tensor | None] | tuple[Tensor, Tensor | None, AcqfOptimizationInfo]:
+    """Optimize an acquisition function over a mixed space with GENNES; a drop-in for
+    `botorch.optim.optimize_acqf_mixed_alternating`.
+
+    Every candidate is valid: each discrete dimension takes one of its allowed values, each categorical dimension
+    one of its categories, continuous dimensions lie in `bounds`, and fixed features hold their values exactly.
+
+    Args:
+        acq_function: The acquisition function to maximize (LogEI / qLogEI recommended); q > 1 needs
+            `set_X_pending`.
+        bounds: `2 x d` bounds; continuous dimensions that are not fixed need finite ones. Candidates follow its
+            dtype and device.
+        discrete_dims: Discrete (ordinal, integer or binary) dimension -> allowed values, inside the bounds (unlike
+            BoTorch, the values need not reach both bounds).
+        cat_dims: Categorical dimension -> allowed values (their encodings), inside the bounds.
+        options: The polish settings under BoTorch's names (`tol`, `maxiter_alternating`, `maxiter_discrete`,
+            `maxiter_continuous`, `batch_limit`, `init_batch_limit`; see :class:`AlternatingSettings`) and
+            `gennes_*` keys (see `gennes_bo.acquisition.options`). BoTorch's initialization options raise.
+        q: Number of candidates, chosen greedily one after the other.
+        raw_samples: Valid points screened for the starts of each point's polish (default 1024, as BoTorch's).
+        num_restarts: Starts drawn from the screen for each point's polish, besides the `n_polish` generators'
+            (default 4; BoTorch's 20 starts all come from its screen).
+        post_processing_func: Applied to the candidates, as in BoTorch.
+        sequential: Must be True (BoTorch's mixed optimizer is sequential only).
+        fixed_features: `{dimension: value}` features held fixed; a discrete or categorical dimension must be fixed
+            to one of its values.
+        inequality_constraints: Not supported yet: raises `UnsupportedAcqfArgumentError`.
+        equality_constraints: Not supported yet: raises `UnsupportedAcqfArgumentError`.
+        return_acq_values: If False, the second return value is None.
+        config: GENNES settings; default `MIXED_CONFIG` (`gennes_bo.acquisition.options`).
+        seed: Seeds the screens, the starts, the generators and the category samples: same seed, same result (the
+            global torch RNG is restored afterwards).
+        return_info: Also return an :class:`AcqfOptimizationInfo` (acquisition points evaluated, time).
+
+    Returns:
+        `q x d` candidates and their joint acquisition value `acq_function(candidates)` (None if
+        `return_acq_values=False`), as BoTorch returns them; plus the info object if `return_info=True`.
+
+    Raises:
+        UnsupportedAcqfArgumentError: For constraints, `sequential=False`, or an unsupported option.
+        ValueError: For an invalid space (see :meth:`MixedSpace.build`) or counts below 1.
+        GennesOptionError: For unknown or invalid `gennes_*` options.
+    """
+    for name, value in (("inequality_constraints", inequality_constraints),
+                        ("equality_constraints", equality_constraints)):
+        if value:
+            raise UnsupportedAcqfArgumentError(
+                f"`{name}` is not supported by optimize_acqf_mixed_gennes yet (it comes with the constrained "
+                "optimize_acqf_gennes); use botorch.optim.optimize_acqf_mixed_alternating for constrained problems"
+            )
+    if not sequential:
+        raise UnsupportedAcqfArgumentError("`sequential=False` is not supported: q-batches are built greedily, "
+                                           "one point after the other, as in optimize_acqf_mixed_alternating")
+    for name, value in (("q", q), ("raw_samples", raw_samples), ("num_restarts", num_restarts)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"`{name}` must be an integer >= 1, got {value!r}")
+    space = MixedSpace.build(bounds, discrete_dims, cat_dims, fixed_features)
+    parsed = split_options(merge_options(options, config, None), default=MIXED_CONFIG)
+    settings = AlternatingSettings.from_options(parsed.botorch_options)
+    seed = parsed.seed if seed is None else seed
+    if q > 1 and not callable(getattr(acq_function, "set_X_pending", None)):
+        raise UnsupportedAcqfArgumentError("q > 1 needs an acquisition function with `set_X_pending` (e.g. qLogEI)")
+
+    start = time.monotonic()
+    with count_acqf_evals(acq_function) as counter, manual_seed(seed):
+        candidates = _greedy_batch(acq_function, space, q, raw_samples, num_restarts, parsed.config, settings, seed)
+        if post_processing_func is not None:
+            candidates = post_processing_func(candidates)
+        value = None
+        if return_acq_values:
+            with torch.no_grad():
+                value = acq_function(candidates)
+    if not return_info:
+        return candidates, value
+    return candidates, value, AcqfOptimizationInfo(counter.n_evals, counter.n_calls, time.monotonic() - start)
+
+
+def _greedy_batch(acq_function: AcquisitionFunction, space: MixedSpace, q: int, raw_samples: int,
+                  num_restarts: int, config: GennesConfig, settings: AlternatingSettings,
+                  seed: int | None) -> Tensor:
+    """`q x d` candidates, each searched with the earlier ones pending, then polished jointly."""
+    base_pending = acq_function.X_pending if q > 1 else None
+    chosen: list[Tensor] = []
+    try:
+        for step in range(q):
+            if step:
+                pending = torch.stack(chosen)
+                acq_function.set_X_pending(pending if base_pending is None else torch.cat([base_pending, pending]))
+            chosen.append(search_point(acq_function, space, raw_samples, num_restarts, config, settings,
+                                       seed=None if seed is None else seed + step))
+    finally:
+        if q > 1:
+            acq_function.set_X_pending(base_pending)
+    candidates = torch.stack(chosen)
+    if q == 1 or not space.continuous:
+        return candidates
+    return _joint_polish(acq_function, space, candidates, config.polish_maxiter)
+
+
+def search_point(acq_function: AcquisitionFunction, space: MixedSpace, raw_samples: int, num_restarts: int,
+                 config: GennesConfig, settings: AlternatingSettings, seed: int | None = None) -> Tensor:
+    """One valid point maximizing `acq_function` (a `d` tensor): screen, GENNES, alternating polish.
+
+    Args:
+        acq_function: The acquisition function, with any pending points already set.
+        space: The mixed space.
+        raw_samples: Valid points screened for the starts.
+        num_restarts: Starts drawn from the screen.
+        config: GENNES settings (`n_polish` of its generators join the starts; 0 skips the GENNES stage).
+        settings: The polish settings.
+        seed: Seed of the generators (the global RNG, seeded by the caller, draws the rest).
+    """
+    if not space.searched:  # every dimension fixed
+        return space.project(space.bounds[0])
+    screen = space.sample(raw_samples, seed=int(torch.randint(2**31 - 1, ())))
+    screen_values = evaluate(acq_function, screen, settings.init_batch_limit)
+    starts, _ = initialize_q_batch(screen, screen_values, n=min(num_restarts, raw_samples))
+    if config.n_polish > 0:
+        generator_x, generator_values = gennes_stage(acq_function, space, config, seed=seed)
+        best = generator_values.argsort(descending=True)[: config.n_polish]
+        starts = torch.cat([starts, generator_x[best[generator_values[best].isfinite()]]])
+    X, values = alternate(acq_function, space, starts, settings)
+    return X[values.argmax()]
+
+
+def gennes_stage(acq_function: AcquisitionFunction, space: MixedSpace, config: GennesConfig,
+                 seed: int | None = None, temperature: float = MIXED_TEMPERATURE) -> tuple[Tensor, Tensor]:
+    """GENNES on the relaxed space; every evaluated point is decoded to a valid one (:meth:`MixedSpace.decode`).
+
+    The generators are trained on the acquisition values of the decoded points: through the straight-through
+    gradient of discrete and continuous dimensions, and through the score-function gradient of the sampled
+    categories (:func:`score_function_term`), whose temperature follows the noise schedule.
+
+    Args:
+        acq_function: The acquisition function (`n x 1 x d` -> `n`).
+        space: The mixed space (with at least one searched dimension).
+        config: GENNES settings.
+        seed: Seed of the generators' initialization and noise.
+        temperature: Initial temperature of the category sampling, in cells.
+
+    Returns:
+        `K x d` best valid sample of each generator and its `K` values (`-inf` where none was finite).
+    """
+    search = GennesSearch(space.relaxed_bounds(), config, seed=seed)
+    K, N = config.n_generators, config.population_size
+    best_x = torch.zeros(K, space.dim, dtype=space.bounds.dtype, device=space.bounds.device)
+    best_values = torch.full((K,), -torch.inf, dtype=space.bounds.dtype, device=space.bounds.device)
+    while not search.done:
+        relaxed = search.ask()
+        X, log_prob = space.decode(relaxed, tau=temperature * search.noise_ratio)
+        values = acq_function(X.unsqueeze(-2))
+        owners = torch.arange(len(values), device=values.device) // N
+        search.tell(values + score_function_term(values.detach(), log_prob, owners, K))
+        with torch.no_grad():
+            padded = torch.full((K * N,), -torch.inf, dtype=values.dtype, device=values.device)
+            padded[: len(values)] = values.nan_to_num(nan=-torch.inf, posinf=-torch.inf)
+            step_best, step_index = padded.view(K, N).max(-1)
+            improved = step_best > best_values
+            best_x[improved] = X.detach()[(torch.arange(K, device=X.device) * N + step_index)[improved]]
+            best_values = torch.where(improved, step_best, best_values)
+    return best_x, best_values
+
+
+def score_function_term(values: Tensor, log_prob: Tensor, owners: Tensor, n_generators: int) -> Tensor:
+    """Zero-valued terms whose gradient is the score-function (REINFORCE) estimate for the sampled categories.
+
+    `(f_i - b_i) * grad log p_i`, with `b_i` the mean finite value of the other samples of the same generator
+    (a leave-one-out baseline: no bias, less variance); 0 for non-finite values and lone samples.
+
+    Args:
+        values: `n` detached acquisition values.
+        log_prob: `n` log-probabilities of the samples' categories, attached to the generators' graph.
+        owners: `n` generator index of each sample.
+        n_generators: Number of generators `K`.
+
+    Returns:
+        `n` zeros attached to `log_prob`.
+    """
+    finite = values.isfinite()
+    clean = torch.where(finite, values, torch.zeros_like(values))
+    sums = torch.zeros(n_generators, dtype=values.dtype, device=values.device).index_add(0, owners, clean)
+    counts = torch.zeros(n_generators, dtype=values.dtype, device=values.device).index_add(0, owners, finite.to(
+        values.dtype))
+    others = counts[owners] - 1
+    baseline = (sums[owners] - clean) / others.clamp_min(1)
+    advantage = torch.where(finite & (others > 0), clean - baseline, torch.zeros_like(values))
+    return advantage * (log_prob - log_prob.detach())
+
+
+def _joint_polish(acq_function: AcquisitionFunction, space: MixedSpace, candidates: Tensor,
+                  maxiter: int) -> Tensor:
+    """L-BFGS-B on the continuous dimensions of the whole `q x d` batch; the better of the two batches."""
+    held = [*space.ordinal, *space.categorical]
+    fixed = {**{dim: candidates[:, dim].unsqueeze(0) for dim in held}, **space.fixed}
+    polished, polished_value = gen_candidates_scipy(
+        initial_conditions=candidates.unsqueeze(0), acquisition_function=acq_function,
+        lower_bounds=space.bounds[0], upper_bounds=space.bounds[1], options={"maxiter": maxiter},
+        fixed_features=fixed,
+    )
+    with torch.no_grad():
+        greedy_value = acq_function(candidates.unsqueeze(0))
+    return space.project(polished[0]) if polished_value.reshape(-1)[0] > greedy_value.reshape(-1)[0] else candidates

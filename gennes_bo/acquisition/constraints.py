@@ -29,6 +29,7 @@ from gennes_bo.acquisition.options import UnsupportedAcqfArgumentError
 LinearConstraint = tuple[Tensor, Tensor, float]
 # An inscribed ball smaller than this share of the box is below the LP solver's tolerance (HiGHS: 1e-7): flat.
 FLAT_RADIUS = 1e-6
+ROUNDING = 1e-9  # a constraint row this small relative to the largest, once the equalities are eliminated, is constant
 
 
 class InfeasibleConstraintsError(ValueError):
@@ -283,8 +284,9 @@ def _interior(G: Tensor, h: Tensor, box: Tensor, fixed: dict, work: dict) -> tup
     if m == 0:
         return torch.zeros(0, **work), torch.zeros(0, 0, **work)
     norms = G.norm(dim=-1)
-    # Box rows of a feature that the equalities pin vanish: they read 0 >= h.
-    keep = norms > 0
+    # Rows that the equalities make constant (a box row of a pinned feature, an inequality the equalities imply)
+    # vanish up to rounding: they read 0 >= h.
+    keep = norms > ROUNDING * float(norms.max())
     if bool((h[~keep] > get_constraint_tolerance(torch.float64)).any()):
         raise InfeasibleConstraintsError(_infeasible_message(fixed, "the equalities pin a feature outside the box"))
     G, h, norms = G[keep], h[keep], norms[keep]

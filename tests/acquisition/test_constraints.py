@@ -233,6 +233,24 @@ def test_every_sampled_and_restored_point_is_feasible(polytope, seed):
     check_maps(*polytope, seed)
 
 
+def test_inequalities_that_the_equalities_make_tight_leave_a_feasible_region():
+    # Found by the 1000-example run: the equalities pin x1 and x2 exactly where two inequalities are tight; once the
+    # equalities are eliminated those rows vanish only up to rounding, and kept as constraints they left no interior.
+    anchor = torch.tensor([0.1, 0.2796243708, 0.2874104235], dtype=DTYPE)
+
+    def through_anchor(features, coefficients):
+        coefficients = torch.tensor(coefficients, dtype=DTYPE)
+        return torch.tensor(features), coefficients, float(coefficients @ anchor[features])
+
+    inequality = [through_anchor([2], [0.8590]), through_anchor([1], [0.7056]), (torch.tensor([0]),
+                  torch.tensor([-1.1948], dtype=DTYPE), -0.17784080460160123)]
+    equality = [through_anchor([2, 1], [0.0250, -0.1955]), through_anchor([2], [-0.9656])]
+    for seed in range(5):
+        check_maps(unit_box(3), 1, inequality, equality, {}, seed)
+    region = FeasibleRegion.from_constraints(unit_box(3), 1, inequality, equality)
+    assert region.search_shape[-1] == 1  # x0 alone is free
+
+
 @pytest.mark.slow
 @settings(max_examples=1000, deadline=None)
 @given(polytope=polytopes(max_d=8), seed=st.integers(0, 10_000))

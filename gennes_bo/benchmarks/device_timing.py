@@ -144,8 +144,8 @@ def _cpu_name() -> str:
 def run_specs(specs: Sequence[Mapping[str, Any]], out: str, workers: int, progress: bool) -> int:
     """Run the CPU calls on `workers` processes and, at the same time, the CUDA calls one by one in this process;
     append each record to `out` as it finishes (recorded calls are skipped). A CUDA call that raises is recorded
-    with its `error` and the next one runs: a device's first run must bring back every cell it can. Returns the
-    number of calls run."""
+    with its `error` and the next one runs: a device's first run must bring back every cell it can (delete an error
+    record's line to run that call again). Returns the number of calls run."""
     import traceback
 
     import torch

@@ -278,18 +278,28 @@ def estimate(specs: Sequence[Mapping[str, Any]], pending_keys: set[str] | None =
            + (f" ({left:.1f} for the {len(pending_keys)} not yet recorded)" if pending_keys is not None else ""))
 
 
-def _timing_acquisition(spec: Mapping[str, Any], n_points: int) -> tuple[Any, Any, float]:
-    """The acquisition of seed 0 of the spec's cell on `n_points` points (its initial design, then Sobol points
-    standing for BO points), its bounds, and the CPU seconds of the GP fit."""
+def stand_in_data(spec: Mapping[str, Any], n_points: int) -> tuple[Any, Any, Any]:
+    """Seed 0's problem of the spec's cell, its float64 bounds, and `n_points x d` points standing for the data of
+    a BO iteration: the cell's initial design (`n_init` Sobol points, default 2q, seed 0), then Sobol points
+    (seed 1) for the BO points."""
     import torch
-
-    from gennes_bo.benchmarks.bo import UCB_BETA, build_acquisition, fit_gp
 
     problem = translated_problem({**spec, "seed": 0})
     bounds = problem.bounds.to(torch.float64)
-    X = initial_design(bounds, spec["n_init"], 0)
-    if n_points > len(X):
-        X = torch.cat([X, initial_design(bounds, n_points - len(X), 1)])
+    n_init = spec.get("n_init", 2 * spec["q"])
+    X = initial_design(bounds, n_init, 0)
+    if n_points > n_init:
+        X = torch.cat([X, initial_design(bounds, n_points - n_init, 1)])
+    return problem, bounds, X
+
+
+def _timing_acquisition(spec: Mapping[str, Any], n_points: int) -> tuple[Any, Any, float]:
+    """The acquisition of seed 0 of the spec's cell on `n_points` points (its initial design, then Sobol points
+    standing for BO points), its bounds, and the CPU seconds of the GP fit."""
+
+    from gennes_bo.benchmarks.bo import UCB_BETA, build_acquisition, fit_gp
+
+    problem, bounds, X = stand_in_data(spec, n_points)
     start = time.process_time()
     model = fit_gp(X, -problem(X), bounds)
     fit = time.process_time() - start

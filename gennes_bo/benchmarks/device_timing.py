@@ -87,17 +87,12 @@ def time_call(spec: Mapping[str, Any]) -> dict[str, Any]:
 
     from gennes_bo.benchmarks.acqf_optimizers import AcqfTask, get_acqf_optimizer, run_acqf_optimizer
     from gennes_bo.benchmarks.bo import build_acquisition, fit_gp, warm_up
-    from gennes_bo.benchmarks.bo_batch import initial_design, translated_problem
+    from gennes_bo.benchmarks.bo_batch import stand_in_data
 
     device = torch.device(spec["device"])
     if device.type == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("device 'cuda' asked for, but torch sees no CUDA device")
-    problem = translated_problem({**spec, "seed": 0})
-    bounds = problem.bounds.to(torch.float64)
-    n_init = 2 * spec["q"]
-    X = initial_design(bounds, n_init, 0)
-    if spec["n_points"] > n_init:
-        X = torch.cat([X, initial_design(bounds, spec["n_points"] - n_init, 1)])
+    problem, bounds, X = stand_in_data(spec, spec["n_points"])
     start = time.process_time()
     model = fit_gp(X, -problem(X), bounds)
     gp_fit_time = time.process_time() - start
@@ -111,13 +106,14 @@ def time_call(spec: Mapping[str, Any]) -> dict[str, Any]:
     run = run_acqf_optimizer(optimizer, acq_function, bounds, spec["q"], seed=spec["repeat"])
     _synchronize(device)
     wall_time = time.monotonic() - start
+    cpu_name = _cpu_name() or platform.machine()
     return {
         "wall_time": wall_time,
         "acqf_value": run.value,
         "acqf_points": run.n_evals,
         "gp_fit_time": gp_fit_time,
-        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else _cpu_name(),
-        "cpu_name": _cpu_name() or platform.machine(),
+        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_name,
+        "cpu_name": cpu_name,
     }
 
 

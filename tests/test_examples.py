@@ -136,6 +136,15 @@ def test_ax_plugin_example(tmp_path):
     assert [p.name for p in saved_figures(lines, tmp_path)] == ["ax_plugin.png"]
 
 
+@pytest.mark.slow  # ~30 s: Ax start-up and two GP fits
+def test_ax_plugin_mixed_example(tmp_path):
+    pytest.importorskip("ax")
+    lines = run_example("ax_plugin.py", "--space", "mixed", "--n-sobol", "5", "--trials", "2", "--out", str(tmp_path))
+    final = re.search(r"after 7 trials; 2 GennesAcquisition calls \(optimize_acqf_mixed_gennes\)", "\n".join(lines))
+    assert final, "Ax did not route the mixed space to optimize_acqf_mixed_gennes"
+    assert [p.name for p in saved_figures(lines, tmp_path)] == ["ax_plugin_mixed.png"]
+
+
 def test_failing_region_example():
     lines = run_example("failing_region.py", "--seeds", "1", "--budget-scale", "0.2")
     rows = [re.match(r"(\w+) +seed 0: best +(-?\d+\.\d+) .*?(\d+) of (\d+) evaluations failed", line) for line in lines]

@@ -4,12 +4,12 @@ The constraints are BoTorch's `(indices, coefficients, rhs)` (:mod:`gennes_bo.ac
 only (a q-batch is built one point at a time). Inequalities may involve any dimension; equalities only continuous
 and fixed ones, as in BoTorch (a discrete value rarely lands on a hyperplane).
 
-:class:`MixedConstraints` relaxes the discrete and categorical dimensions to the interval of their values and keeps
-the :class:`FeasibleRegion` of that relaxation: its gauge map gives the screen and the GENNES stage feasible relaxed
-points, which are then decoded to valid ones (discrete values rounded) and kept only where they are still feasible,
-as BoTorch's `sample_feasible_points` and `discrete_step` filter theirs. The continuous steps run SLSQP with the
-discrete values substituted into the constraints (:meth:`MixedConstraints.with_held`); a result that ends outside
-them is pulled back toward its feasible start (:meth:`MixedConstraints.pull_back`).
+:class:`MixedConstraints` relaxes the discrete and categorical dimensions to the union of their values' Voronoi
+cells and keeps the :class:`FeasibleRegion` of that relaxation: its gauge map gives the screen and the GENNES stage
+feasible relaxed points, which are then decoded to valid ones (discrete values rounded) and kept only where they
+are still feasible, as BoTorch's `sample_feasible_points` and `discrete_step` filter theirs. The continuous steps
+run SLSQP with the discrete values substituted into the constraints (:meth:`MixedConstraints.with_held`); a result
+that ends outside them is pulled back toward its feasible start (:meth:`MixedConstraints.pull_back`).
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ class MixedConstraints:
         inequality_constraints: The inequalities (BoTorch's format), or None.
         equality_constraints: The equalities (BoTorch's format), or None.
         region: The feasible region of the searched dimensions with the discrete and categorical ones relaxed to
-            the interval of their values (its free features are `space.searched`).
+            the union of their values' Voronoi cells (its free features are `space.searched`); if that region is
+            flat or empty, the inequalities are loosened by what rounding can move them.
         tolerance: Largest violation a feasible point may show (the region's: half of BoTorch's tolerance).
     """
 
@@ -89,9 +90,17 @@ class MixedConstraints:
                     "optimize_acqf_mixed_alternating")
         relaxed_bounds = space.bounds.clone()
         for dim, values in {**space.ordinal, **space.categorical}.items():
-            relaxed_bounds[:, dim] = torch.stack([values[0], values[-1]])
-        region = FeasibleRegion.from_constraints(relaxed_bounds, 1, inequality_constraints, equality_constraints,
-                                                 space.fixed)
+            relaxed_bounds[:, dim] = _voronoi_knots(values)[[0, -1]]
+        try:
+            region = FeasibleRegion.from_constraints(relaxed_bounds, 1, inequality_constraints, equality_constraints,
+                                                     space.fixed)
+        except InfeasibleConstraintsError:
+            # Inequalities on discrete dimensions can leave a flat relaxation (x1 <= 0 and x2 + x1 >= 2 pin x1 = 0)
+            # though feasible points exist: loosen them by what rounding may move them, and filter after decoding.
+            loosened = _loosened(inequality_constraints, space)
+            if loosened is None:
+                raise
+            region = FeasibleRegion.from_constraints(relaxed_bounds, 1, loosened, equality_constraints, space.fixed)
         return cls(space, inequality_constraints, equality_constraints, region)
 
     @property
@@ -227,10 +236,30 @@ class MixedConstraints:
         return result
 
 
+def _voronoi_knots(allowed: Tensor) -> Tensor:
+    """The ends of the allowed values' Voronoi cells (`m + 1` knots), the outer cells as wide as their neighbours'
+    half-gaps on both sides (`MixedSpace.relaxed_bounds`'s interval for a discrete dimension)."""
+    return torch.cat([1.5 * allowed[:1] - 0.5 * allowed[1:2], (allowed[1:] + allowed[:-1]) / 2,
+                      1.5 * allowed[-1:] - 0.5 * allowed[-2:-1]])
+
+
+def _loosened(constraints: list[LinearConstraint] | None, space: MixedSpace) -> list[LinearConstraint] | None:
+    """The inequalities loosened by the most that rounding a relaxed point may change their left-hand side (half of
+    each searched discrete or categorical dimension's largest gap); None if none involves such a dimension."""
+    gaps = {dim: float((values[1:] - values[:-1]).max()) / 2
+            for dim, values in {**space.ordinal, **space.categorical}.items()}
+    loosened, changed = [], False
+    for indices, coefficients, rhs in constraints or []:
+        slack = sum(abs(float(c)) * gaps.get(int(i), 0.0) for i, c in zip(indices, coefficients, strict=True))
+        loosened.append((indices, coefficients, float(rhs) - slack))
+        changed |= slack > 0
+    return loosened if changed else None
+
+
 def _cell_coordinate(value: Tensor, allowed: Tensor) -> Tensor:
-    """Coordinate in `[0, m]` of values in `[allowed[0], allowed[-1]]`: the Voronoi cell of `allowed[j]` maps
-    linearly onto `[j, j + 1]` (differentiable)."""
-    knots = torch.cat([allowed[:1], (allowed[1:] + allowed[:-1]) / 2, allowed[-1:]])
+    """Coordinate in `[0, m]` of values in the Voronoi cells of `allowed` (:func:`_voronoi_knots`): the cell of
+    `allowed[j]` maps linearly onto `[j, j + 1]` (differentiable)."""
+    knots = _voronoi_knots(allowed)
     cell = torch.bucketize(value.detach().contiguous(), knots[1:-1]).clamp(0, len(allowed) - 1)
     low, high = knots[cell], knots[cell + 1]
     return cell + ((value - low) / (high - low)).clamp(0.0, 1.0)

@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 from test_mixed import BOUNDS, CATEGORICAL, DISCRETE, TINY, acquisition, assert_valid, make_model
 
 from gennes_bo import optimize_acqf_mixed_gennes
-from gennes_bo.acquisition import UnsupportedAcqfArgumentError
-from gennes_bo.acquisition.constraints import InfeasibleConstraintsError
+from gennes_bo.acquisition import InfeasibleConstraintsError, UnsupportedAcqfArgumentError
 from gennes_bo.acquisition.mixed_constraints import MixedConstraints, _cell_coordinate
 from gennes_bo.acquisition.mixed_space import MixedSpace
 

@@ -62,6 +62,17 @@ def test_fixed_features_with_constraints(model):
     assert (X[:, 2] == 0.0).all() and (X[:, 0] <= 0.7).all()
 
 
+def test_constraints_that_pin_dimensions(model):
+    # x1 >= 2 and x1 <= 2 leave a flat relaxation (loosened, then filtered); the equalities pin x0 and x3.
+    inequality = [(T([1]), T([1.0], **F64), 2.0), (T([1]), T([-1.0], **F64), -2.0), MIXED_ROW]
+    equality = [(T([0]), T([1.0], **F64), 0.3), (T([3]), T([1.0], **F64), -0.2)]
+    X, _ = optimize_acqf_mixed_gennes(acquisition(model, 2), BOUNDS, DISCRETE, CATEGORICAL, q=2, seed=0,
+                                      inequality_constraints=inequality, equality_constraints=equality, **TINY)
+    assert_valid(X, BOUNDS, DISCRETE, CATEGORICAL)
+    assert_feasible(X, inequality, equality)
+    assert (X[:, 1] == 2.0).all() and (X[:, 0] == 0.3).all() and (X[:, 3] == -0.2).all()
+
+
 def test_finds_the_feasible_maximum_of_an_enumerable_space():
     bounds = T([[0.0, 0.0, 0.0], [5.0, 5.0, 3.0]], **F64)
     discrete = {0: [0.0, 1.0, 2.0, 3.0, 4.0, 5.0], 1: [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]}

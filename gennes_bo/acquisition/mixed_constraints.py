@@ -95,7 +95,7 @@ class MixedConstraints:
             region = FeasibleRegion.from_constraints(relaxed_bounds, 1, inequality_constraints, equality_constraints,
                                                      space.fixed)
         except InfeasibleConstraintsError:
-            # Inequalities on discrete dimensions can leave a flat relaxation (x1 <= 0 and x2 + x1 >= 2 pin x1 = 0)
+            # Inequalities on discrete dimensions can leave a flat relaxation (x1 >= 2 and x1 <= 2 pin x1 = 2)
             # though feasible points exist: loosen them by what rounding may move them, and filter after decoding.
             loosened = _loosened(inequality_constraints, space)
             if loosened is None:

@@ -49,6 +49,10 @@ def check_linear_constraints(
     """
     for position, constraint in enumerate(constraints or []):
         label = f"`{name}[{position}]`"
+        if isinstance(constraint, (tuple, list)) and len(constraint) == 2 and callable(constraint[0]):
+            raise UnsupportedAcqfArgumentError(
+                f"{label} is a nonlinear constraint (callable, intra_point); only linear constraints "
+                "(indices, coefficients, rhs) are supported")
         if not (isinstance(constraint, (tuple, list)) and len(constraint) == 3):
             raise ValueError(f"{label} must be a tuple (indices, coefficients, rhs), got {type(constraint).__name__}")
         indices, coefficients, rhs = constraint
@@ -142,7 +146,7 @@ class FeasibleRegion:
         reduced = []
         for name, constraints, equality in (("inequality_constraints", inequality_constraints, False),
                                             ("equality_constraints", equality_constraints, True)):
-            rows, rhs, sources = _dense_rows(constraints, d, n_points, work)
+            rows, rhs, sources = dense_rows(constraints, d, n_points, work)
             rhs = rhs - rows @ fixed_values
             rows = rows[:, columns]
             # A row whose features are all fixed reads 0 >= rhs (or 0 == rhs).
@@ -223,8 +227,8 @@ class FeasibleRegion:
         return (self.violation(flat) <= self.tolerance).all(-1)
 
 
-def _dense_rows(constraints: Sequence[LinearConstraint] | None, d: int, n_points: int,
-                work: dict) -> tuple[Tensor, Tensor, list[int]]:
+def dense_rows(constraints: Sequence[LinearConstraint] | None, d: int, n_points: int,
+               work: dict) -> tuple[Tensor, Tensor, list[int]]:
     """Rows over the flattened `n_points x d` features (one per point for an intra-point constraint), their right
     hand sides, and the position of the constraint that each row comes from."""
     rows, rhs, sources = [], [], []

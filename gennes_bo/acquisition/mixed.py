@@ -12,6 +12,9 @@ of a q-batch is found by one search, with the points already chosen pending (gre
 3. the alternating polish (:func:`alternate`): discrete local search and L-BFGS-B on the continuous dimensions.
 
 A q-batch ends with one L-BFGS-B run on the continuous dimensions of the whole batch, its discrete values fixed.
+Linear constraints (:class:`MixedConstraints`) hold at every step: the screen and the generators sample the
+polytope with the discrete dimensions relaxed and keep the points that stay feasible once decoded, the discrete
+moves keep to feasible neighbours, and the continuous steps run SLSQP with the discrete values substituted.
 Design and measurements: docs/design.md#mixed-spaces.
 """
 
@@ -29,6 +32,7 @@ from botorch.utils.sampling import manual_seed
 from torch import Tensor
 
 from gennes_bo.acquisition.counting import count_acqf_evals
+from gennes_bo.acquisition.mixed_constraints import MixedConstraints
 from gennes_bo.acquisition.mixed_polish import AlternatingSettings, alternate, evaluate
 from gennes_bo.acquisition.mixed_space import MixedSpace
 from gennes_bo.acquisition.optimize import AcqfOptimizationInfo
@@ -68,7 +72,8 @@ def optimize_acqf_mixed_gennes(
     `botorch.optim.optimize_acqf_mixed_alternating`.
 
     Every candidate is valid: each discrete dimension takes one of its allowed values, each categorical dimension
-    one of its categories, continuous dimensions lie in `bounds`, and fixed features hold their values exactly.
+    one of its categories, continuous dimensions lie in `bounds`, and fixed features hold their values exactly;
+    and it satisfies the linear constraints within half of BoTorch's tolerance (5e-9 in float64, 5e-7 in float32).
 
     Args:
         acq_function: The acquisition function to maximize (LogEI / qLogEI recommended); q > 1 needs
@@ -89,8 +94,11 @@ def optimize_acqf_mixed_gennes(
         sequential: Must be True (BoTorch's mixed optimizer is sequential only).
         fixed_features: `{dimension: value}` features held fixed; a discrete or categorical dimension must be fixed
             to one of its values.
-        inequality_constraints: Not supported yet: raises `UnsupportedAcqfArgumentError`.
-        equality_constraints: Not supported yet: raises `UnsupportedAcqfArgumentError`.
+        inequality_constraints: `(indices, coefficients, rhs)` tuples meaning `sum_i coefficients[i] *
+            x[indices[i]] >= rhs` for every point, over any dimensions (BoTorch's format; intra-point only, 1-d
+            `indices`).
+        equality_constraints: The same format, meaning `== rhs`; continuous or fixed dimensions only, as in
+            BoTorch.
         return_acq_values: If False, the second return value is None.
         config: GENNES settings; default `MIXED_CONFIG` (`gennes_bo.acquisition.options`).
         seed: Seeds the screens, the starts, the generators and the category samples: same seed, same result (the
@@ -102,17 +110,13 @@ def optimize_acqf_mixed_gennes(
         `return_acq_values=False`), as BoTorch returns them; plus the info object if `return_info=True`.
 
     Raises:
-        UnsupportedAcqfArgumentError: For constraints, `sequential=False`, or an unsupported option.
-        ValueError: For an invalid space (see :meth:`MixedSpace.build`) or counts below 1.
+        UnsupportedAcqfArgumentError: For nonlinear or inter-point constraints, an equality on a discrete or
+            categorical dimension, `sequential=False`, or an unsupported option.
+        InfeasibleConstraintsError: If no point of the relaxed space satisfies the constraints with the fixed
+            features, or no feasible discrete assignment is found (see :meth:`MixedConstraints.sample`).
+        ValueError: For an invalid space (see :meth:`MixedSpace.build`), malformed constraints, or counts below 1.
         GennesOptionError: For unknown or invalid `gennes_*` options.
     """
-    for name, value in (("inequality_constraints", inequality_constraints),
-                        ("equality_constraints", equality_constraints)):
-        if value:
-            raise UnsupportedAcqfArgumentError(
-                f"`{name}` is not supported by optimize_acqf_mixed_gennes yet (it comes with the constrained "
-                "optimize_acqf_gennes); use botorch.optim.optimize_acqf_mixed_alternating for constrained problems"
-            )
     if not sequential:
         raise UnsupportedAcqfArgumentError("`sequential=False` is not supported: q-batches are built greedily, "
                                            "one point after the other, as in optimize_acqf_mixed_alternating")
@@ -120,6 +124,7 @@ def optimize_acqf_mixed_gennes(
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"`{name}` must be an integer >= 1, got {value!r}")
     space = MixedSpace.build(bounds, discrete_dims, cat_dims, fixed_features)
+    constraints = MixedConstraints.build(space, inequality_constraints, equality_constraints)
     parsed = split_options(merge_options(options, config, None), default=MIXED_CONFIG)
     settings = AlternatingSettings.from_options(parsed.botorch_options)
     seed = parsed.seed if seed is None else seed
@@ -128,7 +133,8 @@ def optimize_acqf_mixed_gennes(
 
     start = time.monotonic()
     with count_acqf_evals(acq_function) as counter, manual_seed(seed):
-        candidates = _greedy_batch(acq_function, space, q, raw_samples, num_restarts, parsed.config, settings, seed)
+        candidates = _greedy_batch(acq_function, space, q, raw_samples, num_restarts, parsed.config, settings, seed,
+                                   constraints)
         if post_processing_func is not None:
             candidates = post_processing_func(candidates)
         value = None
@@ -142,7 +148,7 @@ def optimize_acqf_mixed_gennes(
 
 def _greedy_batch(acq_function: AcquisitionFunction, space: MixedSpace, q: int, raw_samples: int,
                   num_restarts: int, config: GennesConfig, settings: AlternatingSettings,
-                  seed: int | None) -> Tensor:
+                  seed: int | None, constraints: MixedConstraints | None) -> Tensor:
     """`q x d` candidates, each searched with the earlier ones pending, then polished jointly."""
     base_pending = acq_function.X_pending if q > 1 else None
     chosen: list[Tensor] = []
@@ -152,19 +158,20 @@ def _greedy_batch(acq_function: AcquisitionFunction, space: MixedSpace, q: int, 
                 pending = torch.stack(chosen)
                 acq_function.set_X_pending(pending if base_pending is None else torch.cat([base_pending, pending]))
             chosen.append(search_point(acq_function, space, raw_samples, num_restarts, config, settings,
-                                       seed=None if seed is None else seed + step))
+                                       seed=None if seed is None else seed + step, constraints=constraints))
     finally:
         if q > 1:
             acq_function.set_X_pending(base_pending)
     candidates = torch.stack(chosen)
     if q == 1 or not space.continuous:
         return candidates
-    return _joint_polish(acq_function, space, candidates, config.polish_maxiter)
+    return _joint_polish(acq_function, space, candidates, config.polish_maxiter, constraints)
 
 
 def search_point(acq_function: AcquisitionFunction, space: MixedSpace, raw_samples: int, num_restarts: int,
-                 config: GennesConfig, settings: AlternatingSettings, seed: int | None = None) -> Tensor:
-    """One valid point maximizing `acq_function` (a `d` tensor): screen, GENNES, alternating polish.
+                 config: GennesConfig, settings: AlternatingSettings, seed: int | None = None,
+                 constraints: MixedConstraints | None = None) -> Tensor:
+    """One valid (and feasible) point maximizing `acq_function` (a `d` tensor): screen, GENNES, alternating polish.
 
     Args:
         acq_function: The acquisition function, with any pending points already set.
@@ -174,23 +181,29 @@ def search_point(acq_function: AcquisitionFunction, space: MixedSpace, raw_sampl
         config: GENNES settings (`n_polish` of its generators join the starts; 0 skips the GENNES stage).
         settings: The polish settings.
         seed: Seed of the generators (the global RNG, seeded by the caller, draws the rest).
+        constraints: Linear constraints (None: none).
     """
-    if not space.searched:  # every dimension fixed
+    if not space.searched:  # every dimension fixed (MixedConstraints.build checked the point)
         return space.project(space.bounds[0])
-    screen = space.sample(raw_samples, seed=int(torch.randint(2**31 - 1, ())))
+    sampler = space if constraints is None else constraints
+    screen = sampler.sample(raw_samples, seed=int(torch.randint(2**31 - 1, ())))
     screen_values = evaluate(acq_function, screen, settings.init_batch_limit)
-    starts, _ = initialize_q_batch(screen, screen_values, n=min(num_restarts, raw_samples))
-    if config.n_polish > 0:
-        generator_x, generator_values = gennes_stage(acq_function, space, config, seed=seed)
+    starts, _ = initialize_q_batch(screen, screen_values, n=min(num_restarts, len(screen)))
+    if config.n_polish > 0 and (constraints is None or constraints.region.dim > 0):
+        generator_x, generator_values = gennes_stage(acq_function, space, config, seed=seed, constraints=constraints)
         best = generator_values.argsort(descending=True)[: config.n_polish]
         starts = torch.cat([starts, generator_x[best[generator_values[best].isfinite()]]])
-    X, values = alternate(acq_function, space, starts, settings)
+    X, values = alternate(acq_function, space, starts, settings, constraints)
     return X[values.argmax()]
 
 
 def gennes_stage(acq_function: AcquisitionFunction, space: MixedSpace, config: GennesConfig,
-                 seed: int | None = None, temperature: float = MIXED_TEMPERATURE) -> tuple[Tensor, Tensor]:
+                 seed: int | None = None, temperature: float = MIXED_TEMPERATURE,
+                 constraints: MixedConstraints | None = None) -> tuple[Tensor, Tensor]:
     """GENNES on the relaxed space; every evaluated point is decoded to a valid one (:meth:`MixedSpace.decode`).
+
+    Under linear constraints the generators search the cube that :meth:`MixedConstraints.relaxed` maps onto the
+    relaxed polytope; decoded points that rounding moved out of the constraints are not evaluated (valued NaN).
 
     The generators are trained on the acquisition values of the decoded points: through the straight-through
     gradient of discrete and continuous dimensions, and through the score-function gradient of the sampled
@@ -202,18 +215,26 @@ def gennes_stage(acq_function: AcquisitionFunction, space: MixedSpace, config: G
         config: GENNES settings.
         seed: Seed of the generators' initialization and noise.
         temperature: Initial temperature of the category sampling, in cells.
+        constraints: Linear constraints (None: none; else with `constraints.region.dim >= 1`).
 
     Returns:
         `K x d` best valid sample of each generator and its `K` values (`-inf` where none was finite).
     """
-    search = GennesSearch(space.relaxed_bounds(), config, seed=seed)
+    search = GennesSearch(space.relaxed_bounds() if constraints is None else constraints.cube_bounds, config,
+                          seed=seed)
     K, N = config.n_generators, config.population_size
     best_x = torch.zeros(K, space.dim, dtype=space.bounds.dtype, device=space.bounds.device)
     best_values = torch.full((K,), -torch.inf, dtype=space.bounds.dtype, device=space.bounds.device)
     while not search.done:
-        relaxed = search.ask()
+        asked = search.ask()
+        relaxed = asked if constraints is None else constraints.relaxed(asked)
         X, log_prob = space.decode(relaxed, tau=temperature * search.noise_ratio)
-        values = acq_function(X.unsqueeze(-2))
+        if constraints is None:
+            values = acq_function(X.unsqueeze(-2))
+        else:
+            values = constraints.evaluate(acq_function, X)
+            if not values.isfinite().any():  # nothing feasible to learn from (GennesSearch.tell would raise)
+                break
         owners = torch.arange(len(values), device=values.device) // N
         search.tell(values + score_function_term(values.detach(), log_prob, owners, K))
         with torch.no_grad():
@@ -252,16 +273,29 @@ def score_function_term(values: Tensor, log_prob: Tensor, owners: Tensor, n_gene
     return advantage * (log_prob - log_prob.detach())
 
 
-def _joint_polish(acq_function: AcquisitionFunction, space: MixedSpace, candidates: Tensor,
-                  maxiter: int) -> Tensor:
-    """L-BFGS-B on the continuous dimensions of the whole `q x d` batch; the better of the two batches."""
+def _joint_polish(acq_function: AcquisitionFunction, space: MixedSpace, candidates: Tensor, maxiter: int,
+                  constraints: MixedConstraints | None = None) -> Tensor:
+    """L-BFGS-B (SLSQP under constraints) on the continuous dimensions of the whole `q x d` batch; the better of
+    the two batches."""
     held = [*space.ordinal, *space.categorical]
     fixed = {**{dim: candidates[:, dim].unsqueeze(0) for dim in held}, **space.fixed}
-    polished, polished_value = gen_candidates_scipy(
+    substituted = {}
+    if constraints is not None and constraints.on_continuous:
+        # The rows name (point, feature), the discrete values substituted; SLSQP takes per-point fixed values as
+        # equalities (BoTorch's fixed features are one value per batch under constraints), projected back after.
+        substituted = constraints.with_held(candidates)
+        pins = [(torch.tensor([[point, dim]], device=candidates.device), candidates.new_ones(1),
+                 float(candidates[point, dim])) for point in range(len(candidates)) for dim in held]
+        substituted["equality_constraints"] = (substituted["equality_constraints"] or []) + pins or None
+        fixed = dict(space.fixed)
+    polished, _ = gen_candidates_scipy(
         initial_conditions=candidates.unsqueeze(0), acquisition_function=acq_function,
         lower_bounds=space.bounds[0], upper_bounds=space.bounds[1], options={"maxiter": maxiter},
-        fixed_features=fixed,
+        fixed_features=fixed or None, **substituted,
     )
+    polished = space.project(polished)
+    if constraints is not None:
+        polished = constraints.pull_back(candidates.unsqueeze(0), polished)
     with torch.no_grad():
-        greedy_value = acq_function(candidates.unsqueeze(0))
-    return space.project(polished[0]) if polished_value.reshape(-1)[0] > greedy_value.reshape(-1)[0] else candidates
+        polished_value, greedy_value = acq_function(polished), acq_function(candidates.unsqueeze(0))
+    return polished[0] if polished_value.reshape(-1)[0] > greedy_value.reshape(-1)[0] else candidates

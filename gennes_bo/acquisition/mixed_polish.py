@@ -4,7 +4,9 @@ The scheme of BoTorch's `optimize_acqf_mixed_alternating` (its `discrete_step` /
 start at once: a discrete step moves each point to its best neighbour (:meth:`MixedSpace.neighbours`) while that
 improves it, up to `maxiter_discrete` moves; a continuous step runs `gen_candidates_scipy` with the discrete and
 categorical values held fixed (`fixed_features`, one value per start). A start stops once a discrete step and a
-continuous step together improve it by less than `tol`. The neighbourhoods are BoTorch's; its step functions are
+continuous step together improve it by less than `tol`. Under linear constraints (:class:`MixedConstraints`), as in
+BoTorch, the discrete step keeps the feasible neighbours only and the continuous step runs SLSQP with the discrete
+values substituted into the constraints, start by start. The neighbourhoods are BoTorch's; its step functions are
 not called, as they take `optimize_acqf`'s whole input object (`OptimizeAcqfInputs`) and run through its private
 `_optimize_acqf`.
 """
@@ -20,6 +22,7 @@ from botorch.generation.gen import gen_candidates_scipy
 from botorch.optim.optimize_mixed import CONVERGENCE_TOL, MAX_BATCH_SIZE, MAX_ITER_ALTER, MAX_ITER_DISCRETE
 from torch import Tensor
 
+from gennes_bo.acquisition.mixed_constraints import MixedConstraints
 from gennes_bo.acquisition.mixed_space import MixedSpace
 from gennes_bo.acquisition.options import MIXED_MAXITER_CONTINUOUS, UnsupportedAcqfArgumentError
 
@@ -84,8 +87,9 @@ def evaluate(acq_function: AcquisitionFunction, X: Tensor, batch_limit: int) -> 
 
 
 def discrete_step(acq_function: AcquisitionFunction, space: MixedSpace, X: Tensor, values: Tensor,
-                  settings: AlternatingSettings) -> tuple[Tensor, Tensor]:
-    """Move each point to its best neighbour while that improves it (at most `maxiter_discrete` moves).
+                  settings: AlternatingSettings,
+                  constraints: MixedConstraints | None = None) -> tuple[Tensor, Tensor]:
+    """Move each point to its best (feasible) neighbour while that improves it (at most `maxiter_discrete` moves).
 
     Args:
         acq_function: The acquisition function.
@@ -93,6 +97,7 @@ def discrete_step(acq_function: AcquisitionFunction, space: MixedSpace, X: Tenso
         X: `b x d` valid points.
         values: Their `b` acquisition values.
         settings: The polish settings.
+        constraints: Linear constraints the neighbours must satisfy (None: none).
 
     Returns:
         The `b x d` points after the moves and their `b` values (new tensors).
@@ -101,6 +106,9 @@ def discrete_step(acq_function: AcquisitionFunction, space: MixedSpace, X: Tenso
     moving = torch.arange(len(X), device=X.device)
     for _ in range(settings.maxiter_discrete):
         neighbours, owners = space.neighbours(X[moving])
+        if constraints is not None:
+            feasible = constraints.is_feasible(neighbours)
+            neighbours, owners = neighbours[feasible], owners[feasible]
         if not len(neighbours):
             break
         neighbour_values = evaluate(acq_function, neighbours, settings.init_batch_limit)
@@ -120,15 +128,19 @@ def discrete_step(acq_function: AcquisitionFunction, space: MixedSpace, X: Tenso
 
 
 def continuous_step(acq_function: AcquisitionFunction, space: MixedSpace, X: Tensor, values: Tensor,
-                    settings: AlternatingSettings) -> tuple[Tensor, Tensor]:
-    """L-BFGS-B on the continuous dimensions of each point, its discrete and categorical values held fixed.
+                    settings: AlternatingSettings,
+                    constraints: MixedConstraints | None = None) -> tuple[Tensor, Tensor]:
+    """L-BFGS-B (SLSQP under constraints) on the continuous dimensions of each point, its discrete and categorical
+    values held fixed.
 
     Args:
         acq_function: The acquisition function.
         space: The mixed space.
-        X: `b x d` valid points.
+        X: `b x d` valid (and feasible) points.
         values: Their `b` acquisition values.
         settings: The polish settings (`maxiter_continuous`, `batch_limit`).
+        constraints: Linear constraints (None: none); a polished point that ends outside them is pulled back
+            toward its start (:meth:`MixedConstraints.pull_back`).
 
     Returns:
         The better of each point and its polished version (`b x d`), and the `b` values.
@@ -136,34 +148,46 @@ def continuous_step(acq_function: AcquisitionFunction, space: MixedSpace, X: Ten
     if not space.continuous:
         return X, values
     held = [*space.ordinal, *space.categorical]
+    options = {"maxiter": settings.maxiter_continuous}
     polished, polished_values = [], []
-    for chunk in X.split(settings.batch_limit):
-        fixed = {**{dim: chunk[:, dim] for dim in held}, **space.fixed}
-        candidates, chunk_values = gen_candidates_scipy(
-            initial_conditions=chunk.unsqueeze(1), acquisition_function=acq_function,
-            lower_bounds=space.bounds[0], upper_bounds=space.bounds[1],
-            options={"maxiter": settings.maxiter_continuous}, fixed_features=fixed,
-        )
-        polished.append(space.project(candidates.squeeze(1)))
-        polished_values.append(chunk_values.reshape(-1))
-    polished_values = torch.cat(polished_values)
-    # L-BFGS-B does not end lower on a deterministic acquisition, but a failed line search can
+    if constraints is None or not constraints.on_continuous:
+        for chunk in X.split(settings.batch_limit):
+            fixed = {**{dim: chunk[:, dim] for dim in held}, **space.fixed}
+            candidates, chunk_values = gen_candidates_scipy(
+                initial_conditions=chunk.unsqueeze(1), acquisition_function=acq_function,
+                lower_bounds=space.bounds[0], upper_bounds=space.bounds[1], options=options, fixed_features=fixed,
+            )
+            polished.append(space.project(candidates.squeeze(1)))
+            polished_values.append(chunk_values.reshape(-1))
+        polished, polished_values = torch.cat(polished), torch.cat(polished_values)
+    else:  # the substituted constraints differ from start to start: one SLSQP problem each, as BoTorch
+        for x in X:
+            candidates, _ = gen_candidates_scipy(
+                initial_conditions=x.reshape(1, 1, -1), acquisition_function=acq_function,
+                lower_bounds=space.bounds[0], upper_bounds=space.bounds[1], options=options,
+                fixed_features={**{dim: float(x[dim]) for dim in held}, **space.fixed}, **constraints.with_held(x),
+            )
+            polished.append(space.project(candidates.reshape(1, -1)))
+        polished = constraints.pull_back(X, torch.cat(polished))
+        polished_values = evaluate(acq_function, polished, settings.init_batch_limit)
+    # L-BFGS-B does not end lower on a deterministic acquisition, but a failed line search (or SLSQP) can
     better = polished_values > values
-    return torch.where(better.unsqueeze(-1), torch.cat(polished), X), torch.where(better, polished_values, values)
+    return torch.where(better.unsqueeze(-1), polished, X), torch.where(better, polished_values, values)
 
 
-def alternate(acq_function: AcquisitionFunction, space: MixedSpace, X: Tensor,
-              settings: AlternatingSettings) -> tuple[Tensor, Tensor]:
+def alternate(acq_function: AcquisitionFunction, space: MixedSpace, X: Tensor, settings: AlternatingSettings,
+              constraints: MixedConstraints | None = None) -> tuple[Tensor, Tensor]:
     """Alternate discrete and continuous steps from every start until each stops improving.
 
     Args:
         acq_function: The acquisition function.
         space: The mixed space.
-        X: `b x d` valid starting points.
+        X: `b x d` valid (and feasible) starting points.
         settings: The polish settings.
+        constraints: Linear constraints every point keeps satisfying (None: none).
 
     Returns:
-        `b x d` valid local optima and their `b` acquisition values.
+        `b x d` valid (and feasible) local optima and their `b` acquisition values.
     """
     X = X.detach().clone()
     values = evaluate(acq_function, X, settings.init_batch_limit)
@@ -171,8 +195,8 @@ def alternate(acq_function: AcquisitionFunction, space: MixedSpace, X: Tensor,
     for _ in range(settings.maxiter_alternating):
         rows = active.nonzero().squeeze(-1)
         before = values[rows]
-        points, point_values = discrete_step(acq_function, space, X[rows], before, settings)
-        points, point_values = continuous_step(acq_function, space, points, point_values, settings)
+        points, point_values = discrete_step(acq_function, space, X[rows], before, settings, constraints)
+        points, point_values = continuous_step(acq_function, space, points, point_values, settings, constraints)
         X[rows], values[rows] = points, point_values
         active[rows] = point_values - before >= settings.tol
         if not active.any():

@@ -61,6 +61,7 @@ def assert_feasible(x: torch.Tensor, bounds: torch.Tensor, inequality=None, equa
         ((torch.tensor([-1]), ones(1), 0.0), r"feature indices must be in \[0, 2\]"),
         ((torch.tensor([[0, 0], [2, 1]]), ones(2), 0.0), r"point indices \(first column\) must be in \[0, 1\]"),
         ((torch.tensor([1, 1]), ones(2), 0.0), "names a feature twice"),
+        ((lambda x: x[..., 0], True), r"`inequality_constraints\[0\]` is a nonlinear constraint \(callable"),
     ],
 )
 def test_malformed_constraints_raise_naming_the_constraint(constraint, match):

@@ -32,14 +32,15 @@ from gennes_bo.cli import main
 
 def test_grid_order_and_options() -> None:
     specs = make_specs()
-    assert len(specs) == 4 * 2 * 4 * 10 and len({run_key(s) for s in specs}) == len(specs)
+    assert len(specs) == 4 * 2 * 5 * 10 and len({run_key(s) for s in specs}) == len(specs)
     # complete rows first: every d = 10 run before any d = 30 run, Rastrigin d = 10 first
     assert [s["dim"] for s in specs] == sorted(s["dim"] for s in specs)
-    assert {s["function"] for s in specs[:40]} == {"rastrigin"} and {s["method"] for s in specs[:40]} == set(
-        METHOD_OPTIONS)
+    assert {s["function"] for s in specs[:50]} == {"rastrigin"} and {s["method"] for s in specs[:50]} == set(
+        METHOD_OPTIONS) == {"gennes", "lbfgs", "snes", "acma", "bipop-acma"}
     assert all(s["max_evals"] == 100_000 and s["options"] == METHOD_OPTIONS[s["method"]] for s in specs)
     assert METHOD_OPTIONS["gennes"] == {"population_size": 20, "alpha": 0.99, "lr": 1e-3, "restart_noise": 1e-3}
     assert METHOD_OPTIONS["snes"]["population_size"] == METHOD_OPTIONS["acma"]["population_size"] == 20
+    assert METHOD_OPTIONS["bipop-acma"] == {"population_size": 20}
     with pytest.raises(ValueError, match="`methods` must be among"):
         make_specs(methods=["ga"])
 
@@ -140,7 +141,7 @@ def _fake_record(function: str, dim: int, method: str, seed: int, regret: float)
 
 def test_report_marks_best_partial_cells_and_targets(tmp_path: Path) -> None:
     records_path = tmp_path / "records.jsonl"
-    regrets = {"gennes": 1.0, "lbfgs": 5.0, "snes": 3.0, "acma": 4.0}
+    regrets = {"gennes": 1.0, "lbfgs": 5.0, "snes": 3.0, "acma": 4.0, "bipop-acma": 2.0}
     for method, regret in regrets.items():
         for seed in range(10):
             append_record(records_path, _fake_record("rastrigin", 10, method, seed, regret + 0.1 * seed))
@@ -159,8 +160,8 @@ def test_report_marks_best_partial_cells_and_targets(tmp_path: Path) -> None:
     assert regret_at(cells[("rastrigin", 10, "snes")][0]["curve"], 4_999, 0.0) == 31.0
     text = write_report(records, tmp_path / "results" / "table1.md", "test", folds=10)
     assert (tmp_path / "results" / "table1_regret.png").stat().st_size > 10_000
-    assert "| Rastrigin d=10 | 10/10 | 10/10 | 10/10 | 10/10 | complete |" in text
-    assert "| Ackley d=10 | 3/10 | 0/10 | 0/10 | 0/10 | **partial** |" in text
+    assert "| Rastrigin d=10 | 10/10 | 10/10 | 10/10 | 10/10 | 10/10 | complete |" in text
+    assert "| Ackley d=10 | 3/10 | 0/10 | 0/10 | 0/10 | 0/10 | **partial** |" in text
     gennes_row = next(line for line in text.splitlines() if line.startswith("| Rastrigin d=10 | GENNES |"))
     assert "**1.45 ± 0.303** | **3.9** |" in gennes_row  # best of ours and best of the paper, bold
     lbfgs_row = next(line for line in text.splitlines() if line.startswith("| Rastrigin d=10 | repeated L-BFGS |"))
@@ -171,3 +172,6 @@ def test_report_marks_best_partial_cells_and_targets(tmp_path: Path) -> None:
     assert "GENNES Rastrigin d=10 at 1e5 <= paper: 1.45 vs 3.9: met" in text
     assert "GENNES Rastrigin d=10 at 1e4 <= paper: 2.9 vs 4.1: met" in text
     assert "GENNES Ackley d=10 at 1e5 <= paper: 5.0e-03: pending" in text
+    bipop_row = next(line for line in text.splitlines() if line.startswith("| Rastrigin d=10 | BIPOP-aCMA-ES |"))
+    assert bipop_row.endswith("| 2.45 ± 0.303 |  |")  # no paper number: the paper did not run it
+    assert "GENNES <= our BIPOP-aCMA-ES on Schwefel d=30 at 1e5: pending" in text

@@ -18,6 +18,7 @@ from gennes_bo.benchmarks.standalone import regret_at
 from gennes_bo.benchmarks.table1 import (
     METHOD_OPTIONS,
     cell_stats,
+    convention_records,
     curve_regret,
     describe_gennes_setting,
     group_runs,
@@ -38,7 +39,7 @@ def test_grid_order_and_options() -> None:
     assert {s["function"] for s in specs[:50]} == {"rastrigin"} and {s["method"] for s in specs[:50]} == set(
         METHOD_OPTIONS) == {"gennes", "lbfgs", "snes", "acma", "bipop-acma"}
     assert all(s["max_evals"] == 100_000 and s["options"] == METHOD_OPTIONS[s["method"]] for s in specs)
-    assert METHOD_OPTIONS["gennes"] == {"population_size": 20, "alpha": 0.99, "lr": 1e-3, "restart_noise": 1e-3}
+    assert METHOD_OPTIONS["gennes"] == {"population_size": 20, "alpha": 0.999, "lr": 1e-3, "restart_noise": None}
     assert METHOD_OPTIONS["snes"]["population_size"] == METHOD_OPTIONS["acma"]["population_size"] == 20
     assert METHOD_OPTIONS["bipop-acma"] == {"population_size": 20}
     with pytest.raises(ValueError, match="`methods` must be among"):
@@ -62,7 +63,7 @@ def test_options_record_a_tried_setting_apart_from_the_grid(tmp_path: Path) -> N
     assert main([*args, "--options", "alpha=0.9"]) == 0
     assert main(args) == 0  # the grid's own setting is a different run, not skipped
     records = load_records(out)
-    assert [r["spec"]["options"]["alpha"] for r in records] == [0.9, 0.99]
+    assert [r["spec"]["options"]["alpha"] for r in records] == [0.9, 0.999]
     assert other_option_records(records) == records[:1] and len(group_runs(records)[("ackley", 2, "gennes")]) == 1
     text = write_report(records, tmp_path / "table1.md", "test", folds=1)
     assert "## Other settings kept in the records" in text and "alpha=0.9, lr=0.001" in text
@@ -71,7 +72,9 @@ def test_options_record_a_tried_setting_apart_from_the_grid(tmp_path: Path) -> N
     assert float(tried.split("|")[-2]) == pytest.approx(curve_regret(grid_run, 100), rel=1e-2)
     assert describe_gennes_setting(METHOD_OPTIONS["gennes"]) in text  # the header names the grid's setting
     assert describe_gennes_setting({"alpha": 0.999, "lr": 1e-3, "restart_noise": None}) == (
-        "GENNES noise decay alpha = 0.999 (the paper used 0.99), Adam lr 0.001, one generator for the whole budget")
+        "GENNES noise decay alpha = 0.999 (Appendix C's value for highly multimodal objectives; the paper's Table 1 "
+        "used 0.99), Adam lr 0.001, one generator for the whole budget")
+    assert describe_gennes_setting({"alpha": 0.95}).startswith("GENNES noise decay alpha = 0.95 (the paper used 0.99)")
     with pytest.raises(SystemExit, match="unknown option"):
         main([*args, "--options", "alfa=0.9"])
 
@@ -175,3 +178,23 @@ def test_report_marks_best_partial_cells_and_targets(tmp_path: Path) -> None:
     bipop_row = next(line for line in text.splitlines() if line.startswith("| Rastrigin d=10 | BIPOP-aCMA-ES |"))
     assert bipop_row.endswith("| 2.45 ± 0.303 |  |")  # no paper number: the paper did not run it
     assert "GENNES <= our BIPOP-aCMA-ES on Schwefel d=30 at 1e5: pending" in text
+
+
+def test_other_translation_runs_are_reported_apart(tmp_path: Path) -> None:
+    specs = make_specs(["schwefel"], [30], ["acma"], folds=2, max_evals=1000, translation="public-code")
+    assert [s["translation"] for s in specs] == ["public-code"] * 2 and "translation" not in make_specs()[0]
+    with pytest.raises(ValueError, match="`translation` must be one of"):
+        make_specs(translation="anywhere")
+    records = []
+    for seed in range(2):
+        records.append(_fake_record("schwefel", 30, "acma", seed, 4000.0))
+        moved = _fake_record("schwefel", 30, "acma", seed, 50.0)
+        moved["spec"]["translation"] = "public-code"
+        records.append(moved)
+    cells = group_runs(records)
+    assert [r["regret"] for r in cells[("schwefel", 30, "acma")]] == [4000.0, 4000.0]  # never mixed into the table
+    assert convention_records(records) == records[1::2] and other_option_records(records) == []
+    text = write_report(records, tmp_path / "table1.md", "test", folds=2)
+    assert "## Translation convention check" in text
+    line = next(line for line in text.splitlines() if line.startswith("| Schwefel d=30 | aCMA-ES | public-code |"))
+    assert "| grid's | 2 |" in line and "**50** / 5659 / 4000" in line  # ours / the paper / our table, at 1e5

@@ -408,7 +408,7 @@ def _convention_check(report: Report, records: Sequence[Mapping[str, Any]],
         "(Styblinski-Tang near -2.9 per coordinate, Schwefel near 421, by the box's edge). Runs below use that "
         "convention (`gennes-bo table1 --translation public-code`, same folds' seeds); each cell is ours under it / "
         "the paper / our table's cell (uniform translation) on the same folds. Budgets below 1e5 fill the columns "
-        "they reach.")
+        "they reach. What this explains and what it does not: docs/design.md#issue-19-the-table-1-gap.")
     rows = []
     for (function, dim, method, translation, options), runs in sorted(groups.items()):
         seeds = {r["spec"]["seed"] for r in runs}

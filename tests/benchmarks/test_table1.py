@@ -185,6 +185,10 @@ def test_other_translation_runs_are_reported_apart(tmp_path: Path) -> None:
     assert [s["translation"] for s in specs] == ["public-code"] * 2 and "translation" not in make_specs()[0]
     with pytest.raises(ValueError, match="`translation` must be one of"):
         make_specs(translation="anywhere")
+    run = run_table1_spec(make_specs(["styblinski_tang"], [3], ["acma"], folds=1, max_evals=200,
+                                     translation="public-code")[0])
+    uniform = run_table1_spec(make_specs(["styblinski_tang"], [3], ["acma"], folds=1, max_evals=200)[0])
+    assert run["regret"] >= 0.0 and run["regret"] != uniform["regret"]  # same method and seed, another function
     records = []
     for seed in range(2):
         records.append(_fake_record("schwefel", 30, "acma", seed, 4000.0))

@@ -392,13 +392,15 @@ def _convention_check(report: Report, records: Sequence[Mapping[str, Any]],
                       grid_cells: Mapping[tuple[str, int, str], Sequence[Mapping[str, Any]]]) -> None:
     """A section with the runs made under another fold translation (`--translation`), if any: mean regret at each
     checkpoint their budget reaches, next to the paper's number and our table's cell (uniform translation)."""
-    groups: dict[tuple[str, int, str, str, str], list[Mapping[str, Any]]] = defaultdict(list)
+    groups: dict[tuple[str, int, str, str, str], dict[int, Mapping[str, Any]]] = defaultdict(dict)
     for record in convention_records(records):
         spec = record["spec"]
         grid = METHOD_OPTIONS.get(spec["method"])
         options = "grid's" if spec["options"] == grid else ", ".join(
             f"{k}={v}" for k, v in sorted(spec["options"].items()) if grid is None or grid.get(k, "-") != v)
-        groups[(spec["function"], spec["dim"], spec["method"], spec["translation"], options)].append(record)
+        folds = groups[(spec["function"], spec["dim"], spec["method"], spec["translation"], options)]
+        if spec["seed"] not in folds or folds[spec["seed"]]["spec"]["max_evals"] < spec["max_evals"]:
+            folds[spec["seed"]] = record  # a fold run at several budgets counts once, at its largest
     if not groups:
         return
     report.section("Translation convention check").paragraph(
@@ -408,21 +410,24 @@ def _convention_check(report: Report, records: Sequence[Mapping[str, Any]],
         "(Styblinski-Tang near -2.9 per coordinate, Schwefel near 421, by the box's edge). Runs below use that "
         "convention (`gennes-bo table1 --translation public-code`, same folds' seeds); each cell is ours under it / "
         "the paper / our table's cell (uniform translation) on the same folds. Budgets below 1e5 fill the columns "
-        "they reach. What this explains and what it does not: docs/design.md#issue-19-the-table-1-gap.")
+        "they reach; `(k)` marks a column reached by k of the folds only. What this explains and what it does not: "
+        "docs/design.md#issue-19-the-table-1-gap.")
     rows = []
-    for (function, dim, method, translation, options), runs in sorted(groups.items()):
-        seeds = {r["spec"]["seed"] for r in runs}
-        same = [r for r in grid_cells.get((function, dim, method), []) if r["spec"]["seed"] in seeds]
+    for (function, dim, method, translation, options), folds in sorted(groups.items()):
+        runs = list(folds.values())
         cells = []
         for n in paper_table1.CHECKPOINTS:
             stat = cell_stats(runs, n)
             if stat is None:
                 cells.append("")
                 continue
+            seeds = {r["spec"]["seed"] for r in runs if r["n_evals"] >= n}
+            same = [r for r in grid_cells.get((function, dim, method), []) if r["spec"]["seed"] in seeds]
             paper = paper_table1.paper_regret(function, dim, method, n)
             table = cell_stats(same, n) if len(same) == len(seeds) else None
             cells.append(f"**{REGRET(stat[0])}** / {'' if paper is None else REGRET(paper)} / "
-                         f"{'' if table is None else REGRET(table[0])}")
+                         f"{'' if table is None else REGRET(table[0])}" + (f" ({stat[2]})" if stat[2] < len(runs)
+                                                                            else ""))
         rows.append([f"{NAMES.get(function, function)} d={dim}", NAMES.get(method, method), translation, options,
                      len(runs), *cells])
     report.table(["problem", "method", "translation", "options", "folds",

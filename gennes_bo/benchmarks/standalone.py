@@ -27,7 +27,7 @@ from gennes_bo.optimizers import OPTIMIZERS, minimize
 from gennes_bo.optimizers.base import option_defaults
 from gennes_bo.optimizers.gennes import gennes_overhead_ms
 from gennes_bo.optimizers.registry import get_optimizer_class
-from gennes_bo.test_functions import PAPER_FUNCTIONS, paper_function, random_translation
+from gennes_bo.test_functions import PAPER_FUNCTIONS, TRANSLATIONS, paper_function
 
 CHECKPOINTS = (100, 1_000, 10_000, 100_000)
 DIM = 10
@@ -80,10 +80,12 @@ def run_one(spec: Mapping[str, Any], *, curve: bool = False) -> dict[str, Any]:
     Args:
         spec: `function` (a name of `PAPER_FUNCTIONS`, the registered problem `PAPER_PROBLEMS[function]`), `dim`,
             `method` (a name of `OPTIMIZERS`), `seed` (the fold: it draws the translation and seeds the method),
-            `max_evals` and `options` (the method's).
+            `max_evals` and `options` (the method's); optionally `translation`, a name of `TRANSLATIONS`
+            (default `uniform`: the optimum anywhere in the domain).
         curve: Also return the regret curve's improvement points (:func:`improvement_points`) as `curve`.
     """
-    function = random_translation(paper_function(spec["function"], spec["dim"]), spec["seed"])
+    translate = TRANSLATIONS[spec.get("translation", "uniform")]
+    function = translate(paper_function(spec["function"], spec["dim"]), spec["seed"])
     # `_evaluate_true` skips BoTorch's per-call input validation (~0.1-1 ms, it dominated L-BFGS's time); the
     # optimizers' points are inside the box by contract (tests/optimizers/test_minimize.py).
     result = minimize(function._evaluate_true, function.bounds, spec["method"], max_evals=spec["max_evals"],

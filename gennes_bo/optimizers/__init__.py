@@ -4,8 +4,10 @@ from gennes_bo.optimizers.actor_critic import ActorCritic, ActorCriticConfig
 from gennes_bo.optimizers.base import Optimizer, OptimizeResult, UnsupportedError
 from gennes_bo.optimizers.baselines import (
     ACMAES,
+    BIPOPACMAES,
     SNES,
     ACMAConfig,
+    BIPOPConfig,
     LBFGSConfig,
     RandomSearch,
     RandomSearchConfig,
@@ -24,6 +26,8 @@ from gennes_bo.optimizers.variational import VariationalConfig, VariationalOptim
 __all__ = [
     "ACMAES",
     "ACMAConfig",
+    "BIPOPACMAES",
+    "BIPOPConfig",
     "ActorCritic",
     "ActorCriticConfig",
     "ESConfig",

@@ -13,7 +13,7 @@ import dataclasses
 
 from gennes_bo.optimizers.actor_critic import ActorCritic
 from gennes_bo.optimizers.base import Optimizer
-from gennes_bo.optimizers.baselines import ACMAES, SNES, RandomSearch, RepeatedLBFGS
+from gennes_bo.optimizers.baselines import ACMAES, BIPOPACMAES, SNES, RandomSearch, RepeatedLBFGS
 from gennes_bo.optimizers.es import EvolutionStrategy
 from gennes_bo.optimizers.ga import GeneticAlgorithm
 from gennes_bo.optimizers.gennes import GennesOptimizer
@@ -65,7 +65,7 @@ def register(cls: type[Optimizer], *, replace: bool = False) -> type[Optimizer]:
 
 
 for _builtin in (GennesOptimizer, GeneticAlgorithm, EvolutionStrategy, VariationalOptimizer, ActorCritic,
-                 Neurogenetic, ACMAES, SNES, RepeatedLBFGS, RandomSearch):
+                 Neurogenetic, ACMAES, BIPOPACMAES, SNES, RepeatedLBFGS, RandomSearch):
     register(_builtin)
 
 

@@ -21,12 +21,19 @@ from gennes_bo.test_functions.synthetic import (
     ShiftedStyblinskiTang,
     Wave1D,
 )
-from gennes_bo.test_functions.translation import TranslatedFunction, random_translation, regret
+from gennes_bo.test_functions.translation import (
+    TRANSLATIONS,
+    TranslatedFunction,
+    random_translation,
+    regret,
+    small_translation,
+)
 
 __all__ = [
     "PAPER_FUNCTIONS",
     "PAPER_PROBLEMS",
     "PROBLEMS",
+    "TRANSLATIONS",
     "Alpine1",
     "DigitsLogisticRegression",
     "MichalewiczAnyDim",
@@ -41,6 +48,7 @@ __all__ = [
     "parse_problem_key",
     "problem_key",
     "random_translation",
+    "small_translation",
     "register_problem",
     "regret",
 ]

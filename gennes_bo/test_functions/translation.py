@@ -135,6 +135,30 @@ def random_translation(base: SyntheticTestFunction, seed: int) -> TranslatedFunc
     return TranslatedFunction(base, target - base.optimizers[0])
 
 
+def small_translation(base: SyntheticTestFunction, seed: int, half_width: float = 0.5) -> TranslatedFunction:
+    """Translate `base` by a shift drawn uniformly in `[-half_width, half_width]^d` (one fold).
+
+    The convention of the GENNES authors' public code (criteo-research/gennes, `objective.py`: every objective is
+    `f(x - t)`, `t ~ U(-0.5, 0.5)^d`, whatever the domain): the minimizer stays next to its usual place (near
+    `-2.9` per coordinate for Styblinski-Tang, near `421` for Schwefel) instead of anywhere in the domain as with
+    :func:`random_translation`. `f*` is exact as there.
+
+    Args:
+        base: The function to translate (see :class:`TranslatedFunction`).
+        seed: Fold seed; same seed, same translation.
+        half_width: Largest shift per coordinate; the moved optimizer must stay inside the domain.
+    """
+    stream = int(np.random.SeedSequence(seed, spawn_key=(0x7472616E,)).generate_state(1, np.uint64)[0] >> 1)
+    rng = torch.Generator().manual_seed(stream)
+    shift = half_width * (2.0 * torch.rand(base.dim, generator=rng, dtype=base.bounds.dtype) - 1.0)
+    return TranslatedFunction(base, shift)
+
+
+TRANSLATIONS: dict[str, Callable[[SyntheticTestFunction, int], TranslatedFunction]] = {
+    "uniform": random_translation, "public-code": small_translation}
+"""Fold translations by name: `uniform` (the optimum anywhere in the domain, our Table 1) and `public-code`."""
+
+
 def regret(function: SyntheticTestFunction, value: float) -> float:
     """`value - f*` for a minimization test function (non-negative up to rounding)."""
     if math.isnan(value):

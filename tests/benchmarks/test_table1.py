@@ -18,6 +18,7 @@ from gennes_bo.benchmarks.standalone import regret_at
 from gennes_bo.benchmarks.table1 import (
     METHOD_OPTIONS,
     cell_stats,
+    convention_records,
     curve_regret,
     describe_gennes_setting,
     group_runs,
@@ -32,14 +33,15 @@ from gennes_bo.cli import main
 
 def test_grid_order_and_options() -> None:
     specs = make_specs()
-    assert len(specs) == 4 * 2 * 4 * 10 and len({run_key(s) for s in specs}) == len(specs)
+    assert len(specs) == 4 * 2 * 5 * 10 and len({run_key(s) for s in specs}) == len(specs)
     # complete rows first: every d = 10 run before any d = 30 run, Rastrigin d = 10 first
     assert [s["dim"] for s in specs] == sorted(s["dim"] for s in specs)
-    assert {s["function"] for s in specs[:40]} == {"rastrigin"} and {s["method"] for s in specs[:40]} == set(
-        METHOD_OPTIONS)
+    assert {s["function"] for s in specs[:50]} == {"rastrigin"} and {s["method"] for s in specs[:50]} == set(
+        METHOD_OPTIONS) == {"gennes", "lbfgs", "snes", "acma", "bipop-acma"}
     assert all(s["max_evals"] == 100_000 and s["options"] == METHOD_OPTIONS[s["method"]] for s in specs)
-    assert METHOD_OPTIONS["gennes"] == {"population_size": 20, "alpha": 0.99, "lr": 1e-3, "restart_noise": 1e-3}
+    assert METHOD_OPTIONS["gennes"] == {"population_size": 20, "alpha": 0.999, "lr": 1e-3, "restart_noise": None}
     assert METHOD_OPTIONS["snes"]["population_size"] == METHOD_OPTIONS["acma"]["population_size"] == 20
+    assert METHOD_OPTIONS["bipop-acma"] == {"population_size": 20}
     with pytest.raises(ValueError, match="`methods` must be among"):
         make_specs(methods=["ga"])
 
@@ -61,7 +63,7 @@ def test_options_record_a_tried_setting_apart_from_the_grid(tmp_path: Path) -> N
     assert main([*args, "--options", "alpha=0.9"]) == 0
     assert main(args) == 0  # the grid's own setting is a different run, not skipped
     records = load_records(out)
-    assert [r["spec"]["options"]["alpha"] for r in records] == [0.9, 0.99]
+    assert [r["spec"]["options"]["alpha"] for r in records] == [0.9, 0.999]
     assert other_option_records(records) == records[:1] and len(group_runs(records)[("ackley", 2, "gennes")]) == 1
     text = write_report(records, tmp_path / "table1.md", "test", folds=1)
     assert "## Other settings kept in the records" in text and "alpha=0.9, lr=0.001" in text
@@ -70,7 +72,9 @@ def test_options_record_a_tried_setting_apart_from_the_grid(tmp_path: Path) -> N
     assert float(tried.split("|")[-2]) == pytest.approx(curve_regret(grid_run, 100), rel=1e-2)
     assert describe_gennes_setting(METHOD_OPTIONS["gennes"]) in text  # the header names the grid's setting
     assert describe_gennes_setting({"alpha": 0.999, "lr": 1e-3, "restart_noise": None}) == (
-        "GENNES noise decay alpha = 0.999 (the paper used 0.99), Adam lr 0.001, one generator for the whole budget")
+        "GENNES noise decay alpha = 0.999 (Appendix C's value for highly multimodal objectives; the paper's Table 1 "
+        "used 0.99), Adam lr 0.001, one generator for the whole budget")
+    assert describe_gennes_setting({"alpha": 0.95}).startswith("GENNES noise decay alpha = 0.95 (the paper used 0.99)")
     with pytest.raises(SystemExit, match="unknown option"):
         main([*args, "--options", "alfa=0.9"])
 
@@ -140,7 +144,7 @@ def _fake_record(function: str, dim: int, method: str, seed: int, regret: float)
 
 def test_report_marks_best_partial_cells_and_targets(tmp_path: Path) -> None:
     records_path = tmp_path / "records.jsonl"
-    regrets = {"gennes": 1.0, "lbfgs": 5.0, "snes": 3.0, "acma": 4.0}
+    regrets = {"gennes": 1.0, "lbfgs": 5.0, "snes": 3.0, "acma": 4.0, "bipop-acma": 2.0}
     for method, regret in regrets.items():
         for seed in range(10):
             append_record(records_path, _fake_record("rastrigin", 10, method, seed, regret + 0.1 * seed))
@@ -159,8 +163,8 @@ def test_report_marks_best_partial_cells_and_targets(tmp_path: Path) -> None:
     assert regret_at(cells[("rastrigin", 10, "snes")][0]["curve"], 4_999, 0.0) == 31.0
     text = write_report(records, tmp_path / "results" / "table1.md", "test", folds=10)
     assert (tmp_path / "results" / "table1_regret.png").stat().st_size > 10_000
-    assert "| Rastrigin d=10 | 10/10 | 10/10 | 10/10 | 10/10 | complete |" in text
-    assert "| Ackley d=10 | 3/10 | 0/10 | 0/10 | 0/10 | **partial** |" in text
+    assert "| Rastrigin d=10 | 10/10 | 10/10 | 10/10 | 10/10 | 10/10 | complete |" in text
+    assert "| Ackley d=10 | 3/10 | 0/10 | 0/10 | 0/10 | 0/10 | **partial** |" in text
     gennes_row = next(line for line in text.splitlines() if line.startswith("| Rastrigin d=10 | GENNES |"))
     assert "**1.45 ± 0.303** | **3.9** |" in gennes_row  # best of ours and best of the paper, bold
     lbfgs_row = next(line for line in text.splitlines() if line.startswith("| Rastrigin d=10 | repeated L-BFGS |"))
@@ -171,3 +175,30 @@ def test_report_marks_best_partial_cells_and_targets(tmp_path: Path) -> None:
     assert "GENNES Rastrigin d=10 at 1e5 <= paper: 1.45 vs 3.9: met" in text
     assert "GENNES Rastrigin d=10 at 1e4 <= paper: 2.9 vs 4.1: met" in text
     assert "GENNES Ackley d=10 at 1e5 <= paper: 5.0e-03: pending" in text
+    bipop_row = next(line for line in text.splitlines() if line.startswith("| Rastrigin d=10 | BIPOP-aCMA-ES |"))
+    assert bipop_row.endswith("| 2.45 ± 0.303 |  |")  # no paper number: the paper did not run it
+    assert "GENNES <= our BIPOP-aCMA-ES on Schwefel d=30 at 1e5: pending" in text
+
+
+def test_other_translation_runs_are_reported_apart(tmp_path: Path) -> None:
+    specs = make_specs(["schwefel"], [30], ["acma"], folds=2, max_evals=1000, translation="public-code")
+    assert [s["translation"] for s in specs] == ["public-code"] * 2 and "translation" not in make_specs()[0]
+    with pytest.raises(ValueError, match="`translation` must be one of"):
+        make_specs(translation="anywhere")
+    run = run_table1_spec(make_specs(["styblinski_tang"], [3], ["acma"], folds=1, max_evals=200,
+                                     translation="public-code")[0])
+    uniform = run_table1_spec(make_specs(["styblinski_tang"], [3], ["acma"], folds=1, max_evals=200)[0])
+    assert run["regret"] >= 0.0 and run["regret"] != uniform["regret"]  # same method and seed, another function
+    records = []
+    for seed in range(2):
+        records.append(_fake_record("schwefel", 30, "acma", seed, 4000.0))
+        moved = _fake_record("schwefel", 30, "acma", seed, 50.0)
+        moved["spec"]["translation"] = "public-code"
+        records.append(moved)
+    cells = group_runs(records)
+    assert [r["regret"] for r in cells[("schwefel", 30, "acma")]] == [4000.0, 4000.0]  # never mixed into the table
+    assert convention_records(records) == records[1::2] and other_option_records(records) == []
+    text = write_report(records, tmp_path / "table1.md", "test", folds=2)
+    assert "## Translation convention check" in text
+    line = next(line for line in text.splitlines() if line.startswith("| Schwefel d=30 | aCMA-ES | public-code |"))
+    assert "| grid's | 2 |" in line and "**50** / 5659 / 4000" in line  # ours / the paper / our table, at 1e5

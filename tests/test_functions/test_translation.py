@@ -6,7 +6,14 @@ import pytest
 import torch
 from botorch.test_functions import Rastrigin
 
-from gennes_bo.test_functions import PAPER_FUNCTIONS, TranslatedFunction, paper_function, random_translation
+from gennes_bo.test_functions import (
+    PAPER_FUNCTIONS,
+    TRANSLATIONS,
+    TranslatedFunction,
+    paper_function,
+    random_translation,
+    small_translation,
+)
 from gennes_bo.test_functions.translation import interval_minimum
 
 
@@ -57,3 +64,14 @@ def test_invalid_translations_raise() -> None:
 def test_interval_minimum() -> None:
     argmin, minimum = interval_minimum(lambda z: (z - 0.3) ** 2 + 1.0, -2.0, 2.0)
     assert argmin == pytest.approx(0.3, abs=1e-8) and minimum == pytest.approx(1.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("name", PAPER_FUNCTIONS)
+def test_public_code_translation_moves_the_optimum_at_most_half_a_unit(name: str) -> None:
+    base = paper_function(name, 6)
+    function = small_translation(base, 2)
+    assert function.shift.abs().max() <= 0.5 and function.shift.abs().min() > 0.0
+    assert torch.equal(small_translation(base, 2).shift, function.shift)  # same fold, same shift
+    assert torch.allclose(torch.tensor(function.optimizers[0]), base.optimizers[0] + function.shift, atol=1e-3)
+    assert function.optimal_value == pytest.approx(base.optimal_value, abs=1e-6)
+    assert TRANSLATIONS["public-code"] is small_translation and TRANSLATIONS["uniform"] is random_translation

@@ -39,7 +39,7 @@ def test_grid_order_and_options() -> None:
     assert {s["function"] for s in specs[:50]} == {"rastrigin"} and {s["method"] for s in specs[:50]} == set(
         METHOD_OPTIONS) == {"gennes", "lbfgs", "snes", "acma", "bipop-acma"}
     assert all(s["max_evals"] == 100_000 and s["options"] == METHOD_OPTIONS[s["method"]] for s in specs)
-    assert METHOD_OPTIONS["gennes"] == {"population_size": 20, "alpha": 0.999, "lr": 1e-3, "restart_noise": None}
+    assert METHOD_OPTIONS["gennes"] == {"population_size": 20, "alpha": 0.99, "lr": 1e-3, "restart_noise": 1e-3}
     assert METHOD_OPTIONS["snes"]["population_size"] == METHOD_OPTIONS["acma"]["population_size"] == 20
     assert METHOD_OPTIONS["bipop-acma"] == {"population_size": 20}
     with pytest.raises(ValueError, match="`methods` must be among"):
@@ -63,7 +63,7 @@ def test_options_record_a_tried_setting_apart_from_the_grid(tmp_path: Path) -> N
     assert main([*args, "--options", "alpha=0.9"]) == 0
     assert main(args) == 0  # the grid's own setting is a different run, not skipped
     records = load_records(out)
-    assert [r["spec"]["options"]["alpha"] for r in records] == [0.9, 0.999]
+    assert [r["spec"]["options"]["alpha"] for r in records] == [0.9, METHOD_OPTIONS["gennes"]["alpha"]]
     assert other_option_records(records) == records[:1] and len(group_runs(records)[("ackley", 2, "gennes")]) == 1
     text = write_report(records, tmp_path / "table1.md", "test", folds=1)
     assert "## Other settings kept in the records" in text and "alpha=0.9, lr=0.001" in text

@@ -14,8 +14,9 @@ and 1024 raw samples, instead of `optimize_acqf_gennes`; same model, space handl
 
 The grid: the sequential mode on every task, then the batched mode on half of them (`BATCH_TASKS`), 5 seeds
 each (`--seeds 10` where compute allows), ordered seed by seed so that a partial grid holds complete paired
-seeds. `--estimate` times three evaluations per task and runs seed 0 of every sampler on one task (recorded as
-grid runs), then prints the grid's CPU hours.
+seeds. `--estimate` times three evaluations per task (recorded as `hpo-timing` records, which the report's
+estimate uses for tasks not yet run) and runs seed 0 of every sampler on one task (recorded as grid runs), then
+prints the grid's CPU hours.
 
     gennes-bo hpo --estimate                     # CPU hours of the grid before running it
     gennes-bo hpo                                # the grid into results/hpo.jsonl (resumes)
@@ -173,8 +174,8 @@ def make_specs(tasks: Sequence[str] | None = None, samplers: Sequence[str] = tup
 
 
 def spec_settings(spec: Mapping[str, Any]) -> Any:
-    """What the spec's sampler resolves to, recorded with each run."""
-    return SAMPLERS[spec["sampler"]].settings()
+    """What the spec's sampler resolves to, recorded with each run (None for an objective timing)."""
+    return SAMPLERS[spec["sampler"]].settings() if "sampler" in spec else None
 
 
 def warm_up(task_name: str) -> None:
@@ -232,41 +233,56 @@ def run_hpo_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------- --estimate
-def estimate(specs: Sequence[Mapping[str, Any]], args: argparse.Namespace) -> Iterator[str]:
-    """Time three evaluations per task and a full run of every sampler on one task (seed 0, recorded in
-    `args.out` as grid runs), and estimate the grid's CPU hours: per run, trials x (the task's mean objective
-    seconds + the sampler's mean seconds per trial).
-
-    Yields:
-        The lines to print, as they are measured.
-    """
+def time_objective(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """Run an `hpo-timing` spec: the CPU seconds of `spec["evaluations"]` evaluations of the task at random
+    configurations (seed 1), after :func:`warm_up`; the record body (`objective_time`, `cpu_time`)."""
     import optuna
 
-    from gennes_bo.benchmarks.records import load_records
-    from gennes_bo.benchmarks.runner import limit_threads, run_grid_command
-
-    limit_threads()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    objective: dict[str, float] = {}
-    for name in dict.fromkeys(spec["task"] for spec in specs):
-        task = get_task(name)
-        warm_up(name)
-        study = optuna.create_study(sampler=_random(1))
+    task = get_task(spec["task"])
+    warm_up(spec["task"])
+    study = optuna.create_study(sampler=_random(1))
+    times = []
+    for _ in range(spec["evaluations"]):
+        params = study.ask(task.space()).params
         clock = time.process_time()
-        for _ in range(3):
-            task.evaluate(study.ask(task.space()).params)
-        objective[name] = (time.process_time() - clock) / 3
-        yield f"{name:18s} objective {objective[name]:6.2f} s per trial (mean of 3 random configurations)"
+        task.evaluate(params)
+        times.append(time.process_time() - clock)
+    return {"objective_time": times, "cpu_time": sum(times)}
+
+
+def run_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """A grid run (`hpo`) or an objective timing (`hpo-timing`), by the spec's kind (picklable, top level)."""
+    return time_objective(spec) if spec["kind"] == "hpo-timing" else run_hpo_spec(spec)
+
+
+def estimate(specs: Sequence[Mapping[str, Any]], args: argparse.Namespace) -> Iterator[str]:
+    """Time three evaluations per task (`hpo-timing` records) and a full run of every sampler on one task (seed
+    0, recorded as grid runs), all in `args.out`, and estimate the grid's CPU hours: per run, trials x (the task's
+    mean objective seconds + the sampler's mean seconds per trial).
+
+    Yields:
+        The lines to print.
+    """
+    from gennes_bo.benchmarks.records import load_records
+    from gennes_bo.benchmarks.runner import run_grid_command
+
+    tasks = list(dict.fromkeys(spec["task"] for spec in specs))
     samplers = list(dict.fromkeys(spec["sampler"] for spec in specs))
     trials = specs[0]["trials"]
-    probe = ESTIMATE_TASK if ESTIMATE_TASK in objective else next(iter(objective))
-    timing = make_specs([probe], samplers, ["sequential"], 1, trials)
-    run_grid_command(timing, run_hpo_spec, args, "hpo", settings=spec_settings)
-    per_trial = {}
+    probe = ESTIMATE_TASK if ESTIMATE_TASK in tasks else tasks[0]
+    timing = [{"kind": "hpo-timing", "task": task, "evaluations": 3} for task in tasks]
+    probes = make_specs([probe], samplers, ["sequential"], 1, trials)
+    run_grid_command(timing + probes, run_spec, args, "hpo", settings=spec_settings)
+    objective, per_trial = {}, {}
     for record in load_records(args.out):
         spec = record["spec"]
         if spec in timing:
+            objective[spec["task"]] = sum(record["objective_time"]) / len(record["objective_time"])
+        elif spec in probes:
             per_trial[spec["sampler"]] = sum(record["sampler_time"]) / len(record["sampler_time"])
+    for task in tasks:
+        yield f"{task:18s} objective {objective[task]:6.2f} s per trial (mean of 3 random configurations)"
     for sampler in samplers:
         yield f"{sampler:18s} sampler {per_trial[sampler]:6.2f} s per trial ({trials} trials on {probe}, seed 0)"
     seconds = [spec["trials"] * (objective[spec["task"]] + per_trial[spec["sampler"]]) for spec in specs]
@@ -315,4 +331,4 @@ def _main(args: argparse.Namespace) -> int:
         for line in estimate(specs, args):
             print(line, flush=True)
         return 0
-    return run_grid_command(specs, run_hpo_spec, args, "hpo", settings=spec_settings)
+    return run_grid_command(specs, run_spec, args, "hpo", settings=spec_settings)

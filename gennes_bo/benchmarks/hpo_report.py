@@ -232,9 +232,10 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
                      "1.24: it would downgrade this environment's numpy 2 and cma 4, below the project's `cma>=3.3`) "
                      "and SMAC3 (it installs, but no Optuna sampler for it is in the package registries: OptunaHub's "
                      "is fetched from GitHub at run time; an adapter is not written yet).")
-    report.section("What ran").paragraph(*_what_ran_text(grouped)).table(
+    timings = objective_timings(records)
+    report.section("What ran").paragraph(*_what_ran_text(grouped, timings)).table(
         ["mode", "task", "seeds (all samplers) / planned", "runs", "CPU h spent", "CPU h left (est.)"],
-        _what_ran_rows(grouped))
+        _what_ran_rows(grouped, timings))
     for batch, runs in grouped.items():
         title = MODE_TITLES.get(batch, f"batches of {batch}")
         summary, details = verdicts(norm, runs, complete)
@@ -320,7 +321,19 @@ def _complete(grouped: Mapping[int, Runs]) -> bool:
     return True
 
 
-def _per_trial_costs(grouped: Mapping[int, Runs]) -> tuple[dict[str, float], dict[str, float]]:
+def objective_timings(records: Sequence[Mapping[str, Any]]) -> dict[str, list[float]]:
+    """task -> objective CPU seconds of its `hpo-timing` records (`gennes-bo hpo --estimate`)."""
+    timings: dict[str, list[float]] = defaultdict(list)
+    for record in records:
+        if record["spec"].get("kind") == "hpo-timing":
+            timings[record["spec"]["task"]] += record["objective_time"]
+    return dict(timings)
+
+
+def _per_trial_costs(grouped: Mapping[int, Runs],
+                     timings: Mapping[str, list[float]]) -> tuple[dict[str, float], dict[str, float]]:
+    """Mean CPU seconds per trial: of each task's objective (from its runs, else its `hpo-timing` records) and of
+    each sampler."""
     objective: dict[str, list[float]] = defaultdict(list)
     sampler: dict[str, list[float]] = defaultdict(list)
     for runs in grouped.values():
@@ -329,21 +342,24 @@ def _per_trial_costs(grouped: Mapping[int, Runs]) -> tuple[dict[str, float], dic
                 for record in seeds.values():
                     objective[task] += record["objective_time"]
                     sampler[name] += record["sampler_time"]
-    return ({k: statistics.fmean(v) for k, v in objective.items()},
+    for task, times in timings.items():
+        if not objective[task]:
+            objective[task] = times
+    return ({k: statistics.fmean(v) for k, v in objective.items() if v},
             {k: statistics.fmean(v) for k, v in sampler.items()})
 
 
-def _left(grouped: Mapping[int, Runs], batch: int, task: str) -> float:
+def _left(grouped: Mapping[int, Runs], timings: Mapping[str, list[float]], batch: int, task: str) -> float:
     """Estimated CPU seconds to finish a mode's task at the planned seeds, every sampler: each missing run costed
     at trials x (the task's mean objective seconds + the sampler's mean sampler seconds per trial)."""
-    objective, sampler = _per_trial_costs(grouped)
+    objective, sampler = _per_trial_costs(grouped, timings)
     runs = grouped[batch]
     seeds = _planned(batch, task, runs)
     return sum(max(seeds - len(runs[task].get(s, {})), 0) * TRIALS * (objective.get(task, 0.0) + sampler.get(s, 0.0))
                for s in SAMPLERS)
 
 
-def _what_ran_rows(grouped: Mapping[int, Runs]) -> list[list[Any]]:
+def _what_ran_rows(grouped: Mapping[int, Runs], timings: Mapping[str, list[float]]) -> list[list[Any]]:
     rows = []
     for batch, runs in grouped.items():
         for task, samplers in runs.items():
@@ -351,23 +367,26 @@ def _what_ran_rows(grouped: Mapping[int, Runs]) -> list[list[Any]]:
             rows.append([MODE_TITLES.get(batch, str(batch)), f"`{task}`",
                          f"{_complete_seeds(runs, task)}/{_planned(batch, task, runs)}",
                          sum(len(s) for s in samplers.values()), f"{spent / 3600:.2f}",
-                         f"{_left(grouped, batch, task) / 3600:.2f}"])
+                         f"{_left(grouped, timings, batch, task) / 3600:.2f}"])
     return rows
 
 
-def _what_ran_text(grouped: Mapping[int, Runs]) -> list[str]:
+def _what_ran_text(grouped: Mapping[int, Runs], timings: Mapping[str, list[float]]) -> list[str]:
     records = [r for runs in grouped.values() for s in runs.values() for seeds in s.values() for r in seeds.values()]
     spent = sum(r["cpu_time"] for r in records)
-    objective, sampler = _per_trial_costs(grouped)
+    objective, sampler = _per_trial_costs(grouped, timings)
     plan = {**{(1, t): SEEDS for t in TASKS}, **{(MODES["batch8"], t): SEEDS for t in BATCH_TASKS}}
-    total = sum(seeds * TRIALS * (objective.get(t, math.nan) + sampler.get(s, math.nan))
+    missing = [t for t in TASKS if t not in objective] + [s for s in SAMPLERS if s not in sampler]
+    total = sum(seeds * TRIALS * (objective.get(t, 0.0) + sampler.get(s, 0.0))
                 for (_, t), seeds in plan.items() for s in SAMPLERS)
+    total_text = (f"{total / 3600:.1f} CPU hours (10 seeds: twice that)" if not missing else
+                  f"at least {total / 3600:.1f} CPU hours ({', '.join(missing)} not yet timed)")
     per_sampler = ", ".join(f"`{s}` {SECONDS(sampler[s])} s" for s in SAMPLERS if s in sampler)
     per_task = ", ".join(f"`{t}` {SECONDS(objective[t])} s" for t in TASKS if t in objective)
     return [f"CPU hours spent: {spent / 3600:.2f} over {len(records)} runs (the records' process CPU times; every "
             "run is single-threaded).",
             f"Estimate of the whole planned grid ({len(plan)} mode-task cells x {len(SAMPLERS)} samplers x {SEEDS} "
-            f"seeds x {TRIALS} trials): {total / 3600:.1f} CPU hours (10 seeds: twice that), each run costed at "
+            f"seeds x {TRIALS} trials): {total_text}, each run costed at "
             f"{TRIALS} x (the task's mean objective seconds + the sampler's mean seconds per trial) from the records "
             "(`gennes-bo hpo --estimate` measures both before a grid runs): objective per trial "
             f"{per_task or 'not yet measured'}; sampler per trial {per_sampler or 'not yet measured'}.",

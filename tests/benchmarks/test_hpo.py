@@ -44,9 +44,12 @@ def test_quick_run_records_every_trial_resumes_and_reports(tmp_path) -> None:
         assert len(record["values"]) == len(record["best"]) == len(record["sampler_time"]) == 3
         assert record["best"] == [min(record["values"][: i + 1]) for i in range(3)]
         assert all(t >= 0 for t in record["sampler_time"] + record["objective_time"])
+    estimate = run_cli(*args, "--estimate")  # the runs are recorded already: only the objective is timed
+    assert "ran 1 runs; 3 in the grid" in estimate and "estimated CPU hours" in estimate
+    assert [r["spec"]["kind"] for r in load_records(out)] == ["hpo", "hpo", "hpo-timing"]
     text = run_cli("hpo", "--out", str(out), "--report", str(report))
     assert "**Partial results**" in text and "Normalized score at 20 trials" not in text  # 3-trial runs
-    assert report.exists()
+    assert "`svr-diabetes`" in text and report.exists()
 
 
 def test_batched_mode_asks_eight_before_telling() -> None:

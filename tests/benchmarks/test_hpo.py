@@ -70,3 +70,26 @@ def test_normalized_score_is_0_at_random_mean_and_1_at_the_best() -> None:
     norm = Normalizer(grouped)
     assert norm.score("t", [3.0, 2.0]) == 0.0 and norm.score("t", [3.0, 1.0]) == 1.0
     assert norm.score("t", [3.0, 1.0], n=1) == 0.0 and math.isnan(norm.score("other", [1.0]))
+
+
+def test_report_verdicts_from_synthetic_records(tmp_path) -> None:
+    from gennes_bo.benchmarks.hpo_report import write_report
+
+    final = {"random": 4.0, "tpe": 3.0, "gp": 1.5, "botorch": 2.5, "gennes": 1.0}  # lower is better
+    records = []
+    for task in ("sgd-digits", "svr-diabetes"):
+        for seed in range(6):
+            for sampler, loss in final.items():
+                best = [5.0] * 20 + [loss + 0.1 * seed] * 20
+                records.append({"spec": {"kind": "hpo", "task": task, "sampler": sampler, "batch": 1,
+                                         "trials": 40, "seed": seed},
+                                "best": best, "final_best": best[-1], "values": best, "cpu_time": 1.0,
+                                "sampler_time": [0.3 if sampler == "gennes" else 0.2] * 40,
+                                "objective_time": [0.01] * 40})
+    text = write_report(records, tmp_path / "hpo.md", "gennes-bo hpo --report")
+    assert "`gennes` has the best mean normalized score over the grid (2 tasks): 0.92 vs the best other, `gp`, 0.77" \
+        in text
+    assert "0.92 vs 0.31 over 12 pairs, W/T/L 12/0/0, Wilcoxon p = 4.9e-04" in text  # random 4.25, best 1
+    assert "worse on 0 (none)" in text and "0.3 s vs 0.2 s (1.50x)" in text
+    assert "| mean rank (ablations left out) | 5.00 | 4.00 | 2.00 | 3.00 | 1.00 |" in text
+    assert (tmp_path / "hpo_score_sequential.png").exists()

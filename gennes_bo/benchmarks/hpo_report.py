@@ -390,7 +390,8 @@ def _what_ran_text(grouped: Mapping[int, Runs], timings: Mapping[str, list[float
             f"{TRIALS} x (the task's mean objective seconds + the sampler's mean seconds per trial) from the records "
             "(`gennes-bo hpo --estimate` measures both before a grid runs): objective per trial "
             f"{per_task or 'not yet measured'}; sampler per trial {per_sampler or 'not yet measured'}.",
-            "A *cell* lacking seeds of some sampler is partial; its numbers are provisional."]
+            "A *cell* lacking seeds of some sampler is partial; its numbers are provisional."
+            + "".join(f" Not yet run: the {MODE_TITLES[batch]} mode." for batch in MODE_TITLES if batch not in grouped)]
 
 
 def _median_model_time(runs: Runs, sampler: str, n_startup: int = 10) -> float:

@@ -262,11 +262,14 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
                 ["task", *(f"`{s}`" for s in samplers)], rows)
         report.section(f"Seconds per trial: {title}").paragraph(
             "Mean CPU seconds per trial over every trial of every run: the sampler's (`study.ask` + `study.tell`) "
-            "and the objective's (the cross-validation); the sampler's median over the model-based trials (after "
-            "the 10 startup trials) beside it.").table(
-            ["sampler", "sampler s / trial", "sampler s / model-based trial (median)", "objective s / trial"],
-            [[f"`{s}`", SECONDS(seconds_per_trial(runs, s)), SECONDS(_median_model_time(runs, s)),
-              SECONDS(seconds_per_trial(runs, s, "objective_time"))] for s in samplers])
+            "and the objective's (the cross-validation); the ratio to GPSampler's, and the sampler's median over "
+            "the model-based trials (after the 10 startup trials).").table(
+            ["sampler", "sampler s / trial", "x `gp`'s", "sampler s / model-based trial (median)",
+             "objective s / trial"],
+            [[f"`{s}`", SECONDS(seconds_per_trial(runs, s)),
+              f"{seconds_per_trial(runs, s) / seconds_per_trial(runs, 'gp'):.2g}" if "gp" in samplers else "—",
+              SECONDS(_median_model_time(runs, s)), SECONDS(seconds_per_trial(runs, s, "objective_time"))]
+             for s in samplers])
         rows = []
         for ours, other, what in ABLATIONS:
             result = paired(norm, runs, ours, other, TRIALS)

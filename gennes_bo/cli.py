@@ -37,6 +37,7 @@ COMMANDS: dict[str, Command] = {
                             "acquisition optimizers on GP states frozen from real BO runs"),
     "bo-batch": Command("gennes_bo.benchmarks.bo_batch",
                         "large-batch BO (q = 8 to 32): acquisition optimizers side by side"),
+    "hpo": Command("gennes_bo.benchmarks.hpo", "HPO of scikit-learn models: GennesSampler against Optuna's samplers"),
     "device-timing": Command("gennes_bo.benchmarks.device_timing",
                              "bo-batch's acquisition time on CPU and CUDA, side by side"),
 }

@@ -96,9 +96,13 @@ class GennesSampler(BaseSampler):
         config: GENNES settings of `optimize_acqf_gennes`; None takes its default for one candidate.
         warn_independent_sampling: Log a warning when a parameter is sampled independently after the startup
             trials (it lies outside the search space shared by the completed trials).
+        acqf_optimizer: Replaces `optimize_acqf_gennes` in step 3 (an ablation: e.g.
+            `functools.partial(botorch.optim.optimize_acqf, num_restarts=20, raw_samples=1024)`); called as
+            `acqf_optimizer(acq_function, bounds, q=1)` under the trial's torch seed, it owns its settings.
 
     Raises:
-        ValueError: For a negative `n_startup_trials` or `seed`, or a `num_restarts` / `raw_samples` below 1.
+        ValueError: For a negative `n_startup_trials` or `seed`, or a `num_restarts` / `raw_samples` below 1, or
+            `num_restarts`, `raw_samples` or `config` given with `acqf_optimizer`.
     """
 
     def __init__(
@@ -113,6 +117,7 @@ class GennesSampler(BaseSampler):
         raw_samples: int | None = None,
         config: GennesConfig | None = None,
         warn_independent_sampling: bool = True,
+        acqf_optimizer: Callable[..., tuple[Tensor, Tensor]] | None = None,
     ) -> None:
         for name, value, minimum in (("seed", seed, 0), ("n_startup_trials", n_startup_trials, 0),
                                      ("num_restarts", num_restarts, 1), ("raw_samples", raw_samples, 1)):
@@ -120,6 +125,10 @@ class GennesSampler(BaseSampler):
                 continue
             if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
                 raise ValueError(f"`{name}` must be an integer >= {minimum}, got {value!r}")
+        if acqf_optimizer is not None and (num_restarts, raw_samples, config) != (None, None, None):
+            raise ValueError("`num_restarts`, `raw_samples` and `config` set optimize_acqf_gennes; with "
+                             "`acqf_optimizer` they must be None (pass its settings in it, e.g. with partial)")
+        self._acqf_optimizer = acqf_optimizer
         self._seed = int(seed) if seed is not None else _random_seed()
         self._n_startup_trials = n_startup_trials
         self._independent_sampler = independent_sampler
@@ -178,8 +187,11 @@ class GennesSampler(BaseSampler):
         pending = _encode(transform, running) if running else None
         acqf = _acquisition(_fit_gp(X, outputs), X, pending, outputs.shape[-1] - 1, seed)
         bounds = torch.stack([torch.zeros(X.shape[-1]), torch.ones(X.shape[-1])]).to(X)
-        candidate, _ = optimize_acqf_gennes(acqf, bounds, q=1, num_restarts=self._num_restarts,
-                                            raw_samples=self._raw_samples, config=self._config, seed=seed)
+        if self._acqf_optimizer is not None:
+            candidate, _ = self._acqf_optimizer(acqf, bounds, q=1)
+        else:
+            candidate, _ = optimize_acqf_gennes(acqf, bounds, q=1, num_restarts=self._num_restarts,
+                                                raw_samples=self._raw_samples, config=self._config, seed=seed)
         params = transform.untransform(candidate[0].detach().cpu().numpy())
         return _discrete_local_search(acqf, params, search_space, transform)
 

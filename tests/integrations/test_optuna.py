@@ -143,6 +143,21 @@ def test_invalid_settings_raise(argument, value):
         GennesSampler(**{argument: value})
 
 
+def test_acqf_optimizer_replaces_gennes_and_refuses_its_settings():
+    calls = []
+
+    def corner(acq_function, bounds, q):
+        calls.append(q)
+        return bounds[1:].clone(), acq_function(bounds[1:].unsqueeze(0))
+
+    study = optuna.create_study(sampler=GennesSampler(seed=0, n_startup_trials=3, acqf_optimizer=corner))
+    study.optimize(quadratic, n_trials=5)
+    assert calls == [1, 1]
+    assert [t.params for t in study.trials[3:]] == [pytest.approx({"x": 1.0, "y": 1.0})] * 2
+    with pytest.raises(ValueError, match="with `acqf_optimizer` they must be None"):
+        GennesSampler(raw_samples=64, acqf_optimizer=corner)
+
+
 WORKER = """
 import sys, time
 import optuna

@@ -1,0 +1,95 @@
+"""`gennes-bo hpo`: the grid, a tiny run through the CLI (records per trial, resume, batched ask/tell, `--report`),
+the tasks' search spaces, and the normalized score."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from conftest import run_cli
+
+pytest.importorskip("optuna")
+pytest.importorskip("sklearn")
+
+from gennes_bo.benchmarks.hpo import BATCH_TASKS, SAMPLERS, make_specs, run_hpo_spec  # noqa: E402
+from gennes_bo.benchmarks.hpo_report import Normalizer, group_runs  # noqa: E402
+from gennes_bo.benchmarks.hpo_tasks import TASKS  # noqa: E402
+from gennes_bo.benchmarks.records import load_records  # noqa: E402
+
+
+def test_grid_is_sequential_first_then_batched_on_half_the_tasks() -> None:
+    specs = make_specs()
+    sequential = [s for s in specs if s["batch"] == 1]
+    assert len(sequential) == len(TASKS) * len(SAMPLERS) * 5 and specs[: len(sequential)] == sequential
+    assert {s["task"] for s in specs if s["batch"] == 8} == set(BATCH_TASKS) and len(BATCH_TASKS) * 2 == len(TASKS)
+    assert [s["seed"] for s in sequential[:: len(TASKS) * len(SAMPLERS)]] == list(range(5))
+    with pytest.raises(ValueError, match="unknown sampler 'smac'"):
+        make_specs(samplers=["smac"])
+
+
+def test_every_task_has_3_to_9_parameters_of_mixed_kinds() -> None:
+    for task in TASKS.values():
+        space = task.space()
+        assert 3 <= len(space) <= 9, task.name
+        assert len({type(d).__name__ for d in space.values()}) >= 2, task.name
+
+
+def test_quick_run_records_every_trial_resumes_and_reports(tmp_path) -> None:
+    out, report = tmp_path / "hpo.jsonl", tmp_path / "hpo.md"
+    args = ["hpo", "--quick", "--out", str(out), "--workers", "0", "--no-progress"]
+    assert "ran 2 runs; 2 in the grid" in run_cli(*args)
+    assert "ran 0 runs; 2 in the grid" in run_cli(*args)
+    records = load_records(out)
+    for record in records:
+        assert len(record["values"]) == len(record["best"]) == len(record["sampler_time"]) == 3
+        assert record["best"] == [min(record["values"][: i + 1]) for i in range(3)]
+        assert all(t >= 0 for t in record["sampler_time"] + record["objective_time"])
+    estimate = run_cli(*args, "--estimate")  # the runs are recorded already: only the objective is timed
+    assert "ran 1 runs; 3 in the grid" in estimate and "estimated CPU hours" in estimate
+    assert [r["spec"]["kind"] for r in load_records(out)] == ["hpo", "hpo", "hpo-timing"]
+    text = run_cli("hpo", "--out", str(out), "--report", str(report))
+    assert "**Partial results**" in text and "Normalized score at 20 trials" not in text  # 3-trial runs
+    assert "`svr-diabetes`" in text and report.exists()
+
+
+def test_batched_mode_asks_eight_before_telling() -> None:
+    spec = {"kind": "hpo", "task": "svr-diabetes", "sampler": "random", "batch": 8, "trials": 10, "seed": 0}
+    record = run_hpo_spec(spec)
+    assert len(record["values"]) == 10 and record["final_best"] == min(record["values"])
+    sequential = run_hpo_spec({**spec, "batch": 1})
+    assert sequential["values"] == record["values"]  # random search does not depend on the batch size
+
+
+def test_normalized_score_is_0_at_random_mean_and_1_at_the_best() -> None:
+    def record(sampler, seed, best):
+        return {"spec": {"kind": "hpo", "task": "t", "sampler": sampler, "batch": 1, "trials": 2, "seed": seed},
+                "best": best, "final_best": best[-1]}
+
+    grouped = group_runs([record("random", 0, [4.0, 2.0]), record("random", 1, [2.0, 2.0]),
+                          record("gennes", 0, [3.0, 1.0])])
+    norm = Normalizer(grouped)
+    assert norm.score("t", [3.0, 2.0]) == 0.0 and norm.score("t", [3.0, 1.0]) == 1.0
+    assert norm.score("t", [3.0, 1.0], n=1) == 0.0 and math.isnan(norm.score("other", [1.0]))
+
+
+def test_report_verdicts_from_synthetic_records(tmp_path) -> None:
+    from gennes_bo.benchmarks.hpo_report import write_report
+
+    final = {"random": 4.0, "tpe": 3.0, "gp": 1.5, "botorch": 2.5, "gennes": 1.0}  # lower is better
+    records = []
+    for task in ("sgd-digits", "svr-diabetes"):
+        for seed in range(6):
+            for sampler, loss in final.items():
+                best = [5.0] * 20 + [loss + 0.1 * seed] * 20
+                records.append({"spec": {"kind": "hpo", "task": task, "sampler": sampler, "batch": 1,
+                                         "trials": 40, "seed": seed},
+                                "best": best, "final_best": best[-1], "values": best, "cpu_time": 1.0,
+                                "sampler_time": [0.3 if sampler == "gennes" else 0.2] * 40,
+                                "objective_time": [0.01] * 40})
+    text = write_report(records, tmp_path / "hpo.md", "gennes-bo hpo --report")
+    assert "`gennes` has the best mean normalized score over the grid (2 tasks): 0.92 vs the best other, `gp`, 0.77" \
+        in text
+    assert "0.92 vs 0.31 over 12 pairs, W/T/L 12/0/0, Wilcoxon p = 4.9e-04" in text  # random 4.25, best 1
+    assert "worse on 0 (none)" in text and "0.3 s vs 0.2 s (1.50x)" in text
+    assert "| mean rank (ablations left out) | 5.00 | 4.00 | 2.00 | 3.00 | 1.00 |" in text
+    assert (tmp_path / "hpo_score_sequential.png").exists()

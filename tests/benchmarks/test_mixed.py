@@ -70,5 +70,6 @@ def test_acceptance_lines_from_records() -> None:
     records += [_record("bo", "botorch-alternating", s, 2.0, 0) for s in range(5)]
     acqf, bo = _runs(records, "acqf"), _runs(records, "bo")
     acqf_line, bo_line = acceptance(acqf, bo)
-    assert "in 4 of 5 case x seed runs (80%" in acqf_line and "0.50x" in acqf_line and acqf_line.endswith("**met**.")
+    assert "in 4 of 5 case x seed runs (80%; target >= 80 %): **met**" in acqf_line
+    assert "wall 0.50x (median per run 0.50x) **met**, CPU 0.50x **met**." in acqf_line
     assert "categorical p = 0.031 (5 seeds)" in bo_line and bo_line.endswith("**not met: categorical**.")

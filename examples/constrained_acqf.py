@@ -26,37 +26,20 @@ from botorch.models import SingleTaskGP
 from botorch.models.transforms import Standardize
 from botorch.optim import optimize_acqf
 from botorch.sampling import SobolQMCNormalSampler
-from botorch.test_functions import Hartmann
-from botorch.utils.sampling import get_polytope_samples, manual_seed
+from botorch.utils.sampling import manual_seed
 from gpytorch.mlls import ExactMarginalLogLikelihood
 
 from gennes_bo import optimize_acqf_gennes
+from gennes_bo.test_functions.mixed import SpaceProblem, hartmann4_simplex, hartmann6_budget
 
-DTYPE = torch.float64
-
-
-def budget_problem() -> dict:
-    """Hartmann6 with x0 + x1 + x2 <= 1."""
-    return {"function": Hartmann(dim=6, negate=True), "bounds": torch.tensor([[0.0] * 6, [1.0] * 6], dtype=DTYPE),
-            "inequality_constraints": [(torch.tensor([0, 1, 2]), -torch.ones(3, dtype=DTYPE), -1.0)],
-            "equality_constraints": None}
+# The problems are defined in gennes_bo.test_functions.mixed (shared with `gennes-bo bench-mixed`).
+PROBLEMS = {"budget": hartmann6_budget, "simplex": hartmann4_simplex}
 
 
-def simplex_problem() -> dict:
-    """Hartmann4 as a mixture: fractions in [0, 1] that sum to 1."""
-    return {"function": Hartmann(dim=4, negate=True), "bounds": torch.tensor([[0.0] * 4, [1.0] * 4], dtype=DTYPE),
-            "inequality_constraints": None,
-            "equality_constraints": [(torch.arange(4), torch.ones(4, dtype=DTYPE), 1.0)]}
-
-
-PROBLEMS = {"budget": budget_problem, "simplex": simplex_problem}
-
-
-def fitted_acquisition(problem: dict, q: int, n_train: int, seed: int):
+def fitted_acquisition(problem: SpaceProblem, q: int, n_train: int, seed: int):
     """LogEI (q = 1) or qLogEI of a GP fitted to `n_train` random feasible points."""
-    train_X = get_polytope_samples(n_train, problem["bounds"], problem["inequality_constraints"],
-                                   problem["equality_constraints"], seed=seed)
-    train_Y = problem["function"](train_X).unsqueeze(-1)
+    train_X = problem.sample(n_train, seed)
+    train_Y = problem.f(train_X).unsqueeze(-1)
     model = SingleTaskGP(train_X, train_Y, outcome_transform=Standardize(1))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -67,23 +50,12 @@ def fitted_acquisition(problem: dict, q: int, n_train: int, seed: int):
     return qLogExpectedImprovement(model, best_f=train_Y.max(), sampler=sampler)
 
 
-def violation(x: torch.Tensor, problem: dict) -> float:
-    """Largest violation of the bounds and constraints by the `q x d` candidates."""
-    bounds = problem["bounds"]
-    worst = max(float((bounds[0] - x).max()), float((x - bounds[1]).max()), 0.0)
-    for indices, coefficients, rhs in problem["inequality_constraints"] or []:
-        worst = max(worst, float((rhs - x[:, indices] @ coefficients).max()))
-    for indices, coefficients, rhs in problem["equality_constraints"] or []:
-        worst = max(worst, float((x[:, indices] @ coefficients - rhs).abs().max()))
-    return worst
-
-
-def run(problem: dict, q: int, n_train: int, seed: int, num_restarts: int, raw_samples: int) -> dict:
+def run(problem: SpaceProblem, q: int, n_train: int, seed: int, num_restarts: int, raw_samples: int) -> dict:
     """One paired comparison: acquisition values, wall times and violations of both optimizers."""
     acqf = fitted_acquisition(problem, q, n_train, seed)
-    bounds = problem["bounds"]
-    constraints = {"inequality_constraints": problem["inequality_constraints"],
-                   "equality_constraints": problem["equality_constraints"]}
+    bounds = problem.bounds
+    constraints = {"inequality_constraints": problem.inequality_constraints,
+                   "equality_constraints": problem.equality_constraints}
     with torch.no_grad():  # build the posterior caches before timing either optimizer
         acqf(bounds.mean(0).expand(1, q, -1))
     start = time.monotonic()
@@ -97,18 +69,18 @@ def run(problem: dict, q: int, n_train: int, seed: int, num_restarts: int, raw_s
     with torch.no_grad():
         botorch_value, gennes_value = (float(acqf(x.unsqueeze(0))) for x in (botorch_x, gennes_x))
     return {"gennes": gennes_value, "botorch": botorch_value, "gennes_time": gennes_time,
-            "botorch_time": botorch_time, "gennes_violation": violation(gennes_x, problem),
-            "botorch_violation": violation(botorch_x, problem)}
+            "botorch_time": botorch_time, "gennes_violation": problem.violation(gennes_x),
+            "botorch_violation": problem.violation(botorch_x)}
 
 
 def warm_up() -> None:
     """One tiny call of each optimizer, so that one-time imports (torch's optimizer module, scipy's SLSQP) are not
     timed."""
-    problem = budget_problem()
+    problem = hartmann6_budget()
     acqf = fitted_acquisition(problem, 1, 6, seed=0)
-    constraints = {"inequality_constraints": problem["inequality_constraints"]}
-    optimize_acqf(acqf, problem["bounds"], 1, num_restarts=1, raw_samples=4, options={"n_burnin": 10}, **constraints)
-    optimize_acqf_gennes(acqf, problem["bounds"], 1, num_restarts=1, raw_samples=4, options={"n_burnin": 10},
+    constraints = {"inequality_constraints": problem.inequality_constraints}
+    optimize_acqf(acqf, problem.bounds, 1, num_restarts=1, raw_samples=4, options={"n_burnin": 10}, **constraints)
+    optimize_acqf_gennes(acqf, problem.bounds, 1, num_restarts=1, raw_samples=4, options={"n_burnin": 10},
                          **constraints)
 
 

@@ -18,10 +18,8 @@ Problems:
 from __future__ import annotations
 
 import argparse
-import math
 import time
 import warnings
-from dataclasses import dataclass
 
 import torch
 from botorch.acquisition import LogExpectedImprovement, qLogExpectedImprovement
@@ -29,77 +27,24 @@ from botorch.fit import fit_gpytorch_mll
 from botorch.models import MixedSingleTaskGP, SingleTaskGP
 from botorch.optim.optimize_mixed import optimize_acqf_mixed_alternating
 from botorch.sampling import SobolQMCNormalSampler
-from botorch.test_functions import Ackley, Hartmann
 from gpytorch.mlls import ExactMarginalLogLikelihood
 from scipy.stats import wilcoxon
 
 from gennes_bo.acquisition import optimize_acqf_mixed_gennes
 from gennes_bo.acquisition.options import MIXED_CONFIG
+from gennes_bo.test_functions.mixed import SpaceProblem, get_space_problem
 
 DTYPE = torch.float64
 ABLATION_RESTARTS = 8  # the GENNES stage's 4 starts given to the screen instead
 
 
-@dataclass(frozen=True)
-class Problem:
-    """A mixed test problem (maximized): `f` maps `n x d` valid points to `n` values."""
-
-    name: str
-    bounds: torch.Tensor
-    discrete_dims: dict[int, list[float]]
-    cat_dims: dict[int, list[float]]
-    f: object
-    n_train: int
+# The problems are defined in gennes_bo.test_functions.mixed (shared with `gennes-bo bench-mixed`).
+MIXED_PROBLEMS = ("hartmann6-disc", "ackley-binary", "categorical")
+PROBLEMS = {name: get_space_problem(name) for name in MIXED_PROBLEMS}
 
 
-def hartmann6_discretized() -> Problem:
-    hartmann = Hartmann(dim=6, negate=True)
-    levels = [0.0, 0.25, 0.5, 0.75, 1.0]
-    return Problem("hartmann6-disc", torch.stack([torch.zeros(6), torch.ones(6)]).to(DTYPE),
-                   {i: levels for i in range(3)}, {}, hartmann, 20)
-
-
-def ackley_binary() -> Problem:
-    ackley = Ackley(dim=16, negate=True)
-
-    def f(X: torch.Tensor) -> torch.Tensor:  # binary dims at -1 / 2, continuous dims in [-3, 3]
-        z = torch.cat([X[..., :10] * 3.0 - 1.0, X[..., 10:] * 6.0 - 3.0], dim=-1)
-        return ackley(z)
-
-    return Problem("ackley-binary", torch.stack([torch.zeros(16), torch.ones(16)]).to(DTYPE),
-                   {i: [0.0, 1.0] for i in range(10)}, {}, f, 30)
-
-
-def categorical_synthetic() -> Problem:
-    table = torch.randn(8, 4, generator=torch.Generator().manual_seed(17), dtype=DTYPE)
-    centres = torch.rand(4, 4, generator=torch.Generator().manual_seed(18), dtype=DTYPE)
-
-    def f(X: torch.Tensor) -> torch.Tensor:
-        categories = X[..., :8].round().long()
-        effects = table.gather(1, categories.T.reshape(8, -1)).T.reshape(*X.shape[:-1], 8).sum(-1)
-        centre = centres[categories[..., 0]]  # the first category moves the continuous optimum
-        distance = ((X[..., 8:] - centre) ** 2).sum(-1)
-        interaction = torch.cos(math.pi * categories[..., 1]) * X[..., 8]  # the second one flips a slope
-        return effects - 4.0 * distance + interaction
-
-    return Problem("categorical", torch.stack([torch.zeros(12), torch.tensor([3.0] * 8 + [1.0] * 4)]).to(DTYPE),
-                   {}, {i: [0.0, 1.0, 2.0, 3.0] for i in range(8)}, f, 30)
-
-
-PROBLEMS = {p.name: p for p in (hartmann6_discretized(), ackley_binary(), categorical_synthetic())}
-
-
-def random_valid_points(problem: Problem, n: int, seed: int) -> torch.Tensor:
-    rng = torch.Generator().manual_seed(seed)
-    low, high = problem.bounds
-    X = low + (high - low) * torch.rand(n, len(low), generator=rng, dtype=DTYPE)
-    for dim, values in {**problem.discrete_dims, **problem.cat_dims}.items():
-        X[:, dim] = torch.tensor(values, dtype=DTYPE)[torch.randint(len(values), (n,), generator=rng)]
-    return X
-
-
-def acquisition(problem: Problem, seed: int, q: int):
-    X = random_valid_points(problem, problem.n_train, seed)
+def acquisition(problem: SpaceProblem, seed: int, q: int):
+    X = problem.sample(problem.n_train, seed)
     Y = problem.f(X).unsqueeze(-1)
     if problem.cat_dims:
         model = MixedSingleTaskGP(X, Y, cat_dims=list(problem.cat_dims))
@@ -114,7 +59,7 @@ def acquisition(problem: Problem, seed: int, q: int):
                                    sampler=SobolQMCNormalSampler(torch.Size([128]), seed=seed))
 
 
-def run(optimizer: str, problem: Problem, acqf, q: int, seed: int,
+def run(optimizer: str, problem: SpaceProblem, acqf, q: int, seed: int,
         **kwargs) -> tuple[float, float, float, torch.Tensor]:
     """The joint acquisition value of the optimizer's candidates, its wall and CPU seconds, and the candidates."""
     start, start_cpu = time.perf_counter(), time.process_time()
@@ -132,7 +77,7 @@ def run(optimizer: str, problem: Problem, acqf, q: int, seed: int,
     return float(value), elapsed, elapsed_cpu, X
 
 
-def check_valid(problem: Problem, X: torch.Tensor) -> None:
+def check_valid(problem: SpaceProblem, X: torch.Tensor) -> None:
     low, high = problem.bounds
     assert ((X >= low) & (X <= high)).all(), X
     for dim, values in {**problem.discrete_dims, **problem.cat_dims}.items():

@@ -28,6 +28,8 @@ COMMANDS: dict[str, Command] = {
     "list": Command("gennes_bo.optimizers.registry", "list the standalone optimizers of minimize(method=...)"),
     "problems": Command("gennes_bo.test_functions.registry", "list the benchmark problems of get_problem(name, dim)"),
     "bench-acqf": Command("gennes_bo.benchmarks.acqf", "benchmark optimize_acqf_gennes against optimize_acqf"),
+    "bench-mixed": Command("gennes_bo.benchmarks.mixed",
+                           "mixed spaces and linear constraints against BoTorch's optimizers"),
     "bench-standalone": Command("gennes_bo.benchmarks.standalone",
                                 "benchmark the standalone optimizers on paper functions"),
     "table1": Command("gennes_bo.benchmarks.table1", "reproduce the paper's Table 1 (resumable; processes or Dask)"),

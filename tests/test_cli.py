@@ -51,6 +51,7 @@ def test_subcommand_help_is_plain_text(capsys, command):
 
 
 BENCHMARKS = {"bench-acqf": "docs/benchmarks/acquisition.md", "bench-standalone": "docs/benchmarks/standalone.md",
+              "bench-mixed": "docs/benchmarks/mixed.md",
               "table1": "docs/results/table1.md", "bo": "docs/results/bo.md",
               "compare-acqf": "docs/results/compare_acqf.md", "bo-batch": "docs/results/bo_batch.md",
               "hpo": "docs/results/hpo.md"}

@@ -22,6 +22,7 @@ from botorch.acquisition import (
 from botorch.exceptions.warnings import NumericsWarning
 from botorch.fit import fit_gpytorch_mll
 from botorch.models import SingleTaskGP
+from botorch.models.model import Model
 from botorch.models.transforms import Normalize, Standardize
 from botorch.sampling import SobolQMCNormalSampler
 from botorch.test_functions.base import BaseTestProblem
@@ -102,6 +103,7 @@ class BOTrace:
         best_so_far: Best value after each evaluation (initial design included).
         n_acqf_evals: Acquisition points evaluated by the optimizer, per BO iteration.
         acqf_time: Seconds in the acquisition optimizer, per BO iteration.
+        acqf_cpu_time: CPU seconds of this process in the acquisition optimizer, per BO iteration.
         acqf_value: Acquisition value of the chosen candidates, per BO iteration.
         fit_time: Seconds fitting the GP, per BO iteration.
         noiseless_Y: `n` objective values without observation noise (equal to `Y` when `noise_std` is 0).
@@ -114,6 +116,7 @@ class BOTrace:
     best_so_far: list[float] = field(default_factory=list)
     n_acqf_evals: list[int] = field(default_factory=list)
     acqf_time: list[float] = field(default_factory=list)
+    acqf_cpu_time: list[float] = field(default_factory=list)
     acqf_value: list[float] = field(default_factory=list)
     fit_time: list[float] = field(default_factory=list)
     noiseless_Y: Tensor | None = None
@@ -216,6 +219,7 @@ def run_bo_loop(
     noise_std: float = 0.0,
     beta: float = UCB_BETA,
     callback: Callable[[int, SingleTaskGP, AcquisitionFunction], None] | None = None,
+    fit_model: Callable[[Tensor, Tensor, Tensor], Model] = fit_gp,
     progress: bool = False,
     desc: str = "BO",
 ) -> BOTrace:
@@ -238,6 +242,8 @@ def run_bo_loop(
         beta: qUCB's exploration weight.
         callback: Called as `callback(iteration, model, acq_function)` before each acquisition optimization
             (e.g. to save the GP state).
+        fit_model: `(X n x d, Y n, bounds) -> fitted model`, refitted every iteration (default :func:`fit_gp`; e.g.
+            a `MixedSingleTaskGP` for categorical dimensions).
         progress: Show a tqdm bar.
         desc: Progress-bar label.
     """
@@ -263,7 +269,7 @@ def run_bo_loop(
     trace.best_so_far = torch.cummax(Y, 0).values.tolist()
     for iteration in tqdm(range(n_iterations), desc=desc, disable=not progress, leave=False):
         start = time.monotonic()
-        model = fit_gp(X, Y, bounds)
+        model = fit_model(X, Y, bounds)
         trace.fit_time.append(time.monotonic() - start)
         acqf = build_acquisition(model, Y.max(), acquisition, q, seed=seed * 1000 + iteration, X_baseline=X,
                                  beta=beta)
@@ -271,6 +277,7 @@ def run_bo_loop(
             callback(iteration, model, acqf)
         run = run_acqf_optimizer(acqf_optimizer, acqf, bounds, q, seed * 1000 + iteration)
         trace.acqf_time.append(run.wall_time)
+        trace.acqf_cpu_time.append(run.cpu_time)
         trace.n_acqf_evals.append(run.n_evals)
         trace.acqf_value.append(run.value)
         new_noiseless = objective(run.candidates)

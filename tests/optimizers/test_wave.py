@@ -28,6 +28,7 @@ WAVE_SETTINGS = {
     "neurogenetic": (2_000, {}, True),
     "gennes": (4_000, {"alpha": 0.98, "n_generators": 8, "population_size": 10, "polish_fraction": 0.1}, False),
     "acma": (2_000, {}, False),
+    "bipop-acma": (2_000, {}, False),
     "snes": (2_000, {}, False),
     "lbfgs": (2_000, {}, True),
     "random": (100_000, {"batch_size": 10_000}, False),

@@ -15,7 +15,7 @@ from gennes_bo.plotting import panel_grid
 from gennes_bo.test_functions import DigitsLogisticRegression
 
 HEAVY = ("matplotlib", "sklearn", "dask", "distributed")  # the `benchmarks` extra: reports, digits data, Dask
-INTEGRATIONS = ("optuna",)  # imported by gennes_bo.integrations.<name> only
+INTEGRATIONS = ("optuna", "ax")  # imported by gennes_bo.integrations.<name> only
 LIBRARY = ("gennes_bo", "gennes_bo.gennes", "gennes_bo.acquisition", "gennes_bo.optimizers",
            "gennes_bo.test_functions", "gennes_bo.integrations")
 
@@ -68,11 +68,12 @@ def test_benchmark_dependencies_fail_with_the_extra_named(monkeypatch, tmp_path,
         use(tmp_path)
 
 
-def test_the_optuna_integration_fails_with_its_extra_named(monkeypatch):
-    monkeypatch.setitem(sys.modules, "optuna", None)  # as if not installed
-    monkeypatch.delitem(sys.modules, "gennes_bo.integrations.optuna", raising=False)
-    with pytest.raises(MissingExtraError, match=r"requires `optuna`.*gennes-bo\[optuna\]"):
-        importlib.import_module("gennes_bo.integrations.optuna")
+@pytest.mark.parametrize("name", INTEGRATIONS)
+def test_an_integration_fails_with_its_extra_named(monkeypatch, name):
+    monkeypatch.setitem(sys.modules, name, None)  # as if not installed
+    monkeypatch.delitem(sys.modules, f"gennes_bo.integrations.{name}", raising=False)
+    with pytest.raises(MissingExtraError, match=rf"requires `{name}`.*gennes-bo\[{name}\]"):
+        importlib.import_module(f"gennes_bo.integrations.{name}")
 
 
 def test_instrumentation_moved_out_of_the_top_level_still_reads_with_a_warning():

@@ -120,6 +120,13 @@ def translated_optimum(base: SyntheticTestFunction, shift: Tensor, moved: Tensor
                      "`minimum_is_global = True` (its minimum over R^d is the one in its domain)")
 
 
+def _fold_generator(seed: int) -> torch.Generator:
+    """The torch generator of a fold's translation, from `seed`."""
+    # A stream of its own: an optimizer seeded with the same integer must not draw the optimum as its first point.
+    stream = int(np.random.SeedSequence(seed, spawn_key=(0x7472616E,)).generate_state(1, np.uint64)[0] >> 1)
+    return torch.Generator().manual_seed(stream)
+
+
 def random_translation(base: SyntheticTestFunction, seed: int) -> TranslatedFunction:
     """Translate `base` so that its minimizer lands uniformly at random in the domain (one fold).
 
@@ -127,9 +134,7 @@ def random_translation(base: SyntheticTestFunction, seed: int) -> TranslatedFunc
         base: The function to translate (see :class:`TranslatedFunction`).
         seed: Fold seed; same seed, same translation.
     """
-    # A stream of its own: an optimizer seeded with the same integer must not draw the optimum as its first point.
-    stream = int(np.random.SeedSequence(seed, spawn_key=(0x7472616E,)).generate_state(1, np.uint64)[0] >> 1)
-    rng = torch.Generator().manual_seed(stream)
+    rng = _fold_generator(seed)
     lower, upper = base.bounds[0], base.bounds[1]
     target = lower + (upper - lower) * torch.rand(base.dim, generator=rng, dtype=base.bounds.dtype)
     return TranslatedFunction(base, target - base.optimizers[0])
@@ -148,8 +153,7 @@ def small_translation(base: SyntheticTestFunction, seed: int, half_width: float 
         seed: Fold seed; same seed, same translation.
         half_width: Largest shift per coordinate; the moved optimizer must stay inside the domain.
     """
-    stream = int(np.random.SeedSequence(seed, spawn_key=(0x7472616E,)).generate_state(1, np.uint64)[0] >> 1)
-    rng = torch.Generator().manual_seed(stream)
+    rng = _fold_generator(seed)
     shift = half_width * (2.0 * torch.rand(base.dim, generator=rng, dtype=base.bounds.dtype) - 1.0)
     return TranslatedFunction(base, shift)
 

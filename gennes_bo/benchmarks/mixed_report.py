@@ -6,12 +6,11 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.stats
 
 from gennes_bo.benchmarks.mixed import (
     BASELINES,
@@ -25,7 +24,14 @@ from gennes_bo.benchmarks.mixed import (
     make_specs,
 )
 from gennes_bo.benchmarks.records import run_key
-from gennes_bo.benchmarks.report import Report, median_or_nan, number_format, win_tie_loss, wtl_text
+from gennes_bo.benchmarks.report import (
+    Report,
+    median_or_nan,
+    number_format,
+    paired_p_value,
+    win_tie_loss,
+    wtl_text,
+)
 from gennes_bo.plotting import mean_band, panel_grid
 
 REL_TOL = 1e-3  # a tie: within 1e-3 relative
@@ -58,15 +64,6 @@ def paired(runs: Runs, problem: str, q: int, target: str, baseline: str, key: st
     """`(target's, baseline's)` values of `key` on the seeds both have, in seed order."""
     ours, theirs = runs.get((problem, q, target), {}), runs.get((problem, q, baseline), {})
     return [(ours[s][key], theirs[s][key]) for s in sorted(set(ours) & set(theirs))]
-
-
-def worse_p_value(differences: Sequence[float]) -> float:
-    """One-sided p-value of the paired Wilcoxon signed-rank test that the target is worse (differences target -
-    baseline < 0); pairs with equal values are dropped; 1.0 when no pair differs."""
-    nonzero = [d for d in differences if d != 0]
-    if not nonzero:
-        return 1.0
-    return float(scipy.stats.wilcoxon(nonzero, alternative="less").pvalue)
 
 
 def _acqf_table(runs: Runs, problem: str) -> tuple[list[str], list[list[Any]]]:
@@ -115,7 +112,7 @@ def _bo_table(runs: Runs, problem: str) -> tuple[list[str], list[list[Any]]]:
                      seconds(median_or_nan(sum(r["acqf_cpu_time"]) for r in seeds.values())),
                      f"{median_or_nan(p for r in seeds.values() for p in r['acqf_points']):.0f}",
                      wtl_text(win_tie_loss([relative_gain(*p) for p in pairs], REL_TOL)) if compare else "—",
-                     f"{worse_p_value([a - b for a, b in pairs]):.2g}" if compare else "—"])
+                     f"{paired_p_value([a - b for a, b in pairs], 'less'):.2g}" if compare else "—"])
     return columns, rows
 
 
@@ -147,7 +144,7 @@ def acceptance(acqf: Runs, bo: Runs) -> list[str]:
             if optimizer == target and problem in problems:
                 differences = [a - b for a, b in paired(bo, problem, q, target, baseline, "final_best")]
                 if differences:
-                    tests.append((problem, len(differences), worse_p_value(differences)))
+                    tests.append((problem, len(differences), paired_p_value(differences, "less")))
         if tests:
             worse = [problem for problem, _, p in tests if p < ALPHA]
             text = ", ".join(f"{problem} p = {p:.2g} ({n} seeds)" for problem, n, p in tests)

@@ -102,8 +102,9 @@ def win_tie_loss(scores: Iterable[float], tolerance: float, center: float = 0.0)
             sum(s < center - tolerance for s in scores))
 
 
-def paired_p_value(differences: Sequence[float]) -> float:
-    """Two-sided p-value of the Wilcoxon signed-rank test on paired differences (scipy's).
+def paired_p_value(differences: Sequence[float], alternative: str = "two-sided") -> float:
+    """p-value of the Wilcoxon signed-rank test on paired differences (scipy's; two-sided by default, `"less"`
+    tests that the differences tend to be negative).
 
     Pairs with equal values (digits' test errors often are) are dropped, as in Wilcoxon's original test; 1.0
     when no pair differs.
@@ -111,7 +112,7 @@ def paired_p_value(differences: Sequence[float]) -> float:
     nonzero = [d for d in differences if d != 0]
     if not nonzero:
         return 1.0
-    return float(scipy.stats.wilcoxon(nonzero).pvalue)
+    return float(scipy.stats.wilcoxon(nonzero, alternative=alternative).pvalue)
 
 
 # ----------------------------------------------------------------------------------------------- markdown

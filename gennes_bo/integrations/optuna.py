@@ -53,6 +53,7 @@ _logger = logging.getLogger(__name__)
 MC_SAMPLES = 128  # Sobol base samples of qLogNEI, as in the project's BO loops
 CONSTRAINTS_KEY = "constraints"  # the system attribute where `constraints_func`'s values are kept (Optuna's key)
 MAX_DISCRETE_MOVES = 10  # moves of the discrete local search after rounding
+MAX_AVOID_RINGS = 3  # how many discrete moves away `avoid_repeats` looks for an unevaluated parameter set
 
 
 class GennesSampler(BaseSampler):
@@ -67,13 +68,17 @@ class GennesSampler(BaseSampler):
 
     1. encodes the completed trials' parameters in the unit cube (log scale for log parameters, a half step of
        margin for discrete ones, one-hot categoricals) and fits a `SingleTaskGP` (outputs standardized) to the
-       objective, maximized, and to the constraint values if there are any;
+       objective, maximized (with `warp_outputs`, through a Yeo-Johnson power transform fitted to its values), and
+       to the constraint values if there are any;
     2. builds `qLogNoisyExpectedImprovement` over the completed trials, with the running trials' parameters as
        pending points (`X_pending`) and the constraints as BoTorch outcome constraints (feasible when <= 0);
     3. maximizes it with `optimize_acqf_gennes` over the relaxed unit cube;
     4. rounds the result to valid values (Optuna's untransform: nearest step, argmax of the one-hot block) and
        moves to the best discrete neighbor (another category, or one step of an int) while that raises the
-       acquisition value.
+       acquisition value;
+    5. with `avoid_repeats`, if that is the parameter set of a completed or running trial, takes instead the
+       unevaluated one of highest acquisition value among its discrete neighbors (widening to neighbors of
+       neighbors, up to `MAX_AVOID_RINGS` moves away), as BoTorch's discrete optimizers do with `X_avoid`.
 
     Constraints come from `constraints_func` (stored in the trial's system attributes after the trial, as Optuna's
     samplers do) or, with Optuna >= 5, from `trial.set_constraint`; a trial is feasible when all its values are
@@ -96,6 +101,14 @@ class GennesSampler(BaseSampler):
         config: GENNES settings of `optimize_acqf_gennes`; None takes its default for one candidate.
         warn_independent_sampling: Log a warning when a parameter is sampled independently after the startup
             trials (it lies outside the search space shared by the completed trials).
+        avoid_repeats: Never suggest the parameters of a completed or running trial while an unevaluated discrete
+            neighbor exists (step 5; default True). Without it, a space of mostly discrete parameters can spend
+            many trials repeating the incumbent: 16 of 40 on the `knn-digits` task of `gennes-bo hpo`
+            (docs/results/hpo.md). Set False when repeating a configuration is informative (a noisy objective).
+        warp_outputs: Fit the GP to the objective values through a Yeo-Johnson power transform fitted to them
+            (default True), as HEBO does: the transform is monotone, so the best trial stays the best, and a tail
+            of bad trials (a diverging model, a capped loss) no longer squeezes the good ones together after
+            standardization. Constraint values are never warped (their sign decides feasibility).
         acqf_optimizer: Replaces `optimize_acqf_gennes` in step 3 (an ablation: e.g.
             `functools.partial(botorch.optim.optimize_acqf, num_restarts=20, raw_samples=1024)`); called as
             `acqf_optimizer(acq_function, bounds, q=1)` under the trial's torch seed, it owns its settings.
@@ -117,6 +130,8 @@ class GennesSampler(BaseSampler):
         raw_samples: int | None = None,
         config: GennesConfig | None = None,
         warn_independent_sampling: bool = True,
+        avoid_repeats: bool = True,
+        warp_outputs: bool = True,
         acqf_optimizer: Callable[..., tuple[Tensor, Tensor]] | None = None,
     ) -> None:
         for name, value, minimum in (("seed", seed, 0), ("n_startup_trials", n_startup_trials, 0),
@@ -138,6 +153,8 @@ class GennesSampler(BaseSampler):
         self._raw_samples = raw_samples
         self._config = config
         self._warn_independent_sampling = warn_independent_sampling
+        self._avoid_repeats = bool(avoid_repeats)
+        self._warp_outputs = bool(warp_outputs)
         self._search_space = IntersectionSearchSpace()
 
     def reseed_rng(self) -> None:
@@ -168,20 +185,22 @@ class GennesSampler(BaseSampler):
                      if search_space.keys() <= t.params.keys()]
         if len(completed) < max(self._n_startup_trials, 1):
             return {}
-        running = []
-        if self._consider_running_trials:
-            running = [t.params for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
-                       if t.number != trial.number and _in_search_space(t.params, search_space)]
+        running = [t.params for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+                   if t.number != trial.number and _in_search_space(t.params, search_space)]
+        avoid = {_param_key(p, search_space) for p in [t.params for t in completed] + running}
         seed = _trial_seed(self._seed, trial.number)
         with manual_seed(seed), _one_torch_thread():
-            return self._suggest(study.direction, completed, running, search_space, seed)
+            return self._suggest(study.direction, completed, running if self._consider_running_trials else [],
+                                 search_space, seed, avoid if self._avoid_repeats else set())
 
     def _suggest(self, direction: StudyDirection, completed: list[FrozenTrial], running: list[dict[str, Any]],
-                 search_space: dict[str, BaseDistribution], seed: int) -> dict[str, Any]:
-        """Fit, build the acquisition, maximize it with GENNES, round to valid values."""
+                 search_space: dict[str, BaseDistribution], seed: int, avoid: set[tuple]) -> dict[str, Any]:
+        """Fit, build the acquisition, maximize it with GENNES, round to valid values, step off `avoid`."""
         transform = _SearchSpaceTransform(search_space, transform_0_1=True)
         X = _encode(transform, [t.params for t in completed])
         Y = _objective_values(direction, completed)
+        if self._warp_outputs:
+            Y = _warp(Y)
         constraints = _constraint_values(completed)
         outputs = Y if constraints is None else torch.cat([Y, constraints], dim=-1)
         pending = _encode(transform, running) if running else None
@@ -193,7 +212,10 @@ class GennesSampler(BaseSampler):
             candidate, _ = optimize_acqf_gennes(acqf, bounds, q=1, num_restarts=self._num_restarts,
                                                 raw_samples=self._raw_samples, config=self._config, seed=seed)
         params = transform.untransform(candidate[0].detach().cpu().numpy())
-        return _discrete_local_search(acqf, params, search_space, transform)
+        params = _discrete_local_search(acqf, params, search_space, transform)
+        if _param_key(params, search_space) in avoid:
+            params = _best_unseen_neighbor(acqf, params, search_space, transform, avoid)
+        return params
 
     def sample_independent(self, study: Study, trial: FrozenTrial, param_name: str,
                            param_distribution: BaseDistribution) -> Any:
@@ -267,6 +289,19 @@ def _objective_values(direction: StudyDirection, trials: list[FrozenTrial]) -> T
     return torch.as_tensor(np.clip(values, low, high)).unsqueeze(-1)
 
 
+def _warp(Y: Tensor) -> Tensor:
+    """`n x 1` values through a Yeo-Johnson power transform fitted to them (standardized first): monotone, so the
+    ranking and the incumbent stay, while a long tail of bad trials no longer flattens the good region."""
+    from scipy.stats import yeojohnson
+
+    y = Y[:, 0].numpy()
+    spread = y.std()
+    if not np.isfinite(spread) or spread == 0:
+        return Y
+    warped, _ = yeojohnson((y - y.mean()) / spread)
+    return torch.as_tensor(warped, dtype=Y.dtype).unsqueeze(-1)
+
+
 def _constraint_values(trials: list[FrozenTrial]) -> Tensor | None:
     """`n x m` constraint values (feasible when <= 0), or None when no trial has any.
 
@@ -332,6 +367,38 @@ def _discrete_local_search(acqf: AcquisitionFunction, params: dict[str, Any],
             break
         params = candidates[best]
     return transform.untransform(transform.transform(params))  # exact steps after the +- step arithmetic
+
+
+def _param_key(params: dict[str, Any], search_space: dict[str, BaseDistribution]) -> tuple:
+    """The values of `params` in `search_space`'s order: equal keys, the same configuration."""
+    return tuple(params[name] for name in search_space)
+
+
+def _best_unseen_neighbor(acqf: AcquisitionFunction, params: dict[str, Any],
+                          search_space: dict[str, BaseDistribution], transform: _SearchSpaceTransform,
+                          avoid: set[tuple]) -> dict[str, Any]:
+    """The parameter set of highest acquisition value whose key is not in `avoid`, among the discrete neighbors of
+    `params`, then their neighbors, up to `MAX_AVOID_RINGS` moves away; `params` itself when every one is taken
+    (or there are no discrete parameters)."""
+    frontier, visited = [params], {_param_key(params, search_space)}
+    for _ in range(MAX_AVOID_RINGS):
+        ring = []
+        for point in frontier:
+            for neighbor in _discrete_neighbors(point, search_space):
+                neighbor = transform.untransform(transform.transform(neighbor))  # exact steps
+                key = _param_key(neighbor, search_space)
+                if key not in visited:
+                    visited.add(key)
+                    ring.append(neighbor)
+        unseen = [point for point in ring if _param_key(point, search_space) not in avoid]
+        if unseen:
+            with torch.no_grad():
+                values = acqf(_encode(transform, unseen).unsqueeze(-2))
+            return unseen[int(values.argmax())]
+        if not ring:
+            break
+        frontier = ring
+    return params
 
 
 def _discrete_neighbors(params: dict[str, Any], search_space: dict[str, BaseDistribution]) -> Iterator[dict]:

@@ -206,3 +206,73 @@ def test_two_processes_share_one_study_without_losing_or_repeating_trials(tmp_pa
     assert all(t.state == TrialState.COMPLETE for t in trials)
     first, second = sorted(trials, key=lambda t: t.number)[:2]  # both workers' first trials: random draws
     assert first.params != second.params  # one seed in both workers, yet different draws (seeded per trial)
+
+
+def discrete_objective(trial) -> float:
+    """15 configurations; the minimum 0 at k = 1, kind = "b" (a corner of the int range, as k-NN's k = 1)."""
+    k = trial.suggest_int("k", 1, 5)
+    return (k - 1) ** 2 / 4 + CATEGORY_COST[trial.suggest_categorical("kind", list(CATEGORY_COST))]
+
+
+@pytest.mark.parametrize("avoid_repeats", [True, False])
+def test_model_based_trials_do_not_repeat_an_evaluated_configuration(make_sampler, avoid_repeats):
+    study = optuna.create_study(sampler=make_sampler(seed=0, n_startup_trials=4, avoid_repeats=avoid_repeats))
+    study.optimize(discrete_objective, n_trials=12)
+    configurations = [tuple(sorted(t.params.items())) for t in study.trials]
+    repeats = [i for i in range(4, 12) if configurations[i] in configurations[:i]]
+    if avoid_repeats:
+        assert repeats == [], configurations
+        assert study.best_value == 0.0
+    else:  # the incumbent, a corner, is suggested again and again
+        assert len(repeats) >= 3, configurations
+
+
+def test_a_fully_evaluated_space_suggests_an_evaluated_configuration(make_sampler):
+    study = optuna.create_study(sampler=make_sampler(seed=0, n_startup_trials=2))
+    study.optimize(lambda t: CATEGORY_COST[t.suggest_categorical("kind", list(CATEGORY_COST))], n_trials=6)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 6
+    assert {t.params["kind"] for t in study.trials} == set(CATEGORY_COST)
+
+
+def test_best_unseen_neighbor_widens_ring_by_ring():
+    from optuna._transform import _SearchSpaceTransform
+    from optuna.distributions import CategoricalDistribution, IntDistribution
+
+    from gennes_bo.integrations.optuna import _best_unseen_neighbor, _param_key
+
+    space = {"k": IntDistribution(1, 9), "kind": CategoricalDistribution(["a", "b"])}
+    transform = _SearchSpaceTransform(space, transform_0_1=True)
+
+    def acqf(X):  # highest at large k: a ring's best is its largest k
+        return X[..., 0, 0]
+
+    start = {"k": 5, "kind": "a"}
+    ring_1 = [{"k": 4, "kind": "a"}, {"k": 6, "kind": "a"}, {"k": 5, "kind": "b"}]
+    avoid = {_param_key(p, space) for p in [start, *ring_1]}
+    assert _best_unseen_neighbor(acqf, start, space, transform, set()) == {"k": 6, "kind": "a"}
+    assert _best_unseen_neighbor(acqf, start, space, transform, avoid) == {"k": 7, "kind": "a"}
+    everything = {(k, kind) for k in range(1, 10) for kind in "ab"}
+    assert _best_unseen_neighbor(acqf, start, space, transform, everything) == start
+
+
+def test_output_warp_keeps_the_ranking_and_spreads_the_good_trials():
+    from gennes_bo.integrations.optuna import _warp
+
+    Y = torch.tensor([[0.0], [-0.1], [-0.2], [-0.15], [-0.05], [-50.0]], dtype=torch.float64)  # one diverged trial
+    warped = _warp(Y)
+    assert torch.equal(warped.argsort(0), Y.argsort(0))
+
+    def share_of_good(values):  # the five good trials' spread, as a share of the whole range
+        good = values[:5, 0]
+        return float((good.max() - good.min()) / (values.max() - values.min()))
+
+    assert share_of_good(warped) > 5 * share_of_good(Y)
+    constant = torch.ones(3, 1, dtype=torch.float64)
+    assert torch.equal(_warp(constant), constant)
+
+
+@pytest.mark.parametrize("warp_outputs", [True, False])
+def test_warped_and_plain_outputs_both_find_the_quadratic_minimum(make_sampler, warp_outputs):
+    study = optuna.create_study(sampler=make_sampler(seed=0, n_startup_trials=5, warp_outputs=warp_outputs))
+    study.optimize(quadratic, n_trials=12)
+    assert min(t.value for t in study.trials[5:]) < min(min(t.value for t in study.trials[:5]), 0.01)

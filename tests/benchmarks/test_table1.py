@@ -202,3 +202,17 @@ def test_other_translation_runs_are_reported_apart(tmp_path: Path) -> None:
     assert "## Translation convention check" in text
     line = next(line for line in text.splitlines() if line.startswith("| Schwefel d=30 | aCMA-ES | public-code |"))
     assert "| grid's | 2 |" in line and "**50** / 5659 / 4000" in line  # ours / the paper / our table, at 1e5
+
+
+def test_paper_cells_met_counts_complete_rows_at_1e4_and_1e5() -> None:
+    from gennes_bo.benchmarks.table1 import paper_cells_met
+
+    def runs(regret_1e4: float, regret_1e5: float, folds: int) -> list[dict]:
+        curve = [[10_000, regret_1e4], [100_000, regret_1e5]]
+        return [{"n_evals": 100_000, "curve": curve}] * folds
+
+    paper = {n: paper_table1.paper_regret("rastrigin", 10, "gennes", n) for n in (10_000, 100_000)}
+    rows = {("rastrigin", 10): runs(paper[10_000] * 2, paper[100_000], 10),  # 1e4 missed, 1e5 met (equal)
+            ("ackley", 10): runs(0.0, 0.0, 9)}  # 9 folds: not counted
+    assert paper_cells_met(rows) == (1, 2)
+    assert paper_cells_met(rows, folds=9) == (3, 4)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,6 +94,18 @@ def _gennes(seed: int) -> Any:
     return GennesSampler(seed=seed, warn_independent_sampling=False)
 
 
+def _gennes_nowarp(seed: int) -> Any:
+    from gennes_bo.integrations.optuna import GennesSampler
+
+    return GennesSampler(seed=seed, warn_independent_sampling=False, warp_outputs=False)
+
+
+def _gennes_repeats(seed: int) -> Any:
+    from gennes_bo.integrations.optuna import GennesSampler
+
+    return GennesSampler(seed=seed, warn_independent_sampling=False, warp_outputs=False, avoid_repeats=False)
+
+
 def _gennes_lbfgs(seed: int) -> Any:
     from functools import partial
 
@@ -100,15 +113,15 @@ def _gennes_lbfgs(seed: int) -> Any:
 
     from gennes_bo.integrations.optuna import GennesSampler
 
-    return GennesSampler(seed=seed, warn_independent_sampling=False,
+    return GennesSampler(seed=seed, warn_independent_sampling=False, warp_outputs=False,
                          acqf_optimizer=partial(optimize_acqf, **BOTORCH_ACQF))
 
 
-def _gennes_settings() -> dict[str, Any]:
+def _gennes_settings(avoid_repeats: bool = True, warp_outputs: bool = True) -> dict[str, Any]:
     from gennes_bo.benchmarks.acqf_optimizers import AcqfTask, get_acqf_optimizer
 
     return {"acqf_optimizer": "optimize_acqf_gennes", **get_acqf_optimizer("gennes-hybrid").resolved_settings(
-        AcqfTask(q=1))}
+        AcqfTask(q=1)), "avoid_repeats": avoid_repeats, "warp_outputs": warp_outputs}
 
 
 def _gp_settings() -> dict[str, Any]:
@@ -124,11 +137,20 @@ SAMPLERS: dict[str, SamplerEntry] = {
     "gp": SamplerEntry(_gp, "Optuna's GPSampler (defaults; its batched L-BFGS-B needs `greenlet`)", _gp_settings),
     "botorch": SamplerEntry(_botorch, "optuna-integration's BoTorchSampler (defaults: qLogEI, running trials not "
                                       "considered)"),
-    "gennes": SamplerEntry(_gennes, "ours: GennesSampler (qLogNEI, optimize_acqf_gennes, discrete local search, "
-                                    "running trials pending)", _gennes_settings),
-    "gennes-lbfgs": SamplerEntry(_gennes_lbfgs, "ablation: GennesSampler with BoTorch's optimize_acqf (20 restarts, "
-                                                "1024 raw samples)",
-                                 lambda: {"acqf_optimizer": "optimize_acqf", **BOTORCH_ACQF}),
+    "gennes": SamplerEntry(_gennes, "ours: GennesSampler (its defaults: outputs warped, qLogNEI, optimize_acqf_gennes, "
+                                    "discrete local search, no repeated configuration, running trials pending)",
+                           _gennes_settings),
+    "gennes-nowarp": SamplerEntry(_gennes_nowarp, "ablation: GennesSampler with warp_outputs=False (the GP fitted "
+                                                  "to the standardized values)",
+                                  lambda: _gennes_settings(warp_outputs=False)),
+    "gennes-lbfgs": SamplerEntry(_gennes_lbfgs, "ablation: GennesSampler with warp_outputs=False and BoTorch's "
+                                                "optimize_acqf (20 restarts, 1024 raw samples)",
+                                 lambda: {"acqf_optimizer": "optimize_acqf", **BOTORCH_ACQF, "avoid_repeats": True,
+                                          "warp_outputs": False}),
+    "gennes-repeats": SamplerEntry(_gennes_repeats, "ablation: GennesSampler with warp_outputs=False and "
+                                                    "avoid_repeats=False (it may suggest a completed trial's "
+                                                    "parameters again)",
+                                   lambda: _gennes_settings(avoid_repeats=False, warp_outputs=False)),
 }
 TARGET = "gennes"
 
@@ -205,7 +227,15 @@ def run_hpo_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     task = get_task(spec["task"])
     warm_up(spec["task"])
     space = task.space()
-    study = optuna.create_study(direction="minimize", sampler=SAMPLERS[spec["sampler"]].make(spec["seed"]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # BoTorchSampler's, once per call
+        return _run_study(spec, task, space, SAMPLERS[spec["sampler"]].make(spec["seed"]))
+
+
+def _run_study(spec: Mapping[str, Any], task: Any, space: Mapping[str, Any], sampler: Any) -> dict[str, Any]:
+    import optuna
+
+    study = optuna.create_study(direction="minimize", sampler=sampler)
     values: list[float] = []
     sampler_time: list[float] = []
     objective_time: list[float] = []

@@ -31,9 +31,14 @@ TIE = 0.01  # normalized scores closer than this are a tie (W/T/L, and "worse th
 MAX_TIME_RATIO = 2.0  # ours' sampler seconds per trial at most this multiple of GPSampler's
 BASELINES = ("random", "tpe", "gp", "botorch")  # the samplers of the acceptance verdicts (ablations excluded)
 ABLATIONS = (  # (ours, other, what differs)
-    (TARGET, "gennes-lbfgs", "the acquisition optimizer: optimize_acqf_gennes vs BoTorch's optimize_acqf"),
+    (TARGET, "gennes-nowarp", "the model's outputs: a Yeo-Johnson warp fitted to the values vs the standardized "
+                              "values"),
+    ("gennes-nowarp", "gennes-repeats", "space handling: avoid_repeats (never a completed or running trial's "
+                                        "parameters again) vs suggesting them again"),
+    ("gennes-nowarp", "gennes-lbfgs", "the acquisition optimizer: optimize_acqf_gennes vs BoTorch's optimize_acqf"),
     ("gennes-lbfgs", "botorch", "space handling and acquisition (same SingleTaskGP family and optimize_acqf): "
-                                "qLogNEI, discrete local search and pending trials vs BoTorchSampler's qLogEI"),
+                                "qLogNEI, discrete local search, no repeats and pending trials vs BoTorchSampler's "
+                                "qLogEI"),
     (TARGET, "gp", "the whole pipeline vs Optuna's own GP, acquisition and optimizer"),
 )
 SCORE = number_format(2, fixed=(1e-3, 1e4))

@@ -13,6 +13,10 @@ a name of :data:`ACQF_OPTIMIZERS` (the built-ins below, or one added with :func:
 `botorch-sequential`   the same, `sequential=True`: a q-batch built one point at a time, earlier points pending
 `botorch-10x`          `optimize_acqf` with ten times that budget: 200 restarts and 10240 raw samples
 `cma`                  CMA-ES (pycma) on the acquisition, 2048 acquisition points
+`gennes-hybrid-fresh`  `gennes-hybrid` with every greedy step screening `raw_samples` fresh Sobol points, as
+                       BoTorch's sequential mode does (`greedy_rescreen=None`): the rescreen ablation
+`gennes-sequential`    `optimize_acqf_gennes(sequential=True)` with `gennes-hybrid`'s per-step settings: its greedy
+                       steps with fresh screens and no joint polish of the batch (the polish ablation)
 `lbfgs-same-starts`    `gennes-hybrid`'s pipeline (restarts, raw samples, greedy q-batch steps and joint
                        polish) with BoTorch's L-BFGS-B alone: the ablation that isolates what the generators add
 `random`               a floor: a uniformly random batch, not optimized (one acquisition evaluation, its value)
@@ -187,6 +191,12 @@ def _gennes_hybrid_settings(task: AcqfTask) -> dict[str, Any]:
     return settings if task.q == 1 else {"batch_strategy": "greedy", "greedy_rescreen": GREEDY_RESCREEN, **settings}
 
 
+def _greedy_step_settings() -> dict[str, Any]:
+    """`gennes-hybrid`'s settings of each greedy step (restarts and raw samples), for `sequential=True`."""
+    restarts, raw_samples = recommended_restarts(2)
+    return {"num_restarts": restarts, "raw_samples": raw_samples}
+
+
 def _paper_gennes_config(task: AcqfTask) -> GennesConfig:
     return PAPER_BO_CONFIG.replace(n_iterations=task.paper_iterations)
 
@@ -221,6 +231,13 @@ register("gennes", lambda task: partial(optimize_acqf_gennes_paper, config=_pape
          description="GENNES alone with the paper's BO settings (N = 10, alpha = 0.99, paper_iterations steps)")
 register("gennes-hybrid", lambda task: optimize_acqf_gennes, _gennes_hybrid_settings,
          description="optimize_acqf_gennes with its defaults (recommended restarts and GENNES settings for q)")
+register("gennes-hybrid-fresh", lambda task: partial(optimize_acqf_gennes, greedy_rescreen=None),
+         lambda task: {**_gennes_hybrid_settings(task), **({"greedy_rescreen": None} if task.q > 1 else {})},
+         description="optimize_acqf_gennes with a fresh raw-sample screen every greedy step (greedy_rescreen=None)")
+register("gennes-sequential", lambda task: partial(optimize_acqf_gennes, sequential=True, **_greedy_step_settings(),
+                                                   config=default_acqf_config(1)),
+         lambda task: {"sequential": True, **_greedy_step_settings(), "config": default_acqf_config(1).to_dict()},
+         description="optimize_acqf_gennes(sequential=True) with gennes-hybrid's per-step settings: no joint polish")
 register("lbfgs-paper", lambda task: partial(optimize_acqf_random_lbfgs, num_restarts=task.paper_starts),
          lambda task: {"num_restarts": task.paper_starts, "options": dict(PAPER_LBFGS_OPTIONS)},
          description="L-BFGS-B from paper_starts uniform random starts, scipy's convergence test (the paper's)")

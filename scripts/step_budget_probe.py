@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import argparse
 import math
-import statistics
 import time
 import warnings
 from functools import partial
 
 import torch
 from botorch.optim import optimize_acqf
+from probe_common import print_row, stand_in_acquisition, summarize
 
 from gennes_bo import optimize_acqf_gennes
-from gennes_bo.benchmarks.bo import build_acquisition, fit_gp, warm_up
-from gennes_bo.benchmarks.bo_batch import initial_design, translated_problem
+from gennes_bo.benchmarks.bo import warm_up
 from gennes_bo.benchmarks.runner import limit_threads
 
 Q = 16
@@ -48,17 +47,13 @@ def main() -> None:
     warnings.simplefilter("ignore")
     warm_up("gennes-hybrid", "qlognei", Q)
     rows: list[list[tuple[float, float]]] = []
-    names: list[str] = []
+    labels: list[str] = []
     for name in args.problems:
         for seed in range(args.seeds):
-            problem = translated_problem({"problem": name, "seed": seed})
-            bounds = problem.bounds.double()
-            X = torch.cat([initial_design(bounds, 2 * Q, seed), initial_design(bounds, 5 * Q, seed + 1000)])
-            model = fit_gp(X, -problem(X), bounds)
-            acq_function = build_acquisition(model, None, "qlognei", Q, seed=seed, X_baseline=X)
-            row = []
+            acq_function, bounds = stand_in_acquisition(name, seed, Q)
             table = variants(bounds.shape[1])
-            names = list(table)
+            labels = list(table)
+            row = []
             for optimizer in table.values():
                 torch.manual_seed(seed)
                 start = time.process_time()
@@ -67,15 +62,8 @@ def main() -> None:
                 with torch.no_grad():
                     row.append((float(acq_function(candidates.unsqueeze(0))), elapsed))
             rows.append(row)
-            print(f"{name:14s} {seed:3d} " + "  ".join(f"{v:9.4g} {s:6.2f} s" for v, s in row), flush=True)
-    print("columns: " + ", ".join(names))
-    for index, variant in enumerate(names[1:], 1):
-        scores = [(row[index][0] - row[0][0]) / max(abs(row[0][0]), abs(row[index][0]), 1e-12) for row in rows]
-        wins, losses = sum(s > 1e-3 for s in scores), sum(s < -1e-3 for s in scores)
-        ratio = statistics.median(row[index][1] / row[0][1] for row in rows)
-        print(f"{variant}: W/T/L against the default {wins}/{len(rows) - wins - losses}/{losses}, "
-              f"median time ratio {ratio:.2f}")
-
+            print_row(name, seed, row)
+    summarize(rows, labels)
 
 if __name__ == "__main__":
     main()

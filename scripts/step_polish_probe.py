@@ -11,16 +11,15 @@ default (tie: 1e-3 relative) and the median time ratio.
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 import warnings
 
-import torch
+from probe_common import print_row, stand_in_acquisition, summarize
 
 import gennes_bo.acquisition.gen_candidates as gen_candidates_module
 from gennes_bo import optimize_acqf_gennes
-from gennes_bo.benchmarks.bo import build_acquisition, fit_gp, warm_up
-from gennes_bo.benchmarks.bo_batch import MAIN_PROBLEMS, initial_design, translated_problem
+from gennes_bo.benchmarks.bo import warm_up
+from gennes_bo.benchmarks.bo_batch import MAIN_PROBLEMS
 from gennes_bo.benchmarks.runner import limit_threads
 
 Q = 16
@@ -48,11 +47,7 @@ def main() -> None:
     rows = []
     for name in MAIN_PROBLEMS:
         for seed in range(args.seeds):
-            problem = translated_problem({"problem": name, "seed": seed})
-            bounds = problem.bounds.double()
-            X = torch.cat([initial_design(bounds, 2 * Q, seed), initial_design(bounds, 5 * Q, seed + 1000)])
-            model = fit_gp(X, -problem(X), bounds)
-            acq_function = build_acquisition(model, None, "qlognei", Q, seed=seed, X_baseline=X)
+            acq_function, bounds = stand_in_acquisition(name, seed, Q)
             row = []
             for cap in CAPS:
                 _cap["maxiter"] = cap
@@ -60,14 +55,8 @@ def main() -> None:
                 _, value = optimize_acqf_gennes(acq_function, bounds, Q, seed=seed)
                 row.append((float(value), time.process_time() - start))
             rows.append(row)
-            print(f"{name:14s} {seed:3d} " + "  ".join(f"{v:9.4g} {s:6.2f} s" for v, s in row), flush=True)
-    for index, cap in enumerate(CAPS[1:], 1):
-        scores = [(row[index][0] - row[0][0]) / max(abs(row[0][0]), abs(row[index][0]), 1e-12) for row in rows]
-        wins, losses = sum(s > 1e-3 for s in scores), sum(s < -1e-3 for s in scores)
-        ratio = statistics.median(row[index][1] / row[0][1] for row in rows)
-        print(f"step polish capped at {cap}: W/T/L against 200 {wins}/{len(rows) - wins - losses}/{losses}, "
-              f"median time ratio {ratio:.2f}")
-
+            print_row(name, seed, row)
+    summarize(rows, [f"step polish capped at {cap or 200}" for cap in CAPS])
 
 if __name__ == "__main__":
     main()

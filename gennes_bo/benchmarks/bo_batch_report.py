@@ -153,36 +153,37 @@ def _status(complete: bool, measured: bool, met: bool) -> str:
     return "met" if met else "**missed**"
 
 
-def verdicts(cells: Mapping[Cell, Runs]) -> tuple[list[str], list[str]]:
-    """The verdicts (a), (b) and (c), and the numbers behind them: per main problem the target against both
-    BoTorch modes, per q = 16 and q = 32 problem the acquisition seconds per iteration (bullet items)."""
+def verdicts(cells: Mapping[Cell, Runs], target: str = TARGET) -> tuple[list[str], list[str]]:
+    """The verdicts (a), (b) and (c) for `target` (default the acceptance target), and the numbers behind them: per
+    main problem the target against both BoTorch modes, per q = 16 and q = 32 problem the acquisition seconds per
+    iteration (bullet items)."""
     items, better, worse, complete, measured = [], [], [], True, False
     for problem in MAIN_PROBLEMS:
         cell = (problem, "qlognei", 16, 0.0, ITERATIONS)
         runs = cells.get(cell, {})
         seeds = planned_seeds(_spec_of(cell))
-        complete &= complete_seeds(runs, [TARGET, *BOTORCH_MODES]) >= seeds
-        comparisons = [paired(runs.get(TARGET, {}), runs.get(mode, {})) for mode in BOTORCH_MODES]
+        complete &= complete_seeds(runs, [target, *BOTORCH_MODES]) >= seeds
+        comparisons = [paired(runs.get(target, {}), runs.get(mode, {})) for mode in BOTORCH_MODES]
         if any(c is None for c in comparisons):
-            items.append(f"{cell_title(cell)}: not yet measured (no seed with `{TARGET}` and both BoTorch modes)")
+            items.append(f"{cell_title(cell)}: not yet measured (no seed with `{target}` and both BoTorch modes)")
             continue
         measured = True
         n = min(c.n for c in comparisons)
         better += [problem] if all(c.better for c in comparisons) else []
         worse += [problem] if any(c.worse for c in comparisons) else []
-        items.append(f"{cell_title(cell)} ({n}/{seeds} seeds): `{TARGET}` {VALUE(comparisons[0].mean[0])} vs "
+        items.append(f"{cell_title(cell)} ({n}/{seeds} seeds): `{target}` {VALUE(comparisons[0].mean[0])} vs "
                      + " and ".join(c.text(mode) for c, mode in zip(comparisons, BOTORCH_MODES, strict=True)))
     needed = math.ceil(len(MAIN_PROBLEMS) / 2)
-    summary = [f"**(a)** at q = 16, `{TARGET}` has a lower mean final regret than both BoTorch modes with "
+    summary = [f"**(a)** at q = 16, `{target}` has a lower mean final regret than both BoTorch modes with "
                  f"p < {ALPHA} on at least {needed} of the {len(MAIN_PROBLEMS)} problems: on {len(better)} "
                  f"({', '.join(better) or 'none'}): {_status(complete, measured, len(better) >= needed)}",
                f"**(b)** it is significantly worse (p < {ALPHA}) than either mode on no problem: worse on "
                  f"{len(worse)} ({', '.join(worse) or 'none'}): {_status(complete, measured, not worse)}"]
-    time_summary, time_items = _time_verdict(cells)
+    time_summary, time_items = _time_verdict(cells, target)
     return summary + time_summary, items + time_items
 
 
-def _time_verdict(cells: Mapping[Cell, Runs]) -> tuple[list[str], list[str]]:
+def _time_verdict(cells: Mapping[Cell, Runs], target: str) -> tuple[list[str], list[str]]:
     """Verdict (c): at q = 16 (main problems) and q = 32 (secondary), the target's median acquisition seconds per
     iteration at most the faster BoTorch mode's on each problem, over the seeds where all three ran uncontended."""
     items, slower, complete, measured = [], [], True, False
@@ -190,24 +191,30 @@ def _time_verdict(cells: Mapping[Cell, Runs]) -> tuple[list[str], list[str]]:
         for problem in problems:
             cell = (problem, "qlognei", q, 0.0, ITERATIONS)
             runs = cells.get(cell, {})
-            complete &= complete_seeds(runs, [TARGET, *BOTORCH_MODES]) >= planned_seeds(_spec_of(cell))
-            if not all(runs.get(o) for o in (TARGET, *BOTORCH_MODES)):
+            complete &= complete_seeds(runs, [target, *BOTORCH_MODES]) >= planned_seeds(_spec_of(cell))
+            if not all(runs.get(o) for o in (target, *BOTORCH_MODES)):
                 continue
-            names = (TARGET, *BOTORCH_MODES)
+            names = (target, *BOTORCH_MODES)
             seeds = sorted(set.intersection(*({s for s, r in runs[o].items() if uncontended(r)} for o in names)))
             if not seeds:
-                items.append(f"{cell_title(cell)}: no seed with uncontended runs of `{TARGET}` and both modes")
+                items.append(f"{cell_title(cell)}: no seed with uncontended runs of `{target}` and both modes")
                 continue
             measured = True
             median = {o: acqf_median({s: runs[o][s] for s in seeds}) for o in names}
             fastest = min(BOTORCH_MODES, key=median.__getitem__)
-            if median[TARGET] > median[fastest]:
+            if median[target] > median[fastest]:
                 slower.append(f"{problem} q={q}")
-            items.append(f"{cell_title(cell)} ({len(seeds)} seeds timed): `{TARGET}` {VALUE(median[TARGET])} s per "
+            items.append(f"{cell_title(cell)} ({len(seeds)} seeds timed): `{target}` {VALUE(median[target])} s per "
                          f"iteration vs `{fastest}` (the faster mode) {VALUE(median[fastest])} s")
-    return [f"**(c)** at q = 16 and q = 32, `{TARGET}`'s median acquisition time per iteration is at most the "
+    return [f"**(c)** at q = 16 and q = 32, `{target}`'s median acquisition time per iteration is at most the "
             f"faster BoTorch mode's on each problem: slower on {len(slower)} ({', '.join(slower) or 'none'}): "
             f"{_status(complete, measured, not slower)}"], items
+
+
+def variants(cells: Mapping[Cell, Runs]) -> list[str]:
+    """Optimizers outside the grid's own list (`OPTIMIZERS`) that have runs in every main cell, in name order."""
+    main = [cells.get((problem, "qlognei", 16, 0.0, ITERATIONS), {}) for problem in MAIN_PROBLEMS]
+    return sorted(set.intersection(*(set(runs) for runs in main)) - set(OPTIMIZERS))
 
 
 # ----------------------------------------------------------------------------------------------- report
@@ -244,6 +251,11 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
         f"higher. A verdict is final when its cells hold every planned seed of `{TARGET}` and both BoTorch "
         "modes.").bullets(summary)
     report.paragraph("The numbers behind them:").bullets(details)
+    for variant in variants(cells):
+        summary, details = verdicts(cells, variant)
+        report.paragraph(f"The same verdicts for `{variant}`, a variant of `{TARGET}` run on every main cell (not "
+                         "the acceptance target; docs/design.md#large-batch-bo-where-the-main-grid-leaves-us):"
+                         ).bullets(summary + details)
     report.section("Final simple regret and acquisition cost").paragraph(
         "Per cell: final regret, mean ± standard error over the seeds done; each optimizer against each BoTorch "
         "mode (W/T/L from the row's side: lower regret wins, and the paired Wilcoxon p); acquisition seconds and "

@@ -256,3 +256,16 @@ def test_the_qlognei_baseline_does_not_depend_on_the_global_rng_state() -> None:
         acq_function = build_acquisition(model, 0.0, "qlognei", 4, X_baseline=X)
         baselines.add(tuple(map(tuple, acq_function.X_baseline.tolist())))
     assert len(baselines) == 1
+
+
+def test_a_variant_run_on_every_main_cell_gets_its_own_verdicts(tmp_path) -> None:
+    records = _synthetic(complete=True)
+    # a variant on every main cell (worse than both modes everywhere), another on one cell only
+    records += [_record(problem, "gennes-variant", seed, 2.0 + 0.01 * seed, 1.0)
+                for problem in MAIN_PROBLEMS for seed in range(10)]
+    records += [_record("levy20", "gennes-partial", seed, 0.1, 1.0) for seed in range(10)]
+    text = write_report(records, tmp_path / "bo_batch.md", "gennes-bo bo-batch --report")
+    assert text.count("The same verdicts for") == 1 and "The same verdicts for `gennes-variant`" in text
+    assert "`gennes-variant` has a lower mean final regret than both BoTorch modes" in text
+    assert "worse on 6 (hartmann6, ackley10, levy20, rastrigin10, griewank10, michalewicz10)" in text
+    assert "on 4 (hartmann6, ackley10, levy20, rastrigin10): met" in text  # the target's verdict is unchanged

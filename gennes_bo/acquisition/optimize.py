@@ -119,8 +119,8 @@ def optimize_acqf_gennes(
         bounds: `2 x d` finite bounds; candidates follow its dtype and device.
         q: Number of candidates (see `batch_strategy` for q > 1).
         num_restarts: Number of initial conditions (L-BFGS-B polish starts besides the generators'), per greedy
-            step for a greedy q-batch. None (an extension: BoTorch requires it) takes
-            `recommended_restarts(q, batch_strategy)[0]`.
+            step for a greedy q-batch (and per point with `sequential=True`). None (an extension: BoTorch requires
+            it) takes `recommended_restarts(q, batch_strategy)[0]`, the greedy steps' with `sequential=True`.
         raw_samples: Sobol samples for the initial conditions (per greedy step). None takes
             `recommended_restarts(q, batch_strategy)[1]` unless `batch_initial_conditions` is given (then, as in
             BoTorch, no raw samples are drawn).
@@ -200,7 +200,8 @@ def optimize_acqf_gennes(
     greedy = (batch_strategy == "greedy" and q > 1 and not sequential and return_best_only
               and batch_initial_conditions is None and acq_function_sequence is None and not return_full_tree
               and not inter_point and _takes_pending_points(acq_function))
-    strategy = "greedy" if greedy else "joint"
+    # sequential=True builds the batch one point at a time as the greedy strategy does: the same per-step budget
+    strategy = "greedy" if greedy or (sequential and q > 1) else "joint"
     if num_restarts is None:
         num_restarts = recommended_restarts(q, strategy)[0]
     if raw_samples is None and batch_initial_conditions is None and ic_generator is None:

@@ -67,6 +67,10 @@ def test_restart_counts_default_to_the_recommendation(qlogei, bounds, q, monkeyp
     assert (seen["num_restarts"], seen["raw_samples"]) == recommended_restarts(q)
     optimize_acqf_gennes(qlogei, bounds, q=q, batch_initial_conditions=torch.rand(2, q, 3, dtype=torch.float64))
     assert seen["raw_samples"] is None  # as in BoTorch: given initial conditions, no raw samples
+    optimize_acqf_gennes(qlogei, bounds, q=q, sequential=True)  # one point per step, as the greedy steps
+    assert (seen["num_restarts"], seen["raw_samples"]) == recommended_restarts(q, "greedy")
+    optimize_acqf_gennes(qlogei, bounds, q=q, batch_strategy="joint")
+    assert (seen["num_restarts"], seen["raw_samples"]) == recommended_restarts(q, "joint")
 
 
 @pytest.mark.parametrize("q", [1, 3])

@@ -211,13 +211,19 @@ def cell_stats(runs: Sequence[Mapping[str, Any]], n_evals: int) -> tuple[float, 
     return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0, len(values)
 
 
+def complete_mean(runs: Sequence[Mapping[str, Any]], n_evals: int, folds: int = FOLDS) -> float | None:
+    """Mean regret after `n_evals` evaluations, or None when fewer than `folds` of the runs reached it."""
+    stat = cell_stats(runs, n_evals)
+    return stat[0] if stat is not None and stat[2] >= folds else None
+
+
 def paper_cells_met(rows: Mapping[tuple[str, int], Sequence[Mapping[str, Any]]],
                     folds: int = FOLDS) -> tuple[int, int]:
     """`(met, cells)`: of the GENNES cells at 1e4 and 1e5 of the rows `(function, dim) -> runs` whose runs hold
     `folds` folds at 1e5, how many have a mean regret at or below the paper's GENNES."""
     met = cells = 0
     for (function, dim), runs in rows.items():
-        if (cell_stats(runs, 100_000) or (0, 0, 0))[2] < folds:
+        if complete_mean(runs, 100_000, folds) is None:
             continue
         for n in (10_000, 100_000):
             cells += 1
@@ -261,9 +267,13 @@ def _cells_met_text(records: Sequence[Mapping[str, Any]], groups: Mapping[tuple,
         met, total = paper_cells_met(rows)
         if not total:
             continue
-        duels = [(cell_stats(runs, 100_000)[0], cell_stats(bipop[(translation, f, d)], 100_000)[0])
-                 for (f, d), runs in rows.items() if d == 30 and (translation, f, d) in bipop
-                 and min(cell_stats(runs, 100_000)[2], cell_stats(bipop[(translation, f, d)], 100_000)[2]) >= FOLDS]
+        duels = []  # (GENNES, BIPOP-aCMA-ES) at 1e5 on the d = 30 rows both completed
+        for (function, dim), runs in rows.items():
+            if dim == 30:
+                ours = complete_mean(runs, 100_000)
+                theirs = complete_mean(bipop.get((translation, function, dim), []), 100_000)
+                if ours is not None and theirs is not None:
+                    duels.append((ours, theirs))
         versus = (f", and is at or below BIPOP-aCMA-ES on {sum(a <= b for a, b in duels)} of the {len(duels)} "
                   "d = 30 rows at 1e5" if duels else "")
         setting = "the grid's setting" if options == "grid's" else options
@@ -379,13 +389,12 @@ def _targets(cells: Mapping[tuple[str, int, str], Sequence[Mapping[str, Any]]], 
     """Issue 5's targets, each met / missed / pending (a comparison needs complete cells): bullet items."""
     items = []
 
-    def complete_mean(function: str, dim: int, method: str, n: int) -> float | None:
-        stat = cell_stats(cells.get((function, dim, method), []), n)
-        return stat[0] if stat is not None and stat[2] >= folds else None
+    def cell_mean(function: str, dim: int, method: str, n: int) -> float | None:
+        return complete_mean(cells.get((function, dim, method), []), n, folds)
 
     for function, dim in [(f, d) for d in DIMS for f in FUNCTIONS]:
         for n in (10_000, 100_000):
-            ours = complete_mean(function, dim, "gennes", n)
+            ours = cell_mean(function, dim, "gennes", n)
             paper = paper_table1.paper_regret(function, dim, "gennes", n)
             verdict = "pending" if ours is None else ("met" if ours <= paper else "**missed**")
             shown = "" if ours is None else f" {REGRET(ours)} vs"
@@ -393,8 +402,8 @@ def _targets(cells: Mapping[tuple[str, int, str], Sequence[Mapping[str, Any]]], 
                          f"{verdict}")
     wins = []
     for function in FUNCTIONS:
-        ours = complete_mean(function, 30, "gennes", 100_000)
-        theirs = complete_mean(function, 30, "bipop-acma", 100_000)
+        ours = cell_mean(function, 30, "gennes", 100_000)
+        theirs = cell_mean(function, 30, "bipop-acma", 100_000)
         if ours is None or theirs is None:
             items.append(f"GENNES <= our BIPOP-aCMA-ES on {NAMES[function]} d=30 at 1e5: pending")
             continue
@@ -405,9 +414,9 @@ def _targets(cells: Mapping[tuple[str, int, str], Sequence[Mapping[str, Any]]], 
         items.append(f"GENNES <= BIPOP-aCMA-ES on at least 3 of the 4 d=30 functions at 1e5: {sum(wins)} of 4: "
                      + ("met" if sum(wins) >= 3 else "**missed**"))
     for function in ("rastrigin", "styblinski_tang", "schwefel"):
-        ours = complete_mean(function, 30, "gennes", 100_000)
+        ours = cell_mean(function, 30, "gennes", 100_000)
         for other in ("acma", "snes"):
-            theirs = complete_mean(function, 30, other, 100_000)
+            theirs = cell_mean(function, 30, other, 100_000)
             if ours is None or theirs is None:
                 items.append(f"GENNES <= our {NAMES[other]} on {NAMES[function]} d=30 at 1e5: pending")
             else:

@@ -31,6 +31,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from gennes_bo.benchmarks.hpo_tasks import TASKS, get_task
@@ -88,33 +89,17 @@ def _botorch(seed: int) -> Any:
     return BoTorchSampler(seed=seed)
 
 
-def _gennes(seed: int) -> Any:
+def _gennes(seed: int, *, lbfgs: bool = False, **switches: bool) -> Any:
+    """GennesSampler as the grid runs it; `switches` (`warp_outputs`, `avoid_repeats`) set its defaults off for
+    the ablations, and `lbfgs` swaps `optimize_acqf_gennes` for BoTorch's `optimize_acqf`."""
     from gennes_bo.integrations.optuna import GennesSampler
 
-    return GennesSampler(seed=seed, warn_independent_sampling=False)
+    acqf_optimizer = None
+    if lbfgs:
+        from botorch.optim import optimize_acqf
 
-
-def _gennes_nowarp(seed: int) -> Any:
-    from gennes_bo.integrations.optuna import GennesSampler
-
-    return GennesSampler(seed=seed, warn_independent_sampling=False, warp_outputs=False)
-
-
-def _gennes_repeats(seed: int) -> Any:
-    from gennes_bo.integrations.optuna import GennesSampler
-
-    return GennesSampler(seed=seed, warn_independent_sampling=False, warp_outputs=False, avoid_repeats=False)
-
-
-def _gennes_lbfgs(seed: int) -> Any:
-    from functools import partial
-
-    from botorch.optim import optimize_acqf
-
-    from gennes_bo.integrations.optuna import GennesSampler
-
-    return GennesSampler(seed=seed, warn_independent_sampling=False, warp_outputs=False,
-                         acqf_optimizer=partial(optimize_acqf, **BOTORCH_ACQF))
+        acqf_optimizer = partial(optimize_acqf, **BOTORCH_ACQF)
+    return GennesSampler(seed=seed, warn_independent_sampling=False, acqf_optimizer=acqf_optimizer, **switches)
 
 
 def _gennes_settings(avoid_repeats: bool = True, warp_outputs: bool = True) -> dict[str, Any]:
@@ -140,17 +125,19 @@ SAMPLERS: dict[str, SamplerEntry] = {
     "gennes": SamplerEntry(_gennes, "ours: GennesSampler (its defaults: outputs warped, qLogNEI, optimize_acqf_gennes, "
                                     "discrete local search, no repeated configuration, running trials pending)",
                            _gennes_settings),
-    "gennes-nowarp": SamplerEntry(_gennes_nowarp, "ablation: GennesSampler with warp_outputs=False (the GP fitted "
-                                                  "to the standardized values)",
-                                  lambda: _gennes_settings(warp_outputs=False)),
-    "gennes-lbfgs": SamplerEntry(_gennes_lbfgs, "ablation: GennesSampler with warp_outputs=False and BoTorch's "
-                                                "optimize_acqf (20 restarts, 1024 raw samples)",
-                                 lambda: {"acqf_optimizer": "optimize_acqf", **BOTORCH_ACQF, "avoid_repeats": True,
-                                          "warp_outputs": False}),
-    "gennes-repeats": SamplerEntry(_gennes_repeats, "ablation: GennesSampler with warp_outputs=False and "
-                                                    "avoid_repeats=False (it may suggest a completed trial's "
-                                                    "parameters again)",
-                                   lambda: _gennes_settings(avoid_repeats=False, warp_outputs=False)),
+    "gennes-nowarp": SamplerEntry(
+        partial(_gennes, warp_outputs=False),
+        "ablation: GennesSampler with warp_outputs=False (the GP fitted to the standardized values)",
+        lambda: _gennes_settings(warp_outputs=False)),
+    "gennes-lbfgs": SamplerEntry(
+        partial(_gennes, lbfgs=True, warp_outputs=False),
+        "ablation: GennesSampler with warp_outputs=False and BoTorch's optimize_acqf (20 restarts, 1024 raw samples)",
+        lambda: {"acqf_optimizer": "optimize_acqf", **BOTORCH_ACQF, "avoid_repeats": True, "warp_outputs": False}),
+    "gennes-repeats": SamplerEntry(
+        partial(_gennes, warp_outputs=False, avoid_repeats=False),
+        "ablation: GennesSampler with warp_outputs=False and avoid_repeats=False (it may suggest a completed trial's "
+        "parameters again)",
+        lambda: _gennes_settings(avoid_repeats=False, warp_outputs=False)),
 }
 TARGET = "gennes"
 

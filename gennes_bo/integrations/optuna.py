@@ -187,11 +187,12 @@ class GennesSampler(BaseSampler):
             return {}
         running = [t.params for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
                    if t.number != trial.number and _in_search_space(t.params, search_space)]
-        avoid = {_param_key(p, search_space) for p in [t.params for t in completed] + running}
+        avoid = {_param_key(p, search_space) for p in [*(t.params for t in completed), *running]
+                 } if self._avoid_repeats else set()
         seed = _trial_seed(self._seed, trial.number)
         with manual_seed(seed), _one_torch_thread():
             return self._suggest(study.direction, completed, running if self._consider_running_trials else [],
-                                 search_space, seed, avoid if self._avoid_repeats else set())
+                                 search_space, seed, avoid)
 
     def _suggest(self, direction: StudyDirection, completed: list[FrozenTrial], running: list[dict[str, Any]],
                  search_space: dict[str, BaseDistribution], seed: int, avoid: set[tuple]) -> dict[str, Any]:

@@ -191,10 +191,11 @@ def _gennes_hybrid_settings(task: AcqfTask) -> dict[str, Any]:
     return settings if task.q == 1 else {"batch_strategy": "greedy", "greedy_rescreen": GREEDY_RESCREEN, **settings}
 
 
-def _greedy_step_settings() -> dict[str, Any]:
-    """`gennes-hybrid`'s settings of each greedy step (restarts and raw samples), for `sequential=True`."""
-    restarts, raw_samples = recommended_restarts(2)
-    return {"num_restarts": restarts, "raw_samples": raw_samples}
+def _gennes_sequential_settings(task: AcqfTask) -> dict[str, Any]:
+    # sequential=True takes the greedy steps' restarts, and each one-point step GENNES's q = 1 default
+    restarts, raw_samples = recommended_restarts(task.q)
+    return {"sequential": True, "num_restarts": restarts, "raw_samples": raw_samples,
+            "config": default_acqf_config(1).to_dict()}
 
 
 def _paper_gennes_config(task: AcqfTask) -> GennesConfig:
@@ -234,9 +235,7 @@ register("gennes-hybrid", lambda task: optimize_acqf_gennes, _gennes_hybrid_sett
 register("gennes-hybrid-fresh", lambda task: partial(optimize_acqf_gennes, greedy_rescreen=None),
          lambda task: {**_gennes_hybrid_settings(task), **({"greedy_rescreen": None} if task.q > 1 else {})},
          description="optimize_acqf_gennes with a fresh raw-sample screen every greedy step (greedy_rescreen=None)")
-register("gennes-sequential", lambda task: partial(optimize_acqf_gennes, sequential=True, **_greedy_step_settings(),
-                                                   config=default_acqf_config(1)),
-         lambda task: {"sequential": True, **_greedy_step_settings(), "config": default_acqf_config(1).to_dict()},
+register("gennes-sequential", lambda task: partial(optimize_acqf_gennes, sequential=True), _gennes_sequential_settings,
          description="optimize_acqf_gennes(sequential=True) with gennes-hybrid's per-step settings: no joint polish")
 register("lbfgs-paper", lambda task: partial(optimize_acqf_random_lbfgs, num_restarts=task.paper_starts),
          lambda task: {"num_restarts": task.paper_starts, "options": dict(PAPER_LBFGS_OPTIONS)},

@@ -103,8 +103,8 @@ class GennesSampler(BaseSampler):
             trials (it lies outside the search space shared by the completed trials).
         avoid_repeats: Never suggest the parameters of a completed or running trial while an unevaluated discrete
             neighbor exists (step 5; default True). Without it, a space of mostly discrete parameters can spend
-            many trials repeating the incumbent: 16 of 40 on the `knn-digits` task of `gennes-bo hpo`
-            (docs/results/hpo.md). Set False when repeating a configuration is informative (a noisy objective).
+            many trials repeating the incumbent (docs/design.md#what-the-hpo-grid-changed-in-the-sampler). Set
+            False when repeating a configuration is informative (a noisy objective).
         warp_outputs: Fit the GP to the objective values through a Yeo-Johnson power transform fitted to them
             (default True), as HEBO does: the transform is monotone, so the best trial stays the best, and a tail
             of bad trials (a diverging model, a capped loss) no longer squeezes the good ones together after

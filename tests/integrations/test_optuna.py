@@ -3,6 +3,7 @@ and two processes sharing one storage. Small GENNES settings (conftest's `fast_c
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import subprocess
@@ -276,3 +277,52 @@ def test_warped_and_plain_outputs_both_find_the_quadratic_minimum(make_sampler, 
     study = optuna.create_study(sampler=make_sampler(seed=0, n_startup_trials=5, warp_outputs=warp_outputs))
     study.optimize(quadratic, n_trials=12)
     assert min(t.value for t in study.trials[5:]) < min(min(t.value for t in study.trials[:5]), 0.01)
+
+
+@pytest.fixture
+def recorded_fits(monkeypatch) -> list[tuple]:
+    """Each GP fit of the sampler as (the start it was given, its tolerance, the parameters it ended with)."""
+    import gennes_bo.integrations.optuna as sampler_module
+
+    fits = []
+    fit_gp = sampler_module._fit_gp
+
+    def recording_fit(X, Y, start=None, ftol=None):
+        model = fit_gp(X, Y, start, ftol)
+        fits.append((start, ftol, {name: value.detach().clone() for name, value in model.named_parameters()}))
+        return model
+
+    monkeypatch.setattr(sampler_module, "_fit_gp", recording_fit)
+    return fits
+
+
+def test_each_gp_fit_starts_from_the_previous_fit_of_the_same_study_and_space(make_sampler, recorded_fits):
+    from gennes_bo.integrations.optuna import GP_FIT_FTOL
+
+    sampler = make_sampler(seed=0, n_startup_trials=3)
+    study = optuna.create_study(sampler=sampler)
+    study.optimize(quadratic, n_trials=6)
+    assert len(recorded_fits) == 3 and recorded_fits[0][0] is None
+    assert all(ftol == GP_FIT_FTOL for _, ftol, _ in recorded_fits)
+    for (_, _, previous), (start, _, _) in itertools.pairwise(recorded_fits):
+        assert start.keys() == previous.keys()
+        assert all(torch.equal(start[name], previous[name]) for name in start)
+
+    study.optimize(lambda t: (t.suggest_float("x", 0.0, 1.0) - 0.3) ** 2, n_trials=2)  # the space shrinks to x
+    assert len(recorded_fits) == 5 and recorded_fits[3][0] is not None and recorded_fits[4][0] is None
+    other = optuna.create_study(sampler=sampler)  # the same sampler object in another study
+    for trial in study.trials[:6]:
+        other.add_trial(trial)
+    other.optimize(quadratic, n_trials=1)
+    assert len(recorded_fits) == 6 and recorded_fits[5][0] is None
+
+
+def test_without_gp_warm_starts_a_suggestion_depends_only_on_the_seed_and_the_trials(make_sampler, recorded_fits):
+    study = optuna.create_study(sampler=make_sampler(seed=0, n_startup_trials=3, warm_start_gp=False))
+    study.optimize(quadratic, n_trials=6)
+    assert [(start, ftol) for start, ftol, _ in recorded_fits] == [(None, None)] * 3
+    resumed = optuna.create_study(sampler=make_sampler(seed=0, n_startup_trials=3, warm_start_gp=False))
+    for trial in study.trials[:5]:
+        resumed.add_trial(trial)
+    resumed.optimize(quadratic, n_trials=1)  # a fresh sampler object, as in a new process
+    assert resumed.trials[5].params == study.trials[5].params

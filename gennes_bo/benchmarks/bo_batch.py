@@ -21,7 +21,8 @@ points jointly, 20 restarts, 1024 raw samples), `botorch-sequential` (the same, 
 Grids (`--grid`): `main` (the acceptance grid) is qLogNEI at q = 16, 10 seeds, on Hartmann6, Ackley-10, Levy-20,
 Rastrigin-10, Griewank-10 and Michalewicz-10; `secondary` (5 seeds) is q = 8 and q = 32 on Hartmann6, Ackley-10
 and Michalewicz-10, qUCB at q = 16 on those three, and noisy Hartmann6 (qLogNEI, q = 16); `all` is both.
-`--problems` and `--q` replace a grid's problems and q values. Runs are ordered seed by seed within a grid (every
+`--problems` and `--q` replace a grid's problems and q values; `--acquisition` keeps only its noiseless cells of
+one acquisition. Runs are ordered seed by seed within a grid (every
 problem and optimizer of seed 0, then seed 1, ...), so that a partial grid holds complete paired seeds.
 `--estimate` times one acquisition call per optimizer and cell at the first and the last iteration's data size
 and prints the grid's CPU hours without running it.
@@ -79,6 +80,7 @@ class CellFamily:
 
 MAIN_PROBLEMS = ("hartmann6", "ackley10", "levy20", "rastrigin10", "griewank10", "michalewicz10")
 SECONDARY_PROBLEMS = ("hartmann6", "ackley10", "michalewicz10")
+ACQUISITIONS = ("qlognei", "qucb")
 GRIDS: dict[str, tuple[CellFamily, ...]] = {
     "main": (CellFamily(MAIN_PROBLEMS, (16,), "qlognei", 10),),
     "secondary": (CellFamily(SECONDARY_PROBLEMS, (8, 32), "qlognei", 5),
@@ -102,7 +104,7 @@ def noise_std(problem: str, fraction: float) -> float:
 
 def make_specs(grid: str = "main", optimizers: Sequence[str] = OPTIMIZERS, problems: Sequence[str] | None = None,
                q: Sequence[int] | None = None, seeds: int | None = None,
-               iterations: int = ITERATIONS) -> list[dict[str, Any]]:
+               iterations: int = ITERATIONS, acquisition: str | None = None) -> list[dict[str, Any]]:
     """The runs of a grid, seed-major within each grid: every cell and optimizer of seed 0, then of seed 1, ...
 
     Args:
@@ -112,9 +114,11 @@ def make_specs(grid: str = "main", optimizers: Sequence[str] = OPTIMIZERS, probl
         q: Batch sizes replacing each family's (default: the grid's).
         seeds: Seeds per cell replacing each family's (default: the grid's, 10 main and 5 secondary).
         iterations: BO iterations per run.
+        acquisition: Keep only the families of this acquisition, noiseless (`"qlognei"` or `"qucb"`; default
+            every family).
 
     Raises:
-        ValueError: For an unknown grid, problem key or optimizer, or a count below 1.
+        ValueError: For an unknown grid, problem key, optimizer or acquisition, or a count below 1.
     """
     from gennes_bo.benchmarks.acqf_optimizers import get_acqf_optimizer
     from gennes_bo.benchmarks.bo import UCB_BETA
@@ -122,6 +126,8 @@ def make_specs(grid: str = "main", optimizers: Sequence[str] = OPTIMIZERS, probl
 
     if grid not in GRID_NAMES:
         raise ValueError(f"`grid` must be one of {GRID_NAMES}, got {grid!r}")
+    if acquisition not in (None, *ACQUISITIONS):
+        raise ValueError(f"`acquisition` must be one of {ACQUISITIONS}, got {acquisition!r}")
     for problem in problems or ():
         parse_problem_key(problem)  # raises UnknownProblemError (a ValueError) naming the key
     for optimizer in optimizers:
@@ -131,8 +137,9 @@ def make_specs(grid: str = "main", optimizers: Sequence[str] = OPTIMIZERS, probl
             raise ValueError(f"`{name}` must be >= 1, got {value}")
     specs: dict[str, dict[str, Any]] = {}
     for name in (("main", "secondary") if grid == "all" else (grid,)):
-        families = GRIDS[name]
-        for seed in range(max(seeds or family.seeds for family in families)):
+        families = [family for family in GRIDS[name]
+                    if acquisition is None or (family.acquisition == acquisition and not family.noise)]
+        for seed in range(max((seeds or family.seeds for family in families), default=0)):
             for family in families:
                 if seed >= (seeds or family.seeds):
                     continue
@@ -341,6 +348,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--problems", nargs="+", metavar="KEY",
                         help="problem keys replacing the grid's, e.g. hartmann6 ackley10 levy20")
     parser.add_argument("--q", nargs="+", type=int, metavar="Q", help="batch sizes replacing the grid's")
+    parser.add_argument("--acquisition", choices=ACQUISITIONS,
+                        help="keep only the grid's noiseless cells of this acquisition")
     parser.add_argument("--optimizers", nargs="+", metavar="NAME",
                         help=f"registered names or package.module:function (default {' '.join(OPTIMIZERS)})")
     parser.add_argument("--estimate", action="store_true",
@@ -364,7 +373,7 @@ def _main(args: argparse.Namespace) -> int:
     try:
         specs = make_specs(args.grid, args.optimizers or preset.get("optimizers", OPTIMIZERS),
                            args.problems or preset.get("problems"), args.q or preset.get("q"),
-                           args.seeds or preset.get("seeds"), preset.get("iterations", ITERATIONS))
+                           args.seeds or preset.get("seeds"), preset.get("iterations", ITERATIONS), args.acquisition)
     except ValueError as err:
         raise SystemExit(f"gennes-bo bo-batch: {err}") from err
     if args.estimate:

@@ -9,8 +9,10 @@ best loss so far (so 20 and 40 trials are read from one run), the sampler's CPU 
 whole search space, where every parameter is sampled, plus `study.tell`) and the objective's CPU seconds.
 
 Samplers (`SAMPLERS`): `random`, `tpe`, `gp` (Optuna's GPSampler), `botorch` (optuna-integration's
-BoTorchSampler), `gennes` (ours) and the ablation `gennes-lbfgs` (ours with BoTorch's `optimize_acqf`, 20 restarts
-and 1024 raw samples, instead of `optimize_acqf_gennes`; same model, space handling and acquisition).
+BoTorchSampler), `gennes` (ours) and its ablations, each with one more of its defaults switched off:
+`gennes-coldfit` (no GP warm starts), `gennes-nowarp` (nor the output warp), then either `gennes-repeats` (nor
+`avoid_repeats`) or `gennes-lbfgs` (BoTorch's `optimize_acqf`, 20 restarts and 1024 raw samples, instead of
+`optimize_acqf_gennes`; same model, space handling and acquisition).
 
 The grid: the sequential mode on every task, then the batched mode on half of them (`BATCH_TASKS`), 5 seeds
 each (`--seeds 10` where compute allows), ordered seed by seed so that a partial grid holds complete paired
@@ -90,8 +92,8 @@ def _botorch(seed: int) -> Any:
 
 
 def _gennes(seed: int, *, lbfgs: bool = False, **switches: bool) -> Any:
-    """GennesSampler as the grid runs it; `switches` (`warp_outputs`, `avoid_repeats`) set its defaults off for
-    the ablations, and `lbfgs` swaps `optimize_acqf_gennes` for BoTorch's `optimize_acqf`."""
+    """GennesSampler as the grid runs it; `switches` (`warm_start_gp`, `warp_outputs`, `avoid_repeats`) set its
+    defaults off for the ablations, and `lbfgs` swaps `optimize_acqf_gennes` for BoTorch's `optimize_acqf`."""
     from gennes_bo.integrations.optuna import GennesSampler
 
     acqf_optimizer = None
@@ -102,11 +104,19 @@ def _gennes(seed: int, *, lbfgs: bool = False, **switches: bool) -> Any:
     return GennesSampler(seed=seed, warn_independent_sampling=False, acqf_optimizer=acqf_optimizer, **switches)
 
 
-def _gennes_settings(avoid_repeats: bool = True, warp_outputs: bool = True) -> dict[str, Any]:
+def _gennes_settings(avoid_repeats: bool = True, warp_outputs: bool = True, warm_start_gp: bool = True
+                     ) -> dict[str, Any]:
     from gennes_bo.benchmarks.acqf_optimizers import AcqfTask, get_acqf_optimizer
 
     return {"acqf_optimizer": "optimize_acqf_gennes", **get_acqf_optimizer("gennes-hybrid").resolved_settings(
-        AcqfTask(q=1)), "avoid_repeats": avoid_repeats, "warp_outputs": warp_outputs}
+        AcqfTask(q=1)), "avoid_repeats": avoid_repeats, "warp_outputs": warp_outputs,
+        **_gp_fit_settings(warm_start_gp)}
+
+
+def _gp_fit_settings(warm_start_gp: bool) -> dict[str, Any]:
+    from gennes_bo.integrations.optuna import GP_FIT_FTOL
+
+    return {"warm_start_gp": warm_start_gp, **({"gp_fit_ftol": GP_FIT_FTOL} if warm_start_gp else {})}
 
 
 def _gp_settings() -> dict[str, Any]:
@@ -122,22 +132,31 @@ SAMPLERS: dict[str, SamplerEntry] = {
     "gp": SamplerEntry(_gp, "Optuna's GPSampler (defaults; its batched L-BFGS-B needs `greenlet`)", _gp_settings),
     "botorch": SamplerEntry(_botorch, "optuna-integration's BoTorchSampler (defaults: qLogEI, running trials not "
                                       "considered)"),
-    "gennes": SamplerEntry(_gennes, "ours: GennesSampler (its defaults: outputs warped, qLogNEI, optimize_acqf_gennes, "
-                                    "discrete local search, no repeated configuration, running trials pending)",
+    "gennes": SamplerEntry(_gennes, "ours: GennesSampler (its defaults: GP fits warm-started, outputs warped, qLogNEI, "
+                                    "optimize_acqf_gennes, discrete local search, no repeated configuration, running "
+                                    "trials pending)",
                            _gennes_settings),
+    "gennes-coldfit": SamplerEntry(
+        partial(_gennes, warm_start_gp=False),
+        "ablation: GennesSampler with warm_start_gp=False (each GP fitted from BoTorch's initial values, to its "
+        "default tolerance)",
+        lambda: _gennes_settings(warm_start_gp=False)),
     "gennes-nowarp": SamplerEntry(
-        partial(_gennes, warp_outputs=False),
-        "ablation: GennesSampler with warp_outputs=False (the GP fitted to the standardized values)",
-        lambda: _gennes_settings(warp_outputs=False)),
+        partial(_gennes, warm_start_gp=False, warp_outputs=False),
+        "ablation: GennesSampler with warm_start_gp=False and warp_outputs=False (the GP fitted to the standardized "
+        "values)",
+        lambda: _gennes_settings(warp_outputs=False, warm_start_gp=False)),
     "gennes-lbfgs": SamplerEntry(
-        partial(_gennes, lbfgs=True, warp_outputs=False),
-        "ablation: GennesSampler with warp_outputs=False and BoTorch's optimize_acqf (20 restarts, 1024 raw samples)",
-        lambda: {"acqf_optimizer": "optimize_acqf", **BOTORCH_ACQF, "avoid_repeats": True, "warp_outputs": False}),
+        partial(_gennes, lbfgs=True, warm_start_gp=False, warp_outputs=False),
+        "ablation: GennesSampler with warm_start_gp=False, warp_outputs=False and BoTorch's optimize_acqf (20 "
+        "restarts, 1024 raw samples)",
+        lambda: {"acqf_optimizer": "optimize_acqf", **BOTORCH_ACQF, "avoid_repeats": True, "warp_outputs": False,
+                 **_gp_fit_settings(False)}),
     "gennes-repeats": SamplerEntry(
-        partial(_gennes, warp_outputs=False, avoid_repeats=False),
-        "ablation: GennesSampler with warp_outputs=False and avoid_repeats=False (it may suggest a completed trial's "
-        "parameters again)",
-        lambda: _gennes_settings(avoid_repeats=False, warp_outputs=False)),
+        partial(_gennes, warm_start_gp=False, warp_outputs=False, avoid_repeats=False),
+        "ablation: GennesSampler with warm_start_gp=False, warp_outputs=False and avoid_repeats=False (it may suggest "
+        "a completed trial's parameters again)",
+        lambda: _gennes_settings(avoid_repeats=False, warp_outputs=False, warm_start_gp=False)),
 }
 TARGET = "gennes"
 

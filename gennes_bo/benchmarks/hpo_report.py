@@ -31,8 +31,10 @@ TIE = 0.01  # normalized scores closer than this are a tie (W/T/L, and "worse th
 MAX_TIME_RATIO = 2.0  # ours' sampler seconds per trial at most this multiple of GPSampler's
 BASELINES = ("random", "tpe", "gp", "botorch")  # the samplers of the acceptance verdicts (ablations excluded)
 ABLATIONS = (  # (ours, other, what differs)
-    (TARGET, "gennes-nowarp", "the model's outputs: a Yeo-Johnson warp fitted to the values vs the standardized "
-                              "values"),
+    (TARGET, "gennes-coldfit", "the GP fit: warm-started from the previous trial's fit (ftol 1e-6) vs from BoTorch's "
+                               "initial values at its default tolerance"),
+    ("gennes-coldfit", "gennes-nowarp", "the model's outputs: a Yeo-Johnson warp fitted to the values vs the "
+                                        "standardized values"),
     ("gennes-nowarp", "gennes-repeats", "space handling: avoid_repeats (never a completed or running trial's "
                                         "parameters again) vs suggesting them again"),
     ("gennes-nowarp", "gennes-lbfgs", "the acquisition optimizer: optimize_acqf_gennes vs BoTorch's optimize_acqf"),
@@ -275,6 +277,11 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
               f"{seconds_per_trial(runs, s) / seconds_per_trial(runs, 'gp'):.2g}" if "gp" in samplers else "—",
               SECONDS(_median_model_time(runs, s)), SECONDS(seconds_per_trial(runs, s, "objective_time"))]
              for s in samplers])
+        if "gp" in samplers and TARGET in samplers:
+            report.paragraph(f"By task, `{TARGET}` against `gp` (the measure of target (d), then the model-based "
+                             "median):").table(
+                ["task", "`gp` s / trial", f"`{TARGET}` s / trial", "x `gp`'s", "x `gp`'s (model-based median)"],
+                [_task_time_row(task, {task: runs[task]}) for task in runs])
         rows = []
         for ours, other, what in ABLATIONS:
             result = paired(norm, runs, ours, other, TRIALS)
@@ -400,6 +407,13 @@ def _what_ran_text(grouped: Mapping[int, Runs], timings: Mapping[str, list[float
             f"{per_task or 'not yet measured'}; sampler per trial {per_sampler or 'not yet measured'}.",
             "A *cell* lacking seeds of some sampler is partial; its numbers are provisional."
             + "".join(f" Not yet run: the {MODE_TITLES[batch]} mode." for batch in MODE_TITLES if batch not in grouped)]
+
+
+def _task_time_row(task: str, runs: Runs) -> list[str]:
+    """A task's sampler seconds per trial of `gp` and of ours, and the ratios (mean, model-based median)."""
+    gp, ours = seconds_per_trial(runs, "gp"), seconds_per_trial(runs, TARGET)
+    return [f"`{task}`", SECONDS(gp), SECONDS(ours), f"{ours / gp:.2g}",
+            f"{_median_model_time(runs, TARGET) / _median_model_time(runs, 'gp'):.2g}"]
 
 
 def _median_model_time(runs: Runs, sampler: str, n_startup: int = 10) -> float:

@@ -84,12 +84,14 @@ def test_report_verdicts_from_synthetic_records(tmp_path) -> None:
                 records.append({"spec": {"kind": "hpo", "task": task, "sampler": sampler, "batch": 1,
                                          "trials": 40, "seed": seed},
                                 "best": best, "final_best": best[-1], "values": best, "cpu_time": 1.0,
-                                "sampler_time": [0.3 if sampler == "gennes" else 0.2] * 40,
+                                "sampler_time": [0.3 if sampler == "gennes" else 0.2 if task == "sgd-digits" else 0.1]
+                                * 40,
                                 "objective_time": [0.01] * 40})
     text = write_report(records, tmp_path / "hpo.md", "gennes-bo hpo --report")
     assert "`gennes` has the best mean normalized score over the grid (2 tasks): 0.92 vs the best other, `gp`, 0.77" \
         in text
     assert "0.92 vs 0.31 over 12 pairs, W/T/L 12/0/0, Wilcoxon p = 4.9e-04" in text  # random 4.25, best 1
-    assert "worse on 0 (none)" in text and "0.3 s vs 0.2 s (1.50x)" in text
+    assert "worse on 0 (none)" in text and "0.3 s vs 0.15 s (2.00x)" in text
+    assert "| `sgd-digits` | 0.2 | 0.3 | 1.5 | 1.5 |" in text and "| `svr-diabetes` | 0.1 | 0.3 | 3 | 3 |" in text
     assert "| mean rank (ablations left out) | 5.00 | 4.00 | 2.00 | 3.00 | 1.00 |" in text
     assert (tmp_path / "hpo_score_sequential.png").exists()

@@ -20,31 +20,24 @@ import warnings
 import numpy as np
 import optuna
 import torch
-from botorch.fit import fit_gpytorch_mll
-from botorch.models import SingleTaskGP
-from botorch.models.transforms import Standardize
 from gpytorch.mlls import ExactMarginalLogLikelihood
+from sampler_time_breakdown import run_study
 
 import gennes_bo.integrations.optuna as sampler_module
 from gennes_bo.benchmarks.hpo_tasks import get_task
 from gennes_bo.benchmarks.runner import limit_threads
 
-TRIALS = 40
 FTOL = sampler_module.GP_FIT_FTOL
+FIT_GP = sampler_module._fit_gp  # the sampler's own fit, kept before main() wraps it to record the data
 
 
 def fit(X, Y, start, ftol):
-    """A fitted model, the CPU seconds of its fit and its marginal log likelihood."""
-    model = SingleTaskGP(X, Y, outcome_transform=Standardize(m=Y.shape[-1]))
-    if start is not None:
-        with torch.no_grad():
-            for name, parameter in model.named_parameters():
-                parameter.copy_(start[name])
-    mll = ExactMarginalLogLikelihood(model.likelihood, model)
+    """The sampler's fit of `X`, `Y` from `start` at `ftol`: the model, the CPU seconds of the fit and the marginal
+    log likelihood."""
     began = time.process_time()
-    fit_gpytorch_mll(mll, optimizer_kwargs=None if ftol is None else {"options": {"ftol": ftol}})
+    model = FIT_GP(X, Y, start, ftol)
     seconds = time.process_time() - began
-    mll.train()
+    mll = ExactMarginalLogLikelihood(model.likelihood, model).train()
     with torch.no_grad():
         value = mll(model(*model.train_inputs), model.train_targets).sum().item()
     return model, seconds, value
@@ -58,24 +51,20 @@ def main() -> None:
     warnings.simplefilter("ignore")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     studies: list[list[tuple]] = []
-    fit_gp = sampler_module._fit_gp
 
     def recording_fit(X, Y, start=None, ftol=None):
         studies[-1].append((X.clone(), Y.clone()))
-        return fit_gp(X, Y, start, ftol)
+        return FIT_GP(X, Y, start, ftol)
 
     sampler_module._fit_gp = recording_fit
     for name in args.tasks:
-        task, studies = get_task(name), [*studies, []]
-        study = optuna.create_study(sampler=sampler_module.GennesSampler(seed=0, warn_independent_sampling=False))
-        for _ in range(TRIALS):
-            trial = study.ask(task.space())
-            study.tell(trial, task.evaluate(trial.params))
-    references = [fit(X, Y, None, None)[2] for data in studies for X, Y in data]
-    print(f"{len(references)} GP fits of {len(args.tasks)} studies; gap: reference log likelihood minus this one's")
+        studies.append([])
+        run_study(get_task(name), sampler_module.GennesSampler(seed=0, warn_independent_sampling=False), [])
+    print(f"{sum(map(len, studies))} GP fits of {len(args.tasks)} studies; gap: reference log likelihood minus this "
+          "one's")
     print("| start | ftol | median s / fit | x reference | median gap | max gap | gaps > 0.05 | gaps < -0.05 |")
     print("|---|---|---|---|---|---|---|---|")
-    reference_seconds = None
+    reference = None  # (median seconds, values) of the first row: cold, default tolerance
     for warm, ftol in ((False, None), (True, None), (False, FTOL), (True, FTOL)):
         seconds, values = [], []
         for data in studies:
@@ -86,9 +75,9 @@ def main() -> None:
                 seconds.append(spent)
                 values.append(value)
         median = statistics.median(seconds)
-        reference_seconds = reference_seconds or median
-        gaps = np.array(references) - np.array(values)
-        print(f"| {'warm' if warm else 'cold'} | {ftol or 'default'} | {median:.3f} | {reference_seconds / median:.1f} "
+        reference = reference or (median, np.array(values))
+        gaps = reference[1] - np.array(values)
+        print(f"| {'warm' if warm else 'cold'} | {ftol or 'default'} | {median:.3f} | {reference[0] / median:.1f} "
               f"| {np.median(gaps):.1e} | {gaps.max():.2f} | {(gaps > 0.05).sum()} | {(gaps < -0.05).sum()} |")
 
 

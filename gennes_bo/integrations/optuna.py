@@ -54,7 +54,7 @@ MC_SAMPLES = 128  # Sobol base samples of qLogNEI, as in the project's BO loops
 CONSTRAINTS_KEY = "constraints"  # the system attribute where `constraints_func`'s values are kept (Optuna's key)
 MAX_DISCRETE_MOVES = 10  # moves of the discrete local search after rounding
 MAX_AVOID_RINGS = 3  # how many discrete moves away `avoid_repeats` looks for an unevaluated parameter set
-# L-BFGS-B's relative tolerance on the marginal log likelihood (per point): with warm starts, fits 6.5x faster than
+# L-BFGS-B's relative tolerance on the marginal log likelihood (per point): with warm starts, fits 6.6x faster than
 # cold ones at scipy's 2.2e-9, their likelihood a median 4e-3 below (docs/design.md#gp-fit-warm-starts)
 GP_FIT_FTOL = 1e-6
 

@@ -241,7 +241,7 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
                      "is fetched from GitHub at run time; an adapter is not written yet).")
     timings = objective_timings(records)
     report.section("What ran").paragraph(*_what_ran_text(grouped, timings)).table(
-        ["mode", "task", "seeds (all samplers) / planned", "runs", "CPU h spent", "CPU h left (est.)"],
+        ["mode", "task", "seeds done / planned", "runs", "CPU h spent", "CPU h left (est.)"],
         _what_ran_rows(grouped, timings))
     for batch, runs in grouped.items():
         title = MODE_TITLES.get(batch, f"batches of {batch}")
@@ -313,15 +313,29 @@ def _space_text(space: Mapping[str, Any]) -> str:
     return f"{len(space)}: " + ", ".join(f"{name} ({kind(d)})" for name, d in space.items())
 
 
-def _planned(batch: int, task: str, runs: Runs) -> int:
-    seeds = max((len(s) for s in runs[task].values()), default=0)
+def _planned_seeds(grouped: Mapping[int, Runs], sampler: str) -> int:
+    """Seeds per cell planned for `sampler`: the grid's `SEEDS`, or as many as it has in its most-run cell (the
+    grid extended with `--seeds 10` for some samplers plans them for every cell)."""
+    return max([SEEDS, *(len(runs[task].get(sampler, {})) for runs in grouped.values() for task in runs)])
+
+
+def _plan(grouped: Mapping[int, Runs], batch: int, task: str) -> dict[str, int]:
+    """sampler -> seeds planned in a mode's task (a batched task outside `BATCH_TASKS`: what ran)."""
+    runs = grouped[batch]
     in_grid = batch == 1 or task in BATCH_TASKS
-    return max(seeds, SEEDS) if in_grid else seeds
+    return {s: _planned_seeds(grouped, s) if in_grid else len(runs[task].get(s, {})) for s in SAMPLERS}
 
 
-def _complete_seeds(runs: Runs, task: str) -> int:
-    samplers = [s for s in SAMPLERS if s in ordered_samplers(runs)]
-    return len(set.intersection(*(set(runs[task].get(s, {})) for s in samplers))) if samplers else 0
+def _seeds_text(grouped: Mapping[int, Runs], batch: int, task: str) -> str:
+    """`done/planned` seeds of a cell, by groups of samplers where they differ."""
+    plan = _plan(grouped, batch, task)
+    groups: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for sampler, planned in plan.items():
+        groups[len(grouped[batch][task].get(sampler, {})), planned].append(sampler)
+    if len(groups) == 1:
+        return "{}/{}".format(*next(iter(groups)))
+    return "; ".join(f"{done}/{planned}: " + ", ".join(f"`{s}`" for s in samplers)
+                     for (done, planned), samplers in sorted(groups.items(), reverse=True))
 
 
 def _complete(grouped: Mapping[int, Runs]) -> bool:
@@ -329,9 +343,9 @@ def _complete(grouped: Mapping[int, Runs]) -> bool:
         return False
     for batch, runs in grouped.items():
         tasks = TASKS if batch == 1 else BATCH_TASKS
-        if any(t not in runs or _complete_seeds(runs, t) < SEEDS for t in tasks):
+        if any(t not in runs for t in tasks) or set(ordered_samplers(runs)) != set(SAMPLERS):
             return False
-        if set(ordered_samplers(runs)) != set(SAMPLERS):
+        if any(len(runs[t].get(s, {})) < planned for t in tasks for s, planned in _plan(grouped, batch, t).items()):
             return False
     return True
 
@@ -369,9 +383,8 @@ def _left(grouped: Mapping[int, Runs], timings: Mapping[str, list[float]], batch
     at trials x (the task's mean objective seconds + the sampler's mean sampler seconds per trial)."""
     objective, sampler = _per_trial_costs(grouped, timings)
     runs = grouped[batch]
-    seeds = _planned(batch, task, runs)
     return sum(max(seeds - len(runs[task].get(s, {})), 0) * TRIALS * (objective.get(task, 0.0) + sampler.get(s, 0.0))
-               for s in SAMPLERS)
+               for s, seeds in _plan(grouped, batch, task).items())
 
 
 def _what_ran_rows(grouped: Mapping[int, Runs], timings: Mapping[str, list[float]]) -> list[list[Any]]:
@@ -380,7 +393,7 @@ def _what_ran_rows(grouped: Mapping[int, Runs], timings: Mapping[str, list[float
         for task, samplers in runs.items():
             spent = sum(r["cpu_time"] for s in samplers.values() for r in s.values())
             rows.append([MODE_TITLES.get(batch, str(batch)), f"`{task}`",
-                         f"{_complete_seeds(runs, task)}/{_planned(batch, task, runs)}",
+                         _seeds_text(grouped, batch, task),
                          sum(len(s) for s in samplers.values()), f"{spent / 3600:.2f}",
                          f"{_left(grouped, timings, batch, task) / 3600:.2f}"])
     return rows
@@ -390,18 +403,24 @@ def _what_ran_text(grouped: Mapping[int, Runs], timings: Mapping[str, list[float
     records = [r for runs in grouped.values() for s in runs.values() for seeds in s.values() for r in seeds.values()]
     spent = sum(r["cpu_time"] for r in records)
     objective, sampler = _per_trial_costs(grouped, timings)
-    plan = {**{(1, t): SEEDS for t in TASKS}, **{(MODES["batch8"], t): SEEDS for t in BATCH_TASKS}}
+    cells = [*((1, t) for t in TASKS), *((MODES["batch8"], t) for t in BATCH_TASKS)]
+    seeds = {s: _planned_seeds(grouped, s) for s in SAMPLERS}
     missing = [t for t in TASKS if t not in objective] + [s for s in SAMPLERS if s not in sampler]
-    total = sum(seeds * TRIALS * (objective.get(t, 0.0) + sampler.get(s, 0.0))
-                for (_, t), seeds in plan.items() for s in SAMPLERS)
-    total_text = (f"{total / 3600:.1f} CPU hours (10 seeds: twice that)" if not missing else
+    total = sum(seeds[s] * TRIALS * (objective.get(t, 0.0) + sampler.get(s, 0.0)) for _, t in cells for s in SAMPLERS)
+    total_text = (f"{total / 3600:.1f} CPU hours" if not missing else
                   f"at least {total / 3600:.1f} CPU hours ({', '.join(missing)} not yet timed)")
+    extended: dict[int, list[str]] = defaultdict(list)
+    for name in SAMPLERS:
+        if seeds[name] > SEEDS:
+            extended[seeds[name]].append(f"`{name}`")
+    seeds_text = f"{SEEDS} seeds" + (" (" + "; ".join(f"{n} for {', '.join(names)}" for n, names in extended.items())
+                                     + ": the grid extended where compute allowed)" if extended else "")
     per_sampler = ", ".join(f"`{s}` {SECONDS(sampler[s])} s" for s in SAMPLERS if s in sampler)
     per_task = ", ".join(f"`{t}` {SECONDS(objective[t])} s" for t in TASKS if t in objective)
     return [f"CPU hours spent: {spent / 3600:.2f} over {len(records)} runs (the records' process CPU times; every "
             "run is single-threaded).",
-            f"Estimate of the whole planned grid ({len(plan)} mode-task cells x {len(SAMPLERS)} samplers x {SEEDS} "
-            f"seeds x {TRIALS} trials): {total_text}, each run costed at "
+            f"Estimate of the whole planned grid ({len(cells)} mode-task cells x {len(SAMPLERS)} samplers x "
+            f"{seeds_text} x {TRIALS} trials): {total_text}, each run costed at "
             f"{TRIALS} x (the task's mean objective seconds + the sampler's mean seconds per trial) from the records "
             "(`gennes-bo hpo --estimate` measures both before a grid runs): objective per trial "
             f"{per_task or 'not yet measured'}; sampler per trial {per_sampler or 'not yet measured'}.",

@@ -95,3 +95,21 @@ def test_report_verdicts_from_synthetic_records(tmp_path) -> None:
     assert "| `sgd-digits` | 0.2 | 0.3 | 1.5 | 1.5 |" in text and "| `svr-diabetes` | 0.1 | 0.3 | 3 | 3 |" in text
     assert "| mean rank (ablations left out) | 5.00 | 4.00 | 2.00 | 3.00 | 1.00 |" in text
     assert (tmp_path / "hpo_score_sequential.png").exists()
+
+
+def test_grid_extended_to_more_seeds_for_some_samplers_plans_them_everywhere() -> None:
+    from gennes_bo.benchmarks.hpo import SAMPLERS, SEEDS
+    from gennes_bo.benchmarks.hpo_report import _complete, _seeds_text
+
+    def records(sampler, seeds, task="svr-diabetes", batch=1):
+        return [{"spec": {"kind": "hpo", "task": task, "sampler": sampler, "batch": batch, "trials": 2, "seed": s},
+                 "best": [1.0, 1.0], "final_best": 1.0} for s in range(seeds)]
+
+    extended = ("random", "tpe")
+    grid = [r for s in SAMPLERS for r in records(s, 2 * SEEDS if s in extended else SEEDS)]
+    grouped = group_runs(grid + [r for s in SAMPLERS for r in records(s, SEEDS, task="sgd-digits")])
+    assert _seeds_text(grouped, 1, "svr-diabetes") == (
+        f"{2 * SEEDS}/{2 * SEEDS}: `random`, `tpe`; {SEEDS}/{SEEDS}: "
+        + ", ".join(f"`{s}`" for s in SAMPLERS if s not in extended))
+    assert _seeds_text(grouped, 1, "sgd-digits").startswith(f"{SEEDS}/{2 * SEEDS}: `random`, `tpe`; ")
+    assert not _complete(grouped)

@@ -45,6 +45,7 @@ ABLATIONS = (  # (ours, other, what differs)
 )
 SCORE = number_format(2, fixed=(1e-3, 1e4))
 SECONDS = number_format(2, fixed=(1e-2, 1e4))
+LOSS = number_format(3, fixed=(1e-3, 1e4))
 P_VALUE = number_format(2, fixed=(1e-3, 10.0))
 MODE_TITLES = {1: "sequential", BATCH: f"{BATCH} parallel workers (ask {BATCH}, tell {BATCH})"}
 Runs = dict[str, dict[str, dict[int, Mapping[str, Any]]]]  # task -> sampler -> seed -> record
@@ -267,6 +268,15 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
                                                              for s in samplers)])
             report.section(f"Normalized score at {n} trials: {title}").table(
                 ["task", *(f"`{s}`" for s in samplers)], rows)
+        first = 2 * BATCH
+        report.section(f"Where the suggestions land: {title}").paragraph(
+            f"What the score at {TRIALS} trials leaves out: the median loss of trials {first + 1} to {TRIALS}, past "
+            "the GP samplers' random start in both modes (10 trials sequentially, the first two batches in "
+            f"parallel), mean over seeds; and random search's best loss after {TRIALS} trials against the best any "
+            "run found (`random` best / best found: the span the normalized score divides).").table(
+            ["task", *(f"`{s}`" for s in samplers), "`random` best / best found"],
+            [[f"`{task}`", *(_median_later_loss(runs[task].get(s, {}), first) for s in samplers),
+              _random_span(norm, task)] for task in runs])
         report.section(f"Seconds per trial: {title}").paragraph(
             "Mean CPU seconds per trial over every trial of every run: the sampler's (`study.ask` + `study.tell`) "
             "and the objective's (the cross-validation); the ratio to GPSampler's, and the sampler's median over "
@@ -300,6 +310,18 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
                       caption="Normalized score of the best loss so far against trials, mean ± standard error over "
                               "the seeds (legend: seeds), one panel per task.")
     return report.write()
+
+
+def _median_later_loss(seeds: Mapping[int, Mapping[str, Any]], first: int) -> str:
+    """Mean over seeds of the median loss of the trials after the first `first` ("—" without such runs)."""
+    medians = [statistics.median(r["values"][first:]) for r in seeds.values() if len(r["values"]) > first]
+    return LOSS(statistics.fmean(medians)) if medians else "—"
+
+
+def _random_span(norm: Normalizer, task: str) -> str:
+    if task not in norm.random:
+        return "—"
+    return f"{LOSS(norm.random[task][-1])} / {LOSS(norm.best[task])}"
 
 
 def _space_text(space: Mapping[str, Any]) -> str:

@@ -113,3 +113,19 @@ def test_grid_extended_to_more_seeds_for_some_samplers_plans_them_everywhere() -
         + ", ".join(f"`{s}`" for s in SAMPLERS if s not in extended))
     assert _seeds_text(grouped, 1, "sgd-digits").startswith(f"{SEEDS}/{2 * SEEDS}: `random`, `tpe`; ")
     assert not _complete(grouped)
+
+
+def test_report_shows_where_later_suggestions_land(tmp_path) -> None:
+    from gennes_bo.benchmarks.hpo_report import write_report
+
+    records = []
+    for sampler, later in (("random", 0.8), ("gennes", 0.5)):
+        for seed in range(2):
+            values = [1.0] * 16 + [later + 0.1 * seed] * 24
+            best = [min(values[: i + 1]) for i in range(40)]
+            records.append({"spec": {"kind": "hpo", "task": "svr-diabetes", "sampler": sampler, "batch": 1,
+                                     "trials": 40, "seed": seed},
+                            "values": values, "best": best, "final_best": best[-1], "cpu_time": 1.0,
+                            "sampler_time": [0.1] * 40, "objective_time": [0.01] * 40})
+    text = write_report(records, tmp_path / "hpo.md", "gennes-bo hpo --report")
+    assert "| `svr-diabetes` | 0.85 | 0.55 | 0.85 / 0.5 |" in text  # medians of trials 17-40; random's span

@@ -6,7 +6,7 @@ On `bo-batch`'s middle-iteration stand-in GP of each main problem (as `bo-batch 
 seed, prints the acquisition value and process CPU seconds (one thread) of each cap, then W/T/L against the
 default (tie: 1e-3 relative) and the median time ratio.
 
-    PYTHONPATH=. python scripts/step_polish_probe.py [--seeds 2] [--q 16] [--problems hartmann6 ...]
+    PYTHONPATH=. python scripts/step_polish_probe.py [--seeds 2] [--q 16] [--problems hartmann6 ...] [--botorch]
 """
 
 from __future__ import annotations

@@ -61,7 +61,6 @@ def main() -> None:
                 _, value = optimize_acqf_gennes(acq_function, bounds, q, seed=seed)
                 row.append((float(value), time.process_time() - start))
             if args.botorch:
-                _cap["maxiter"] = None
                 run = run_acqf_optimizer(botorch_default, acq_function, bounds, q, seed)
                 row.append((run.value, run.cpu_time))
             rows.append(row)

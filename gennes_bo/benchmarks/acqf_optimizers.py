@@ -5,23 +5,26 @@ a name of :data:`ACQF_OPTIMIZERS` (the built-ins below, or one added with :func:
 `package.module:function` of an `optimize_acqf`-compatible callable, called as
 `function(acq_function, bounds, q, num_restarts=20, raw_samples=1024)`.
 
-=====================  ===================================================================================
-`gennes`               GENNES alone, the paper's BO settings (N = 10, alpha = 0.99, `paper_iterations` steps)
-`gennes-hybrid`        `optimize_acqf_gennes` with its defaults (this library's recommended optimizer)
-`lbfgs-paper`          L-BFGS-B from `paper_starts` uniform random starts, scipy's convergence test
-`botorch-default`      `optimize_acqf` with 20 restarts and 1024 raw samples (a q-batch optimized jointly)
-`botorch-sequential`   the same, `sequential=True`: a q-batch built one point at a time, earlier points pending
-`botorch-10x`          `optimize_acqf` with ten times that budget: 200 restarts and 10240 raw samples
-`cma`                  CMA-ES (pycma) on the acquisition, 2048 acquisition points
-`gennes-hybrid-fresh`  `gennes-hybrid` with every greedy step screening `raw_samples` fresh Sobol points, as
-                       BoTorch's sequential mode does (`greedy_rescreen=None`): the rescreen ablation
-`gennes-sequential`    `optimize_acqf_gennes(sequential=True)` with `gennes-hybrid`'s per-step settings: its greedy
-                       steps with fresh screens and no joint polish of the batch (the polish ablation)
-`lbfgs-same-starts`    `gennes-hybrid`'s pipeline (restarts, raw samples, greedy q-batch steps and joint
-                       polish) with BoTorch's L-BFGS-B alone: the ablation that isolates what the generators add
-`random`               a floor: a uniformly random batch, not optimized (one acquisition evaluation, its value)
-`sobol`                a floor: a scrambled Sobol batch, not optimized (one acquisition evaluation, its value)
-=====================  ===================================================================================
+=========================  ===================================================================================
+`gennes`                   GENNES alone, the paper's BO settings (N = 10, alpha = 0.99, `paper_iterations` steps)
+`gennes-hybrid`            `optimize_acqf_gennes` with its defaults (this library's recommended optimizer)
+`lbfgs-paper`              L-BFGS-B from `paper_starts` uniform random starts, scipy's convergence test
+`botorch-default`          `optimize_acqf` with 20 restarts and 1024 raw samples (a q-batch optimized jointly)
+`botorch-sequential`       the same, `sequential=True`: a q-batch built one point at a time, earlier points pending
+`botorch-10x`              `optimize_acqf` with ten times that budget: 200 restarts and 10240 raw samples
+`cma`                      CMA-ES (pycma) on the acquisition, 2048 acquisition points
+`gennes-hybrid-fresh`      `gennes-hybrid` with every greedy step screening `raw_samples` fresh Sobol points, as
+                           BoTorch's sequential mode does (`greedy_rescreen=None`): the rescreen ablation
+`gennes-sequential`        `optimize_acqf_gennes(sequential=True)` with `gennes-hybrid`'s per-step settings: its greedy
+                           steps with fresh screens and no joint polish of the batch (the polish ablation)
+`gennes-hybrid-noretry`    `gennes-hybrid` with `retry_on_optimization_warning=False`: a greedy step (or q = 1 search)
+                           whose L-BFGS-B polish ends with an `OptimizationWarning` keeps its candidates instead of
+                           BoTorch redoing the step from new initial conditions (the retry ablation)
+`lbfgs-same-starts`        `gennes-hybrid`'s pipeline (restarts, raw samples, greedy q-batch steps and joint
+                           polish) with BoTorch's L-BFGS-B alone: the ablation that isolates what the generators add
+`random`                   a floor: a uniformly random batch, not optimized (one acquisition evaluation, its value)
+`sobol`                    a floor: a scrambled Sobol batch, not optimized (one acquisition evaluation, its value)
+=========================  ===================================================================================
 
 An entry makes its optimizer from an :class:`AcqfTask` (q and the paper's per-task budgets) and says what it
 runs with (:meth:`AcqfOptimizerEntry.resolved_settings`); the grid commands record those settings with every run
@@ -237,6 +240,9 @@ register("gennes-hybrid-fresh", lambda task: partial(optimize_acqf_gennes, greed
          description="optimize_acqf_gennes with a fresh raw-sample screen every greedy step (greedy_rescreen=None)")
 register("gennes-sequential", lambda task: partial(optimize_acqf_gennes, sequential=True), _gennes_sequential_settings,
          description="optimize_acqf_gennes(sequential=True) with gennes-hybrid's per-step settings: no joint polish")
+register("gennes-hybrid-noretry", lambda task: partial(optimize_acqf_gennes, retry_on_optimization_warning=False),
+         lambda task: {**_gennes_hybrid_settings(task), "retry_on_optimization_warning": False},
+         description="optimize_acqf_gennes without BoTorch's retry of a step whose polish warned")
 register("lbfgs-paper", lambda task: partial(optimize_acqf_random_lbfgs, num_restarts=task.paper_starts),
          lambda task: {"num_restarts": task.paper_starts, "options": dict(PAPER_LBFGS_OPTIONS)},
          description="L-BFGS-B from paper_starts uniform random starts, scipy's convergence test (the paper's)")

@@ -235,14 +235,13 @@ def test_a_worker_fits_each_gp_once_for_the_methods_of_a_case_and_seed(monkeypat
 
 
 @pytest.mark.parametrize(("name", "stages"), [("gennes-hybrid", 2), ("gennes-hybrid-noretry", 1)])
-def test_a_polish_warning_makes_botorch_redo_the_search_unless_the_retry_is_off(monkeypatch, name, stages):
+def test_a_polish_warning_makes_botorch_redo_the_search_unless_the_retry_is_off(monkeypatch, logei, bounds, name,
+                                                                                  stages):
     import warnings
 
     from botorch.exceptions.warnings import OptimizationWarning
-    from botorch.models import SingleTaskGP
 
     import gennes_bo.acquisition.gen_candidates as gen_candidates_module
-    from gennes_bo.benchmarks.bo import build_acquisition
 
     polish, search = gen_candidates_module.gen_candidates_scipy, gen_candidates_module.gennes_maximize
     calls = {"stages": 0}
@@ -259,14 +258,10 @@ def test_a_polish_warning_makes_botorch_redo_the_search_unless_the_retry_is_off(
 
     monkeypatch.setattr(gen_candidates_module, "gen_candidates_scipy", warning_polish)
     monkeypatch.setattr(gen_candidates_module, "gennes_maximize", counted_search)
-    X = torch.tensor([[0.2, 0.3], [0.5, 0.9], [0.8, 0.1]], dtype=torch.float64)
-    model = SingleTaskGP(X, torch.sin(6 * X).sum(-1, keepdim=True)).eval()
-    acqf = build_acquisition(model, model.train_targets.max(), "logei", 1)
-    bounds = torch.stack([torch.zeros(2), torch.ones(2)]).double()
     entry = get_acqf_optimizer(name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        candidates, _ = entry.make(AcqfTask(q=1))(acqf, bounds, 1)
+        candidates, _ = entry.make(AcqfTask(q=1))(logei, bounds, 1)
     assert calls["stages"] == stages
-    assert candidates.shape == (1, 2)
+    assert candidates.shape == (1, 3)
     assert entry.resolved_settings(AcqfTask(q=4)).get("retry_on_optimization_warning", True) is (stages == 2)

@@ -44,12 +44,17 @@ class GennesOptimizerConfig(GennesConfig):
         restart_noise: Restart GENNES with freshly initialized generators each time the noise support (the
             schedule's value) falls below this fraction of its initial value, until the budget before the polish
             is spent; the polish then starts from the best points of all runs. None: no such restarts.
+        restart_slowdown: How many times more slowly each run anneals than the one before: run k (from 0)
+            decays its noise by `alpha ** (1 / restart_slowdown ** k)` per step, so with `restart_noise` it lasts
+            `restart_slowdown ** k` times as many steps, the way IPOP-CMA-ES grows its population at each restart.
+            1 (default): every run at `alpha`. Needs the exponential schedule (`schedule` None).
     """
 
     n_iterations: int | None = None
     lr: float = 3e-3  # 1e-2 saturates the tanh output on black-box problems (docs/design.md#standalone-gennes)
     polish_fraction: float = POLISH_FRACTION
     restart_noise: float | None = RESTART_NOISE
+    restart_slowdown: float = 1.0
     optional_counts: ClassVar[tuple[str, ...]] = ("noise_dim", "max_evals", "n_iterations")
 
     def __post_init__(self) -> None:
@@ -62,6 +67,12 @@ class GennesOptimizerConfig(GennesConfig):
         check_fraction("polish_fraction", self.polish_fraction, low_open=False, high_open=True)
         if self.restart_noise is not None:
             check_fraction("restart_noise", self.restart_noise, low_open=True, high_open=True)
+        slowdown = self.restart_slowdown
+        if isinstance(slowdown, bool) or not isinstance(slowdown, (int, float)) or not 1.0 <= slowdown < math.inf:
+            raise ValueError(f"`restart_slowdown` must be a finite number >= 1, got {slowdown!r}")
+        if slowdown != 1.0 and self.schedule is not None:
+            raise ValueError("`restart_slowdown` slows the exponential schedule's alpha; it cannot change a custom "
+                             "`schedule`: leave one of them unset")
 
 
 class GennesOptimizer(Optimizer):
@@ -158,7 +169,9 @@ class GennesOptimizer(Optimizer):
             steps = math.ceil(budget / per_step)
             if self.config.n_iterations is not None:
                 steps = min(steps, self.config.n_iterations)
-            run_config = GennesConfig(**{**_base_fields(self.config), "max_evals": budget, "n_iterations": steps})
+            alpha = self.config.alpha ** (1.0 / self.config.restart_slowdown ** len(self.searches))
+            run_config = GennesConfig(**{**_base_fields(self.config), "max_evals": budget, "n_iterations": steps,
+                                         "alpha": alpha})
             search = GennesSearch(self.bounds, run_config, seed=self.rng)
             self.searches.append(search)
         return search

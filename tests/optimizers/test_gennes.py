@@ -87,6 +87,39 @@ def test_restarts_split_the_budget_into_fresh_runs() -> None:
     assert 0.8**4 < 0.5 <= 0.8**3
 
 
+def test_restart_slowdown_doubles_each_run() -> None:
+    from gennes_bo.optimizers import GennesOptimizer
+    from gennes_bo.optimizers.evaluation import Evaluator
+
+    # 0.8^t < 0.5 from t = 4; at 0.8^(1/2) from t = 7 (2 x 3.1 steps), at 0.8^(1/4) from t = 13.
+    optimizer = GennesOptimizer(BOUNDS, GennesOptimizerConfig(population_size=10, alpha=0.8, restart_noise=0.5,
+                                                              restart_slowdown=2, polish_fraction=0.0),
+                                max_evals=240, seed=0)
+    optimizer.run(Evaluator(CountingSphere(), BOUNDS, 240, method="gennes"))
+    assert [search.nfev for search in optimizer.searches] == [40, 70, 130]
+    assert [search.config.alpha for search in optimizer.searches] == pytest.approx([0.8, 0.8**0.5, 0.8**0.25])
+
+
+def test_restart_slowdown_one_changes_nothing() -> None:
+    kwargs = {"max_evals": 400, "seed": 0, "population_size": 10, "alpha": 0.8, "restart_noise": 0.5}
+    plain = minimize(CountingSphere(), BOUNDS, "gennes", **kwargs)
+    slowed = minimize(CountingSphere(), BOUNDS, "gennes", restart_slowdown=1.0, **kwargs)
+    assert torch.equal(plain.x, slowed.x) and plain.fun == slowed.fun
+
+
+@pytest.mark.parametrize("value", [0.5, 0, float("inf"), float("nan"), True, "2"])
+def test_restart_slowdown_is_validated(value: object) -> None:
+    with pytest.raises(ValueError, match="`restart_slowdown` must be a finite number >= 1"):
+        GennesOptimizerConfig(restart_slowdown=value)
+
+
+def test_restart_slowdown_needs_the_exponential_schedule() -> None:
+    from gennes_bo.gennes import cosine_decay
+
+    with pytest.raises(ValueError, match="cannot change a custom `schedule`"):
+        GennesOptimizerConfig(restart_slowdown=2, schedule=lambda n_steps: cosine_decay(n_steps))
+
+
 def test_without_restarts_one_run_spends_the_budget_before_the_polish() -> None:
     from gennes_bo.optimizers import GennesOptimizer
     from gennes_bo.optimizers.evaluation import Evaluator

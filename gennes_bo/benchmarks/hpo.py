@@ -9,7 +9,8 @@ best loss so far (so 20 and 40 trials are read from one run), the sampler's CPU 
 whole search space, where every parameter is sampled, plus `study.tell`) and the objective's CPU seconds.
 
 Samplers (`SAMPLERS`): `random`, `tpe`, `gp` (Optuna's GPSampler), `botorch` (optuna-integration's
-BoTorchSampler), `gennes` (ours) and its ablations, each with one more of its defaults switched off:
+BoTorchSampler), `smac` (SMAC3's HPO facade through `gennes_bo.benchmarks.hpo_smac`; `pip install
+"gennes-bo[benchmarks]"`), `gennes` (ours) and its ablations, each with one more of its defaults switched off:
 `gennes-coldfit` (no GP warm starts), `gennes-nowarp` (nor the output warp), then either `gennes-repeats` (nor
 `avoid_repeats`) or `gennes-lbfgs` (BoTorch's `optimize_acqf`, 20 restarts and 1024 raw samples, instead of
 `optimize_acqf_gennes`; same model, space handling and acquisition).
@@ -57,14 +58,20 @@ class SamplerEntry:
     """A sampler of the benchmark: how to build it for a seed, and what it resolves to (recorded with each run).
 
     Attributes:
-        make: `seed -> optuna sampler`.
+        make: `seed -> optuna sampler`, or `(seed, search space, trials) -> optuna sampler` with `needs_space`.
         description: One line for the report.
         settings: `() -> JSON value`, checked against the records' settings on resume.
+        needs_space: The sampler is built for the task's search space and the study's trials (SMAC3).
     """
 
-    make: Callable[[int], Any]
+    make: Callable[..., Any]
     description: str
     settings: Callable[[], Any] = field(default=lambda: None)
+    needs_space: bool = False
+
+    def build(self, seed: int, space: Mapping[str, Any], trials: int) -> Any:
+        """The sampler for one study."""
+        return self.make(seed, space, trials) if self.needs_space else self.make(seed)
 
 
 def _random(seed: int) -> Any:
@@ -89,6 +96,18 @@ def _botorch(seed: int) -> Any:
     from optuna_integration import BoTorchSampler
 
     return BoTorchSampler(seed=seed)
+
+
+def _smac(seed: int, space: Mapping[str, Any], trials: int) -> Any:
+    from gennes_bo.benchmarks.hpo_smac import SMACSampler
+
+    return SMACSampler(space, trials, seed=seed)
+
+
+def _smac_settings() -> dict[str, Any]:
+    from gennes_bo.benchmarks.hpo_smac import smac_settings
+
+    return smac_settings()
 
 
 def _gennes(seed: int, *, lbfgs: bool = False, **switches: bool) -> Any:
@@ -132,6 +151,10 @@ SAMPLERS: dict[str, SamplerEntry] = {
     "gp": SamplerEntry(_gp, "Optuna's GPSampler (defaults; its batched L-BFGS-B needs `greenlet`)", _gp_settings),
     "botorch": SamplerEntry(_botorch, "optuna-integration's BoTorchSampler (defaults: qLogEI, running trials not "
                                       "considered)"),
+    "smac": SamplerEntry(_smac, "SMAC3's HyperparameterOptimizationFacade (random forest, log EI, random "
+                                "configurations interleaved, Sobol initial design of 10 at 40 trials; running trials "
+                                "not considered), through the benchmark's Optuna adapter", _smac_settings,
+                         needs_space=True),
     "gennes": SamplerEntry(_gennes, "ours: GennesSampler (its defaults: GP fits warm-started, outputs warped, qLogNEI, "
                                     "optimize_acqf_gennes, discrete local search, no repeated configuration, running "
                                     "trials pending)",
@@ -235,7 +258,7 @@ def run_hpo_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     space = task.space()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # BoTorchSampler's, once per call
-        return _run_study(spec, task, space, SAMPLERS[spec["sampler"]].make(spec["seed"]))
+        return _run_study(spec, task, space, SAMPLERS[spec["sampler"]].build(spec["seed"], space, spec["trials"]))
 
 
 def _run_study(spec: Mapping[str, Any], task: Any, space: Mapping[str, Any], sampler: Any) -> dict[str, Any]:

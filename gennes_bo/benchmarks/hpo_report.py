@@ -29,7 +29,7 @@ from gennes_bo.plotting import mean_band, panel_grid
 ALPHA = 0.05
 TIE = 0.01  # normalized scores closer than this are a tie (W/T/L, and "worse than GPSampler on a task")
 MAX_TIME_RATIO = 2.0  # ours' sampler seconds per trial at most this multiple of GPSampler's
-BASELINES = ("random", "tpe", "gp", "botorch")  # the samplers of the acceptance verdicts (ablations excluded)
+BASELINES = ("random", "tpe", "gp", "botorch", "smac")  # the samplers of the acceptance verdicts (ablations excluded)
 ABLATIONS = (  # (ours, other, what differs)
     (TARGET, "gennes-coldfit", "the GP fit: warm-started from the previous trial's fit (ftol 1e-6) vs from BoTorch's "
                                "initial values at its default tolerance"),
@@ -237,9 +237,9 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
         [[f"`{t.name}`", t.description, t.loss, _space_text(t.space())] for t in TASKS.values()])
     report.table(["sampler", "what"], [[f"`{name}`", entry.description] for name, entry in SAMPLERS.items()])
     report.paragraph("Not run: HEBO (`pip install hebo` pins `pymoo==0.6.0` and `cma==3.2.2` and resolves to numpy "
-                     "1.24: it would downgrade this environment's numpy 2 and cma 4, below the project's `cma>=3.3`) "
-                     "and SMAC3 (it installs, but no Optuna sampler for it is in the package registries: OptunaHub's "
-                     "is fetched from GitHub at run time; an adapter is not written yet).")
+                     "1.24: it would downgrade this environment's numpy 2 and cma 4, below the project's `cma>=3.3`). "
+                     "SMAC3 has no Optuna sampler in the package registries (OptunaHub's is fetched from GitHub at "
+                     "run time), so `smac` runs through the benchmark's own adapter.")
     timings = objective_timings(records)
     report.section("What ran").paragraph(*_what_ran_text(grouped, timings)).table(
         ["mode", "task", "seeds done / planned", "runs", "CPU h spent", "CPU h left (est.)"],

@@ -23,8 +23,8 @@ def test_grid_is_sequential_first_then_batched_on_half_the_tasks() -> None:
     assert len(sequential) == len(TASKS) * len(SAMPLERS) * 5 and specs[: len(sequential)] == sequential
     assert {s["task"] for s in specs if s["batch"] == 8} == set(BATCH_TASKS) and len(BATCH_TASKS) * 2 == len(TASKS)
     assert [s["seed"] for s in sequential[:: len(TASKS) * len(SAMPLERS)]] == list(range(5))
-    with pytest.raises(ValueError, match="unknown sampler 'smac'"):
-        make_specs(samplers=["smac"])
+    with pytest.raises(ValueError, match="unknown sampler 'hebo'"):
+        make_specs(samplers=["hebo"])
 
 
 def test_every_task_has_3_to_9_parameters_of_mixed_kinds() -> None:
@@ -129,3 +129,59 @@ def test_report_shows_where_later_suggestions_land(tmp_path) -> None:
                             "sampler_time": [0.1] * 40, "objective_time": [0.01] * 40})
     text = write_report(records, tmp_path / "hpo.md", "gennes-bo hpo --report")
     assert "| `svr-diabetes` | 0.85 | 0.55 | 0.85 / 0.5 |" in text  # medians of trials 17-40; random's span
+
+
+def _smac_space() -> dict:
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+    return {"lr": FloatDistribution(1e-4, 1.0, log=True), "x": FloatDistribution(-1.0, 1.0),
+            "width": IntDistribution(4, 256, log=True), "depth": IntDistribution(1, 4),
+            "act": CategoricalDistribution(["relu", None, 3])}
+
+
+def test_smac_sampler_batches_and_tells_every_trial() -> None:
+    import optuna
+
+    pytest.importorskip("smac")
+    space = _smac_space()
+    sampler = SAMPLERS["smac"].build(0, space, 12)
+    study = optuna.create_study(sampler=sampler)
+    for _ in range(3):  # batches of 4: four asks before any tell
+        trials = [study.ask(space) for _ in range(4)]
+        for trial in trials:
+            study.tell(trial, (trial.params["x"] - 0.3) ** 2 + (trial.params["act"] == "relu"))
+    params = [t.params for t in study.trials]
+    assert len({tuple(sorted((k, str(v)) for k, v in p.items())) for p in params}) == 12
+    for p in params:
+        assert all(space[name]._contains(space[name].to_internal_repr(value)) for name, value in p.items())
+        assert isinstance(p["width"], int) and p["act"] in ("relu", None, 3)
+    assert len(sampler._smac.runhistory) == 12
+
+
+def test_smac_sampler_tells_failed_trials_as_crashes_and_rejects_stepped_floats() -> None:
+    import optuna
+    from optuna.distributions import FloatDistribution
+
+    pytest.importorskip("smac")
+    from smac.runhistory import StatusType
+
+    from gennes_bo.benchmarks.hpo_smac import SMACSampler
+
+    space = _smac_space()
+    study = optuna.create_study(sampler=SMACSampler(space, 6, seed=1))
+    study.tell(study.ask(space), state=optuna.trial.TrialState.FAIL)  # before any value: told with the first
+    assert [v.status for v in study.sampler._smac.runhistory.values()] == [StatusType.RUNNING]
+    for value in (1.0, 3.0, None, 2.0):
+        study.tell(study.ask(space), value, state=optuna.trial.TrialState.FAIL if value is None else None)
+    study.ask(space)  # SMAC's model sees finite costs only
+    told = [(v.status.name, v.cost) for v in study.sampler._smac.runhistory.values()]
+    assert told[:5] == [("CRASHED", 1.0), ("SUCCESS", 1.0), ("SUCCESS", 3.0), ("CRASHED", 3.0), ("SUCCESS", 2.0)]
+    assert told[5][0] == "RUNNING" and len(told) == 6
+    with pytest.raises(ValueError, match="cannot map parameter 'y'"):
+        SMACSampler({"y": FloatDistribution(0.0, 1.0, step=0.1)}, 5)
+
+
+def test_smac_sampler_is_reproducible_under_a_seed() -> None:
+    pytest.importorskip("smac")
+    spec = {"kind": "hpo", "task": "svr-diabetes", "sampler": "smac", "batch": 1, "trials": 12, "seed": 3}
+    assert run_hpo_spec(spec)["values"] == run_hpo_spec(spec)["values"]

@@ -301,7 +301,36 @@ def _what_ran_text(cells: Mapping[Cell, Runs]) -> list[str]:
             "lack seeds of some optimizer; their numbers are provisional.",
             f"Timing: {contended} of {n_runs} runs shared their CPU core (process CPU time below {MIN_CPU_SHARE:.0%} "
             "of wall time: other work ran on the machine) and are left out of every acquisition time below; their "
-            "regrets, which do not depend on time, are kept."]
+            "regrets, which do not depend on time, are kept." + _repeatability_text(cells)]
+
+
+def timing_repeats(cells: Mapping[Cell, Runs]) -> list[float]:
+    """Ratios of total acquisition time between uncontended runs of one cell and seed, under two optimizer names,
+    that evaluated exactly the same points (a setting that never took effect): the same computation timed twice,
+    in different processes and often different sessions. Each pair counts once (the larger time over the
+    smaller)."""
+    ratios = []
+    for runs in cells.values():
+        names = sorted(runs)
+        for i, first in enumerate(names):
+            for second in names[i + 1:]:
+                for seed in runs[first].keys() & runs[second].keys():
+                    a, b = runs[first][seed], runs[second][seed]
+                    if a["values"] == b["values"] and uncontended(a) and uncontended(b):
+                        times = sorted((sum(a["acqf_time"]), sum(b["acqf_time"])))
+                        ratios.append(times[1] / times[0])
+    return ratios
+
+
+def _repeatability_text(cells: Mapping[Cell, Runs]) -> str:
+    ratios = timing_repeats(cells)
+    if not ratios:
+        return ""
+    pairs = f"{len(ratios)} pair" + ("" if len(ratios) == 1 else "s")
+    return (f" The same computation timed twice ({pairs} of runs, under two optimizer names, that evaluated "
+            "exactly the same points) differs in total acquisition time by a median of "
+            f"{statistics.median(ratios) - 1:.0%} and at most {max(ratios) - 1:.0%}: a time verdict decided by a "
+            "margin of that size is not robust.")
 
 
 def _left(cell: Cell, runs: Runs) -> tuple[float, int]:

@@ -275,3 +275,17 @@ def test_a_variant_run_on_every_main_cell_gets_its_own_verdicts(tmp_path) -> Non
     assert "`gennes-variant` has a lower mean final regret than both BoTorch modes" in text
     assert "worse on 6 (hartmann6, ackley10, levy20, rastrigin10, griewank10, michalewicz10)" in text
     assert "on 4 (hartmann6, ackley10, levy20, rastrigin10): met" in text  # the target's verdict is unchanged
+
+
+def test_timing_repeats_pair_runs_that_evaluated_the_same_points() -> None:
+    from gennes_bo.benchmarks.bo_batch_report import _repeatability_text, group_runs, timing_repeats
+
+    records = [_record("hartmann6", "gennes-hybrid", 0, 0.5, 2.0), _record("hartmann6", "variant", 0, 0.5, 2.2),
+               _record("hartmann6", "other", 0, 0.7, 2.0),  # other points: not a repeat
+               _record("hartmann6", "gennes-hybrid", 1, 0.5, 2.0), _record("hartmann6", "variant", 1, 0.5, 9.0)]
+    records[-1]["cpu_time"] = 10.0  # contended: left out
+    cells = group_runs(records)
+    assert timing_repeats(cells) == pytest.approx([1.1])
+    text = _repeatability_text(cells)
+    assert "(1 pair of runs, under two optimizer names," in text and "median of 10% and at most 10%" in text
+    assert _repeatability_text(group_runs(records[:1])) == ""

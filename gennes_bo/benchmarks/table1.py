@@ -236,7 +236,8 @@ def _options_text(spec: Mapping[str, Any]) -> str:
     grid = METHOD_OPTIONS.get(spec["method"])
     if spec["options"] == grid:
         return "grid's"
-    return ", ".join(f"{k}={v}" for k, v in sorted(spec["options"].items()) if grid is None or grid.get(k, "-") != v)
+    changed = [f"{k}={v}" for k, v in sorted(spec["options"].items()) if grid is None or grid.get(k, "-") != v]
+    return ", ".join(changed + [f"{k} unset" for k in sorted(set(grid or {}) - set(spec["options"]))])
 
 
 def _cells_met_text(records: Sequence[Mapping[str, Any]], groups: Mapping[tuple, Mapping[int, Mapping[str, Any]]],
@@ -325,6 +326,7 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
     report.section("Targets").bullets(_targets(cells, folds))
     _other_settings(report, records, cells, checkpoints)
     _convention_check(report, records, cells)
+    _budget_runs(report, records)
     report.figure("regret", lambda plot: plot_regret_curves(cells, plot), heading="Regret vs evaluations",
                   caption="Mean best-so-far regret over the recorded folds (legend: folds), log-log; zero regret "
                           f"drawn at {REGRET_FLOOR:g}.", alt="regret vs evaluations")
@@ -506,6 +508,90 @@ def _convention_check(report: Report, records: Sequence[Mapping[str, Any]],
                      len(runs), *cells])
     report.table(["problem", "method", "translation", "options", "folds",
                   *(power_of_ten(n) for n in paper_table1.CHECKPOINTS)], rows)
+
+
+def _largest_runs(records: Sequence[Mapping[str, Any]]
+                  ) -> dict[tuple[str, str, str, int, str, int], Mapping[str, Any]]:
+    """Every Table-1 record by `(translation, options, function, dim, method, fold)`, the largest budget kept."""
+    index: dict[tuple[str, str, str, int, str, int], Mapping[str, Any]] = {}
+    for record in records:
+        spec = record["spec"]
+        if spec.get("kind") != "table1":
+            continue
+        key = (spec.get("translation", "uniform"), _options_text(spec), spec["function"], spec["dim"],
+               spec["method"], spec["seed"])
+        if key not in index or index[key]["spec"]["max_evals"] < spec["max_evals"]:
+            index[key] = record
+    return index
+
+
+def budget_run_groups(records: Sequence[Mapping[str, Any]]
+                      ) -> dict[tuple[str, str, str, int, str, int], dict[int, Mapping[str, Any]]]:
+    """Runs given a budget below the grid's (`--max-evals`), by `(translation, options, function, dim, method,
+    budget)`, then fold."""
+    groups: dict[tuple[str, str, str, int, str, int], dict[int, Mapping[str, Any]]] = defaultdict(dict)
+    for record in records:
+        spec = record["spec"]
+        if spec.get("kind") == "table1" and spec["max_evals"] < MAX_EVALS:
+            groups[(spec.get("translation", "uniform"), _options_text(spec), spec["function"], spec["dim"],
+                    spec["method"], spec["max_evals"])][spec["seed"]] = record
+    return dict(groups)
+
+
+def budget_cells_met(records: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], tuple[int, int]]:
+    """`(translation, options) -> (met, cells)`: GENNES cells at 1e4 and 1e5 at or below the paper's GENNES when
+    the 1e4 column comes from runs given 1e4 evaluations and the 1e5 column from the 1e5 runs, over the rows where
+    both hold every fold."""
+    largest = _largest_runs(records)
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for (translation, options, function, dim, method, budget), folds in budget_run_groups(records).items():
+        if method != "gennes" or budget != 10_000 or len(folds) < FOLDS:
+            continue
+        long = [largest.get((translation, options, function, dim, method, seed)) for seed in folds]
+        if any(r is None or r["n_evals"] < MAX_EVALS for r in long):
+            continue
+        count = counts[(translation, options)]
+        for runs, n in ((list(folds.values()), 10_000), (long, MAX_EVALS)):
+            count[0] += cell_stats(runs, n)[0] <= paper_table1.paper_regret(function, dim, "gennes", n)
+            count[1] += 1
+    return {key: (met, cells) for key, (met, cells) in counts.items()}
+
+
+def _setting_name(options: str) -> str:
+    return "the grid's setting" if options == "grid's" else f"GENNES with {options}"
+
+
+def _budget_runs(report: Report, records: Sequence[Mapping[str, Any]]) -> None:
+    """A section with the runs given a smaller budget (`--max-evals`), if any: the mean regret at their budget
+    next to the paper's and to the same folds' 1e5 runs read at that count."""
+    groups = budget_run_groups(records)
+    if not groups:
+        return
+    largest = _largest_runs(records)
+    counts = budget_cells_met(records)
+    report.section("Runs given each column's budget").paragraph(
+        "The table reads every column from one run of 1e5 evaluations per fold. GENNES plans by its budget: "
+        "restarts split it, and its last 10 % polishes the best points with L-BFGS-B, so a run given 1e4 "
+        "evaluations ends polished at 1e4, where the 1e5 run is still annealing. The runs below were given the "
+        "column's budget (`gennes-bo table1 --max-evals N`, same folds); each cell is their mean regret at that "
+        "budget / the paper / the same folds' 1e5 runs (same translation and options) at that count."
+        + ("" if not counts else " Counted from the records, GENNES cells at 1e4 / 1e5 at or below the paper's "
+           "with the 1e4 column from runs given 1e4 evaluations: " + "; ".join(
+               f"under the {translation} translation, {_setting_name(options)}: {met} of {cells}"
+               for (translation, options), (met, cells) in sorted(counts.items())) + "."))
+    rows = []
+    for (translation, options, function, dim, method, budget), folds in sorted(groups.items()):
+        runs = list(folds.values())
+        ours = cell_stats(runs, budget)
+        long = [largest.get((translation, options, function, dim, method, seed)) for seed in folds]
+        anytime = cell_stats(long, budget) if all(r is not None and r["n_evals"] >= MAX_EVALS for r in long) else None
+        paper = paper_table1.paper_regret(function, dim, method, budget)
+        rows.append([f"{NAMES.get(function, function)} d={dim}", NAMES.get(method, method), translation, options,
+                     power_of_ten(budget), len(runs),
+                     f"**{REGRET(ours[0])}** / {'' if paper is None else REGRET(paper)} / "
+                     f"{'' if anytime is None else REGRET(anytime[0])}"])
+    report.table(["problem", "method", "translation", "options", "budget", "folds",
+                  "given the budget / paper / 1e5 run at that count"], rows)
 
 
 def plot_regret_curves(cells: Mapping[tuple[str, int, str], Sequence[Mapping[str, Any]]], path: str | Path) -> bool:

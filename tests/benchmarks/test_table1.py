@@ -216,3 +216,33 @@ def test_paper_cells_met_counts_complete_rows_at_1e4_and_1e5() -> None:
             ("ackley", 10): runs(0.0, 0.0, 9)}  # 9 folds: not counted
     assert paper_cells_met(rows) == (1, 2)
     assert paper_cells_met(rows, folds=9) == (3, 4)
+
+
+def test_runs_given_a_smaller_budget_are_reported_at_that_budget(tmp_path: Path) -> None:
+    from gennes_bo.benchmarks.table1 import budget_cells_met, budget_run_groups
+
+    records = []
+    for seed in range(10):
+        records.append(_fake_record("rastrigin", 10, "gennes", seed, 3.0))  # 1e4: 6 (paper 4.1), 1e5: 3 (3.9)
+        short = _fake_record("rastrigin", 10, "gennes", seed, 1.0)
+        short["spec"]["max_evals"] = short["n_evals"] = 10_000
+        short["curve"] = [[20, 50.0], [10_000, 2.0]]
+        records.append(short)
+    cells = group_runs(records)
+    assert [r["n_evals"] for r in cells[("rastrigin", 10, "gennes")]] == [100_000] * 10  # the table: 1e5 runs only
+    assert list(budget_run_groups(records)) == [("uniform", "grid's", "rastrigin", 10, "gennes", 10_000)]
+    assert budget_cells_met(records) == {("uniform", "grid's"): (2, 2)}  # 1e4 from the short runs: 2 <= 4.1
+    assert budget_cells_met(records[:-1]) == {}  # 9 folds at 1e4: not counted
+    text = write_report(records, tmp_path / "table1.md", "test", folds=10)
+    assert "GENNES Rastrigin d=10 at 1e4 <= paper: 6 vs 4.1: **missed**" in text  # the table keeps the 1e5 runs
+    assert "under the uniform translation, the grid's setting: 2 of 2" in text
+    assert "| Rastrigin d=10 | GENNES | uniform | grid's | 1e4 | 10 | **2** / 4.1 / 6 |" in text
+
+
+def test_options_text_names_grid_options_a_record_lacks() -> None:
+    from gennes_bo.benchmarks.table1 import _options_text
+
+    older = {"method": "gennes", "options": {"population_size": 20, "alpha": 0.99, "lr": 1e-3}}
+    assert _options_text(older) == "restart_noise unset"
+    assert _options_text({"method": "gennes", "options": {**METHOD_OPTIONS["gennes"], "alpha": 0.999}}) == \
+        "alpha=0.999"

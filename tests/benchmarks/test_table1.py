@@ -39,7 +39,8 @@ def test_grid_order_and_options() -> None:
     assert {s["function"] for s in specs[:50]} == {"rastrigin"} and {s["method"] for s in specs[:50]} == set(
         METHOD_OPTIONS) == {"gennes", "lbfgs", "snes", "acma", "bipop-acma"}
     assert all(s["max_evals"] == 100_000 and s["options"] == METHOD_OPTIONS[s["method"]] for s in specs)
-    assert METHOD_OPTIONS["gennes"] == {"population_size": 20, "alpha": 0.99, "lr": 1e-3, "restart_noise": 1e-3}
+    assert METHOD_OPTIONS["gennes"] == {"population_size": 20, "alpha": 0.99, "lr": 1e-3, "restart_noise": 1e-3,
+                                        "restart_slowdown": 2}
     assert METHOD_OPTIONS["snes"]["population_size"] == METHOD_OPTIONS["acma"]["population_size"] == 20
     assert METHOD_OPTIONS["bipop-acma"] == {"population_size": 20}
     with pytest.raises(ValueError, match="`methods` must be among"):
@@ -75,6 +76,8 @@ def test_options_record_a_tried_setting_apart_from_the_grid(tmp_path: Path) -> N
         "GENNES noise decay alpha = 0.999 (Appendix C's value for highly multimodal objectives; the paper's Table 1 "
         "used 0.99), Adam lr 0.001, one generator for the whole budget")
     assert describe_gennes_setting({"alpha": 0.95}).startswith("GENNES noise decay alpha = 0.95 (the paper used 0.99)")
+    assert describe_gennes_setting(METHOD_OPTIONS["gennes"]).endswith(
+        "shrunk 1000x, each run annealing 2x as slowly as the one before (alpha^(1/2^k) for run k)")
     with pytest.raises(SystemExit, match="unknown option"):
         main([*args, "--options", "alfa=0.9"])
 
@@ -243,6 +246,6 @@ def test_options_text_names_grid_options_a_record_lacks() -> None:
     from gennes_bo.benchmarks.table1 import _options_text
 
     older = {"method": "gennes", "options": {"population_size": 20, "alpha": 0.99, "lr": 1e-3}}
-    assert _options_text(older) == "restart_noise unset"
+    assert _options_text(older) == "restart_noise unset, restart_slowdown unset"
     assert _options_text({"method": "gennes", "options": {**METHOD_OPTIONS["gennes"], "alpha": 0.999}}) == \
         "alpha=0.999"

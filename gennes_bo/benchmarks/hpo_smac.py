@@ -29,8 +29,8 @@ class SMACSampler(BaseSampler):
     Every trial asks SMAC for a configuration (`sample_relative`) and tells it the trial's value when the trial
     ends (`after_trial`). Failed and pruned trials are told as crashed runs at the worst value seen so far (an
     infinite cost would turn SMAC's scaled costs into NaN); those that end before any value is known wait for
-    the first one. Several trials may be asked before any is told
-    (batched studies); SMAC then hands out its next challengers, without treating the running ones as pending.
+    the first one. Several trials may be asked before any is told (batched studies); SMAC then hands out its next
+    challengers, without treating the running ones as pending.
 
     Args:
         search_space: The parameters every trial samples: float and int distributions (log or not, no `step`

@@ -153,8 +153,8 @@ def test_smac_sampler_batches_and_tells_every_trial() -> None:
     params = [t.params for t in study.trials]
     assert len({tuple(sorted((k, str(v)) for k, v in p.items())) for p in params}) == 12
     for p in params:
-        assert all(space[name]._contains(space[name].to_internal_repr(value)) for name, value in p.items())
-        assert isinstance(p["width"], int) and p["act"] in ("relu", None, 3)
+        assert 1e-4 <= p["lr"] <= 1.0 and -1.0 <= p["x"] <= 1.0 and 4 <= p["width"] <= 256 and 1 <= p["depth"] <= 4
+        assert isinstance(p["width"], int) and isinstance(p["depth"], int) and p["act"] in ("relu", None, 3)
     assert len(sampler._smac.runhistory) == 12
 
 

@@ -27,7 +27,7 @@ import argparse
 import ast
 import statistics
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -173,13 +173,27 @@ def group_runs(records: Sequence[Mapping[str, Any]]) -> dict[tuple[str, int, str
     file (see :func:`other_option_records`) never mix into a cell.
     """
     cells: dict[tuple[str, int, str], dict[int, Mapping[str, Any]]] = defaultdict(dict)
+    for (_translation, options, function, dim, method, seed), record in largest_runs(records).items():
+        if _is_grid_run(record["spec"]) and options == "grid's":
+            cells[(function, dim, method)][seed] = record
+    return {key: [runs[seed] for seed in sorted(runs)] for key, runs in cells.items()}
+
+
+def largest_runs(records: Sequence[Mapping[str, Any]]
+                 ) -> dict[tuple[str, str, str, int, str, int], Mapping[str, Any]]:
+    """Table-1 records by `(translation, options, function, dim, method, fold)`: a fold run at several budgets
+    counts once, at its largest. `translation` is "uniform" for the table's own runs (specs without one);
+    `options` is `_options_text`'s ("grid's" for the grid's options)."""
+    index: dict[tuple[str, str, str, int, str, int], Mapping[str, Any]] = {}
     for record in records:
         spec = record["spec"]
-        if _is_grid_run(spec) and spec["options"] == METHOD_OPTIONS.get(spec["method"]):
-            folds = cells[(spec["function"], spec["dim"], spec["method"])]
-            if spec["seed"] not in folds or folds[spec["seed"]]["spec"]["max_evals"] < spec["max_evals"]:
-                folds[spec["seed"]] = record  # a fold run at several budgets counts once, at its largest
-    return {key: [runs[seed] for seed in sorted(runs)] for key, runs in cells.items()}
+        if spec.get("kind") != "table1":
+            continue
+        key = (spec.get("translation", "uniform"), _options_text(spec), spec["function"], spec["dim"],
+               spec["method"], spec["seed"])
+        if key not in index or index[key]["spec"]["max_evals"] < spec["max_evals"]:
+            index[key] = record
+    return index
 
 
 def other_option_records(records: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -469,11 +483,9 @@ def _convention_check(report: Report, records: Sequence[Mapping[str, Any]],
     """A section with the runs made under another fold translation (`--translation`), if any: mean regret at each
     checkpoint their budget reaches, next to the paper's number and our table's cell (uniform translation)."""
     groups: dict[tuple[str, int, str, str, str], dict[int, Mapping[str, Any]]] = defaultdict(dict)
-    for record in convention_records(records):
-        spec = record["spec"]
-        folds = groups[(spec["function"], spec["dim"], spec["method"], spec["translation"], _options_text(spec))]
-        if spec["seed"] not in folds or folds[spec["seed"]]["spec"]["max_evals"] < spec["max_evals"]:
-            folds[spec["seed"]] = record  # a fold run at several budgets counts once, at its largest
+    for (translation, options, function, dim, method, seed), record in largest_runs(records).items():
+        if "translation" in record["spec"]:
+            groups[(function, dim, method, translation, options)][seed] = record
     if not groups:
         return
     report.section("Translation convention check").paragraph(
@@ -514,19 +526,6 @@ def _convention_check(report: Report, records: Sequence[Mapping[str, Any]],
                   *(power_of_ten(n) for n in paper_table1.CHECKPOINTS)], rows)
 
 
-def _largest_runs(records: Sequence[Mapping[str, Any]]
-                  ) -> dict[tuple[str, str, str, int, str, int], Mapping[str, Any]]:
-    """Every Table-1 record by `(translation, options, function, dim, method, fold)`, the largest budget kept."""
-    index: dict[tuple[str, str, str, int, str, int], Mapping[str, Any]] = {}
-    for record in records:
-        spec = record["spec"]
-        if spec.get("kind") != "table1":
-            continue
-        key = (spec.get("translation", "uniform"), _options_text(spec), spec["function"], spec["dim"],
-               spec["method"], spec["seed"])
-        if key not in index or index[key]["spec"]["max_evals"] < spec["max_evals"]:
-            index[key] = record
-    return index
 
 
 def budget_run_groups(records: Sequence[Mapping[str, Any]]
@@ -542,17 +541,25 @@ def budget_run_groups(records: Sequence[Mapping[str, Any]]
     return dict(groups)
 
 
+def _full_budget_runs(largest: Mapping[tuple, Mapping[str, Any]], cell: tuple, folds: Iterable[int]
+                      ) -> list[Mapping[str, Any]] | None:
+    """The runs of `cell` (`(translation, options, function, dim, method)`) at the grid's budget on `folds`, or
+    None when one of those folds has none."""
+    runs = [largest.get((*cell, seed)) for seed in folds]
+    return None if any(r is None or r["n_evals"] < MAX_EVALS for r in runs) else runs
+
+
 def budget_cells_met(records: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], tuple[int, int]]:
     """`(translation, options) -> (met, cells)`: GENNES cells at 1e4 and 1e5 at or below the paper's GENNES when
     the 1e4 column comes from runs given 1e4 evaluations and the 1e5 column from the 1e5 runs, over the rows where
     both hold every fold."""
-    largest = _largest_runs(records)
+    largest = largest_runs(records)
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for (translation, options, function, dim, method, budget), folds in budget_run_groups(records).items():
         if method != "gennes" or budget != 10_000 or len(folds) < FOLDS:
             continue
-        long = [largest.get((translation, options, function, dim, method, seed)) for seed in folds]
-        if any(r is None or r["n_evals"] < MAX_EVALS for r in long):
+        long = _full_budget_runs(largest, (translation, options, function, dim, method), folds)
+        if long is None:
             continue
         count = counts[(translation, options)]
         for runs, n in ((list(folds.values()), 10_000), (long, MAX_EVALS)):
@@ -571,7 +578,7 @@ def _budget_runs(report: Report, records: Sequence[Mapping[str, Any]]) -> None:
     groups = budget_run_groups(records)
     if not groups:
         return
-    largest = _largest_runs(records)
+    largest = largest_runs(records)
     counts = budget_cells_met(records)
     report.section("Runs given each column's budget").paragraph(
         "The table reads every column from one run of 1e5 evaluations per fold. GENNES plans by its budget: "
@@ -587,8 +594,8 @@ def _budget_runs(report: Report, records: Sequence[Mapping[str, Any]]) -> None:
     for (translation, options, function, dim, method, budget), folds in sorted(groups.items()):
         runs = list(folds.values())
         ours = cell_stats(runs, budget)
-        long = [largest.get((translation, options, function, dim, method, seed)) for seed in folds]
-        anytime = cell_stats(long, budget) if all(r is not None and r["n_evals"] >= MAX_EVALS for r in long) else None
+        long = _full_budget_runs(largest, (translation, options, function, dim, method), folds)
+        anytime = None if long is None else cell_stats(long, budget)
         paper = paper_table1.paper_regret(function, dim, method, budget)
         rows.append([f"{NAMES.get(function, function)} d={dim}", NAMES.get(method, method), translation, options,
                      power_of_ten(budget), len(runs),

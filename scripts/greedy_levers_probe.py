@@ -24,25 +24,21 @@ ratio, on both values; with `--botorch`, `optimize_acqf`'s joint default (`bo-ba
 
 from __future__ import annotations
 
-import argparse
 import math
 import time
-import warnings
 from collections.abc import Callable
 from functools import partial
 
 import torch
 from botorch.acquisition.logei import qLogNoisyExpectedImprovement
 from botorch.sampling import SobolQMCNormalSampler
-from probe_common import stand_in_acquisition, summarize
+from probe_common import stand_in_acquisition, stand_in_arguments, summarize
 
 import gennes_bo.acquisition.gen_candidates as gen_candidates_module
 import gennes_bo.acquisition.optimize as optimize_module
 from gennes_bo import optimize_acqf_gennes
 from gennes_bo.benchmarks.acqf_optimizers import AcqfTask, get_acqf_optimizer, run_acqf_optimizer
 from gennes_bo.benchmarks.bo import warm_up
-from gennes_bo.benchmarks.bo_batch import MAIN_PROBLEMS
-from gennes_bo.benchmarks.runner import limit_threads
 
 FRESH_SAMPLES, FRESH_SEED = 2048, 11
 STEP_GENERATORS = 4  # the greedy steps' default (ACQF_SINGLE_CONFIG)
@@ -140,16 +136,9 @@ def early_stop_1e2(acq_function, bounds, q: int, **_botorch_defaults) -> tuple[t
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=2)
-    parser.add_argument("--q", type=int, default=16)
-    parser.add_argument("--problems", nargs="+", default=list(MAIN_PROBLEMS))
-    parser.add_argument("--botorch", action="store_true", help="also time optimize_acqf's joint default")
-    args = parser.parse_args()
+    args = stand_in_arguments(__doc__.splitlines()[0])
     q = args.q
     growth = max(1, q // 8)
-    limit_threads()
-    warnings.simplefilter("ignore")
     warm_up("gennes-hybrid", "qlognei", q)
     botorch_default = get_acqf_optimizer("botorch-default").make(AcqfTask(q=q))
     variants: dict[str, Callable] = {

@@ -3,12 +3,15 @@ variants against a reference column."""
 
 from __future__ import annotations
 
+import argparse
 import statistics
+import warnings
 
 import torch
 
 from gennes_bo.benchmarks.bo import build_acquisition, fit_gp
-from gennes_bo.benchmarks.bo_batch import initial_design, translated_problem
+from gennes_bo.benchmarks.bo_batch import MAIN_PROBLEMS, initial_design, translated_problem
+from gennes_bo.benchmarks.runner import limit_threads
 
 
 def stand_in_acquisition(name: str, seed: int, q: int) -> tuple[torch.nn.Module, torch.Tensor]:
@@ -34,3 +37,17 @@ def summarize(rows: list[list[tuple[float, float]]], labels: list[str]) -> None:
         ratio = statistics.median(row[index][1] / row[0][1] for row in rows)
         print(f"{label}: W/T/L against {labels[0]} {wins}/{len(rows) - wins - losses}/{losses}, "
               f"median time ratio {ratio:.2f}")
+
+
+def stand_in_arguments(description: str) -> argparse.Namespace:
+    """The options of a probe over stand-in GPs (`--seeds`, `--q`, `--problems`, `--botorch`), parsed; one thread
+    and no warnings from here on."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--q", type=int, default=16)
+    parser.add_argument("--problems", nargs="+", default=list(MAIN_PROBLEMS))
+    parser.add_argument("--botorch", action="store_true", help="also time optimize_acqf's joint default")
+    args = parser.parse_args()
+    limit_threads()
+    warnings.simplefilter("ignore")
+    return args

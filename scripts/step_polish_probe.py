@@ -11,18 +11,14 @@ default (tie: 1e-3 relative) and the median time ratio.
 
 from __future__ import annotations
 
-import argparse
 import time
-import warnings
 
-from probe_common import print_row, stand_in_acquisition, summarize
+from probe_common import print_row, stand_in_acquisition, stand_in_arguments, summarize
 
 import gennes_bo.acquisition.gen_candidates as gen_candidates_module
 from gennes_bo import optimize_acqf_gennes
 from gennes_bo.benchmarks.acqf_optimizers import AcqfTask, get_acqf_optimizer, run_acqf_optimizer
 from gennes_bo.benchmarks.bo import warm_up
-from gennes_bo.benchmarks.bo_batch import MAIN_PROBLEMS
-from gennes_bo.benchmarks.runner import limit_threads
 
 CAPS = (None, 50, 15)  # None: the default (the config's polish_maxiter, 200)
 _step_polish = gen_candidates_module.gen_candidates_scipy
@@ -38,15 +34,8 @@ def capped_step_polish(*args, **kwargs):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=2)
-    parser.add_argument("--q", type=int, default=16)
-    parser.add_argument("--problems", nargs="+", default=list(MAIN_PROBLEMS))
-    parser.add_argument("--botorch", action="store_true", help="also time optimize_acqf's joint default")
-    args = parser.parse_args()
+    args = stand_in_arguments(__doc__.splitlines()[0])
     q = args.q
-    limit_threads()
-    warnings.simplefilter("ignore")
     gen_candidates_module.gen_candidates_scipy = capped_step_polish
     warm_up("gennes-hybrid", "qlognei", q)
     botorch_default = get_acqf_optimizer("botorch-default").make(AcqfTask(q=q))

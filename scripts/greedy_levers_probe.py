@@ -4,8 +4,8 @@ generator, and early stopping of greedy steps; each against `optimize_acqf_genne
 Variants (every one keeps the default's greedy scheme, rescreen and final joint polish; only the steps change):
 
 - `default`: `optimize_acqf_gennes(acq, bounds, q, seed=seed)`.
-- `generators xG`: each greedy step trains G times as many generators (`gennes_n_generators`, q / 8 times the
-  default's 4: G = 2 at q = 16, 4 at q = 32).
+- `generators xG`: each greedy step trains G = q / 8 times as many generators (`gennes_n_generators`; the
+  default is 4: G = 2 at q = 16, 4 at q = 32).
 - `population xG`: each generator draws G times as many samples per step (`gennes_population_size`).
 - `slots k`: one full step (GENNES stage and polish) fills k slots: the next k - 1 steps take the best point,
   with the chosen points pending, of a pool of that step's starts, polished candidates and the trained
@@ -37,11 +37,12 @@ from probe_common import stand_in_acquisition, stand_in_arguments, summarize
 import gennes_bo.acquisition.gen_candidates as gen_candidates_module
 import gennes_bo.acquisition.optimize as optimize_module
 from gennes_bo import optimize_acqf_gennes
+from gennes_bo.acquisition.options import default_acqf_config
 from gennes_bo.benchmarks.acqf_optimizers import AcqfTask, get_acqf_optimizer, run_acqf_optimizer
 from gennes_bo.benchmarks.bo import warm_up
 
 FRESH_SAMPLES, FRESH_SEED = 2048, 11
-STEP_GENERATORS = 4  # the greedy steps' default (ACQF_SINGLE_CONFIG)
+STEP_CONFIG = default_acqf_config(1)  # what each greedy step's GENNES stage runs by default
 SLOTS = (2, 4)
 TOLERANCES = (1e-2, 1e-3)
 
@@ -63,7 +64,6 @@ class _StepLever:
         self.stopped = False
         self.pool: torch.Tensor | None = None
         self.last_samples: torch.Tensor | None = None
-        self.n_full = 0
 
     def capture(self, objective: Callable, *args, **kwargs):
         """`gennes_maximize` whose objective remembers the samples of its last training step."""
@@ -83,7 +83,6 @@ class _StepLever:
             top = values.topk(min(initial_conditions.shape[0], len(values))).indices
             return pool[top], values[top]
         candidates, values = _full_step(initial_conditions, acquisition_function, *args, **kwargs)
-        self.n_full += 1
         samples = self.last_samples.reshape(-1, 1, initial_conditions.shape[-1])
         self.pool = torch.cat([initial_conditions, candidates, samples.to(candidates)])
         value = float(values.max())
@@ -144,9 +143,9 @@ def main() -> None:
     variants: dict[str, Callable] = {
         "default": lambda acq, bounds, seed: optimize_acqf_gennes(acq, bounds, q, seed=seed)[0],
         f"generators x{growth}": lambda acq, bounds, seed: optimize_acqf_gennes(
-            acq, bounds, q, seed=seed, options={"gennes_n_generators": STEP_GENERATORS * growth})[0],
+            acq, bounds, q, seed=seed, options={"gennes_n_generators": STEP_CONFIG.n_generators * growth})[0],
         f"population x{growth}": lambda acq, bounds, seed: optimize_acqf_gennes(
-            acq, bounds, q, seed=seed, options={"gennes_population_size": 8 * growth})[0],
+            acq, bounds, q, seed=seed, options={"gennes_population_size": STEP_CONFIG.population_size * growth})[0],
         **{f"slots {k}": partial(run_lever, q=q, slots=k) for k in SLOTS},
         **{f"early stop {t:g}": partial(run_lever, q=q, tolerance=t) for t in TOLERANCES},
     }
@@ -172,10 +171,9 @@ def main() -> None:
                     fresh_row.append((float(fresh(candidates.unsqueeze(0))), seconds))
             own_rows.append(own_row)
             fresh_rows.append(fresh_row)
-            print(f"{name:14s} {seed:4d} " + "  ".join(
-                f"{own[0]:8.4g} {other[0]:8.4g} {own[1]:6.2f} s" for own, other in zip(own_row, fresh_row, strict=True)
-            ),
-                flush=True)
+            cells = (f"{own[0]:8.4g} {other[0]:8.4g} {own[1]:6.2f} s"
+                     for own, other in zip(own_row, fresh_row, strict=True))
+            print(f"{name:14s} {seed:4d} " + "  ".join(cells), flush=True)
     for label, rows in (("own samples", own_rows), ("fresh samples", fresh_rows)):
         print(f"-- qLogNEI on {label}")
         summarize(rows, list(variants))

@@ -204,11 +204,15 @@ def other_option_records(records: Sequence[Mapping[str, Any]]) -> list[Mapping[s
 
 def convention_records(records: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """Table-1 records run under another fold translation than the table's (`--translation public-code`)."""
-    return [r for r in records if r["spec"].get("kind") == "table1" and "translation" in r["spec"]]
+    return [r for r in records if _is_convention_run(r["spec"])]
 
 
 def _is_grid_run(spec: Mapping[str, Any]) -> bool:
     return spec.get("kind") == "table1" and "translation" not in spec
+
+
+def _is_convention_run(spec: Mapping[str, Any]) -> bool:
+    return spec.get("kind") == "table1" and "translation" in spec
 
 
 def curve_regret(record: Mapping[str, Any], n_evals: int) -> float | None:
@@ -484,7 +488,7 @@ def _convention_check(report: Report, records: Sequence[Mapping[str, Any]],
     checkpoint their budget reaches, next to the paper's number and our table's cell (uniform translation)."""
     groups: dict[tuple[str, int, str, str, str], dict[int, Mapping[str, Any]]] = defaultdict(dict)
     for (translation, options, function, dim, method, seed), record in largest_runs(records).items():
-        if "translation" in record["spec"]:
+        if _is_convention_run(record["spec"]):
             groups[(function, dim, method, translation, options)][seed] = record
     if not groups:
         return
@@ -524,8 +528,6 @@ def _convention_check(report: Report, records: Sequence[Mapping[str, Any]],
                      len(runs), *cells])
     report.table(["problem", "method", "translation", "options", "folds",
                   *(power_of_ten(n) for n in paper_table1.CHECKPOINTS)], rows)
-
-
 
 
 def budget_run_groups(records: Sequence[Mapping[str, Any]]

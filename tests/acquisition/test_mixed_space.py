@@ -96,7 +96,7 @@ def test_sample_category_follows_the_temperature():
     index, _ = sample_category(coordinate, 4, tau=1.0)
     counts = torch.bincount(index, minlength=4) / len(index)
     assert counts[2] > counts[1] > counts[0] > 0.02  # spreads, most mass on the own cell
-    assert counts[1] == pytest.approx(counts[3], abs=0.04)
+    assert float(counts[1]) == pytest.approx(float(counts[3]), abs=0.04)
 
 
 def test_project_and_is_valid(space):

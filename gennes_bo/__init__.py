@@ -42,7 +42,7 @@ _EXPORTS = {
     "UnsupportedError": "gennes_bo.optimizers",
 }
 _MOVED = {"count_acqf_evals": "gennes_bo.acquisition"}  # former top-level names, still read with a warning
-_SUBPACKAGES = ("acquisition", "benchmarks", "gennes", "optimizers", "test_functions")
+_SUBPACKAGES = ("acquisition", "compare", "gennes", "optimizers", "test_functions")
 
 __all__ = [
     "AcqfOptimizationInfo",

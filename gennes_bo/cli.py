@@ -2,23 +2,27 @@
 
 Each command lives in its own module, imported only when that command runs or its own `--help` is asked, so
 `gennes-bo --help` imports neither torch nor any command module: this module knows the commands' names and
-one-line help statically.
+one-line help statically. `demo`, `list`, `problems` and `compare-acqf` are the library's; the others are the
+experiments of the repository (its top-level `benchmarks` package, not installed), found from the root of a clone.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
 from typing import NamedTuple
 
 
 class Command(NamedTuple):
     """A subcommand: the module whose `add_parser(commands)` registers it, and its one-line help."""
 
-    module: str | None  # None: registered by this module
+    module: str | None  # None: registered by this module; `benchmarks.*`: an experiment of the repository
     help: str
 
 
@@ -27,23 +31,24 @@ COMMANDS: dict[str, Command] = {
     "demo": Command(None, "short BO loop on Hartmann6: GENNES vs BoTorch's default optimizer"),
     "list": Command("gennes_bo.optimizers.registry", "list the standalone optimizers of minimize(method=...)"),
     "problems": Command("gennes_bo.test_functions.registry", "list the benchmark problems of get_problem(name, dim)"),
-    "bench-acqf": Command("gennes_bo.benchmarks.acqf", "benchmark optimize_acqf_gennes against optimize_acqf"),
-    "bench-mixed": Command("gennes_bo.benchmarks.mixed",
+    "bench-acqf": Command("benchmarks.acqf", "benchmark optimize_acqf_gennes against optimize_acqf"),
+    "bench-mixed": Command("benchmarks.mixed",
                            "mixed spaces and linear constraints against BoTorch's optimizers"),
-    "bench-standalone": Command("gennes_bo.benchmarks.standalone",
+    "bench-standalone": Command("benchmarks.standalone",
                                 "benchmark the standalone optimizers on paper functions"),
-    "table1": Command("gennes_bo.benchmarks.table1", "reproduce the paper's Table 1 (resumable; processes or Dask)"),
-    "bo": Command("gennes_bo.benchmarks.bo_experiments",
+    "table1": Command("benchmarks.table1", "reproduce the paper's Table 1 (resumable; processes or Dask)"),
+    "bo": Command("benchmarks.bo_experiments",
                   "the paper's BO experiments, digits LR and Alpine1-d20 (resumable)"),
-    "compare-acqf": Command("gennes_bo.benchmarks.compare_acqf",
+    "compare-acqf": Command("gennes_bo.compare.compare_acqf",
                             "acquisition optimizers on GP states frozen from real BO runs"),
-    "bo-batch": Command("gennes_bo.benchmarks.bo_batch",
+    "bo-batch": Command("benchmarks.bo_batch",
                         "large-batch BO (q = 8 to 32): acquisition optimizers side by side"),
-    "hpo": Command("gennes_bo.benchmarks.hpo", "HPO of scikit-learn models: GennesSampler against Optuna's samplers"),
-    "device-timing": Command("gennes_bo.benchmarks.device_timing",
+    "hpo": Command("benchmarks.hpo", "HPO of scikit-learn models: GennesSampler against Optuna's samplers"),
+    "device-timing": Command("benchmarks.device_timing",
                              "bo-batch's acquisition time on CPU and CUDA, side by side"),
 }
 DOCS_RESULTS = "docs/results"
+EXPERIMENTS = "benchmarks"  # the repository's experiments: a top-level package of a clone, not installed
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -60,7 +65,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         if entry.module is None:
             _add_demo_parser(commands)
         elif name == command:
-            importlib.import_module(entry.module).add_parser(commands)
+            import_command_module(name, entry.module).add_parser(commands)
         else:
             commands.add_parser(name, help=entry.help, add_help=False)
     return parser
@@ -73,6 +78,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser(command).parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     return args.run(args)
+
+
+def import_command_module(name: str, module: str) -> ModuleType:
+    """The module of command `name`; an experiment's (`benchmarks.*`) from the importable `benchmarks` package or,
+    failing that, from the `benchmarks/` of the working directory (the root of a clone), put on `sys.path`.
+
+    Raises:
+        SystemExit: For an experiment run where no `benchmarks` package is found, saying where to run it.
+    """
+    if module.split(".")[0] != EXPERIMENTS:
+        return importlib.import_module(module)
+    root = Path.cwd()
+    if importlib.util.find_spec(EXPERIMENTS) is None and (root / EXPERIMENTS / "__init__.py").is_file():
+        sys.path.insert(0, str(root))
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as err:
+        if err.name not in (EXPERIMENTS, module):
+            raise  # a dependency of the experiment is missing: its own message says which
+        raise SystemExit(f"`gennes-bo {name}` is an experiment of the gennes-bo repository: run it from the root of "
+                         f"a clone, or `python -m {EXPERIMENTS} {name}`") from err
 
 
 def _add_demo_parser(commands: argparse._SubParsersAction) -> None:
@@ -89,7 +115,7 @@ def _demo(args: argparse.Namespace) -> int:
     import torch
     from botorch.test_functions import Hartmann
 
-    from gennes_bo.benchmarks.bo import botorch_acqf_optimizer, gennes_acqf_optimizer, run_bo_loop
+    from gennes_bo.compare.bo_loop import botorch_acqf_optimizer, gennes_acqf_optimizer, run_bo_loop
 
     function = Hartmann(dim=6, negate=True)
     bounds = function.bounds.to(torch.float64)

@@ -24,8 +24,8 @@ from gpytorch.mlls import ExactMarginalLogLikelihood
 from sampler_time_breakdown import run_study
 
 import gennes_bo.integrations.optuna as sampler_module
-from gennes_bo.benchmarks.hpo_tasks import get_task
-from gennes_bo.benchmarks.runner import limit_threads
+from benchmarks.hpo_tasks import get_task
+from gennes_bo.compare.runner import limit_threads
 
 FTOL = sampler_module.GP_FIT_FTOL
 FIT_GP = sampler_module._fit_gp  # the sampler's own fit, kept before main() wraps it to record the data

@@ -38,8 +38,8 @@ import gennes_bo.acquisition.gen_candidates as gen_candidates_module
 import gennes_bo.acquisition.optimize as optimize_module
 from gennes_bo import optimize_acqf_gennes
 from gennes_bo.acquisition.options import default_acqf_config
-from gennes_bo.benchmarks.acqf_optimizers import AcqfTask, get_acqf_optimizer, run_acqf_optimizer
-from gennes_bo.benchmarks.bo import warm_up
+from gennes_bo.compare.bo_loop import warm_up
+from gennes_bo.compare.registry import AcqfTask, get_acqf_optimizer, run_acqf_optimizer
 
 FRESH_SAMPLES, FRESH_SEED = 2048, 11
 STEP_CONFIG = default_acqf_config(1)  # what each greedy step's GENNES stage runs by default

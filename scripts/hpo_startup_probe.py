@@ -20,11 +20,11 @@ import warnings
 import optuna
 from optuna.trial import TrialState
 
-from gennes_bo.benchmarks import hpo
-from gennes_bo.benchmarks.hpo_report import Normalizer, group_runs, paired, task_means
-from gennes_bo.benchmarks.hpo_tasks import get_task
-from gennes_bo.benchmarks.records import load_records
-from gennes_bo.benchmarks.runner import limit_threads
+from benchmarks import hpo
+from benchmarks.hpo_report import Normalizer, group_runs, paired, task_means
+from benchmarks.hpo_tasks import get_task
+from gennes_bo.compare.records import load_records
+from gennes_bo.compare.runner import limit_threads
 from gennes_bo.integrations.optuna import GennesSampler, _in_search_space
 
 VARIANT = "startup-counts-running"

@@ -29,11 +29,12 @@ from botorch.exceptions.warnings import OptimizationWarning
 from botorch.sampling import SobolQMCNormalSampler
 
 import gennes_bo.acquisition.gen_candidates as gen_candidates_module
+from benchmarks.bo_batch import initial_design, translated_problem
 from gennes_bo.acquisition.counting import count_acqf_evals
-from gennes_bo.benchmarks.acqf_optimizers import AcqfTask, get_acqf_optimizer
-from gennes_bo.benchmarks.bo import MC_SAMPLES, build_acquisition, fit_gp, run_bo_loop, warm_up
-from gennes_bo.benchmarks.bo_batch import initial_design, translated_problem
-from gennes_bo.benchmarks.runner import limit_threads
+from gennes_bo.compare.bo_loop import MC_SAMPLES, build_acquisition, run_bo_loop, warm_up
+from gennes_bo.compare.registry import AcqfTask, get_acqf_optimizer
+from gennes_bo.compare.runner import limit_threads
+from gennes_bo.models import fit_gp
 
 FRESH_SAMPLES, FRESH_SEED = 2048, 11
 POLISHES = {"run": 0, "warned": 0}

@@ -9,9 +9,10 @@ import warnings
 
 import torch
 
-from gennes_bo.benchmarks.bo import build_acquisition, fit_gp
-from gennes_bo.benchmarks.bo_batch import MAIN_PROBLEMS, initial_design, translated_problem
-from gennes_bo.benchmarks.runner import limit_threads
+from benchmarks.bo_batch import MAIN_PROBLEMS, initial_design, translated_problem
+from gennes_bo.compare.bo_loop import build_acquisition
+from gennes_bo.compare.runner import limit_threads
+from gennes_bo.models import fit_gp
 
 
 def stand_in_acquisition(name: str, seed: int, q: int) -> tuple[torch.nn.Module, torch.Tensor]:

@@ -15,10 +15,11 @@ import torch
 
 import gennes_bo.acquisition.gen_candidates as gen_candidates_module
 import gennes_bo.acquisition.optimize as optimize_module
+from benchmarks.bo_batch import initial_design, translated_problem
 from gennes_bo import optimize_acqf_gennes
-from gennes_bo.benchmarks.bo import build_acquisition, fit_gp, warm_up
-from gennes_bo.benchmarks.bo_batch import initial_design, translated_problem
-from gennes_bo.benchmarks.runner import limit_threads
+from gennes_bo.compare.bo_loop import build_acquisition, warm_up
+from gennes_bo.compare.runner import limit_threads
+from gennes_bo.models import fit_gp
 
 SECONDS: dict[str, float] = {}
 

@@ -23,9 +23,9 @@ import torch
 from botorch.acquisition import LogExpectedImprovement
 
 import gennes_bo.integrations.optuna as sampler_module
+from benchmarks.hpo_tasks import get_task
 from gennes_bo.acquisition.optimize import default_acqf_config, optimize_acqf_gennes
-from gennes_bo.benchmarks.hpo_tasks import get_task
-from gennes_bo.benchmarks.runner import limit_threads
+from gennes_bo.compare.runner import limit_threads
 
 TRIALS, STARTUP = 40, 10
 LIGHT = default_acqf_config(1)

@@ -21,8 +21,8 @@ from botorch.optim import optimize_acqf
 from probe_common import print_row, stand_in_acquisition, summarize
 
 from gennes_bo import optimize_acqf_gennes
-from gennes_bo.benchmarks.bo import warm_up
-from gennes_bo.benchmarks.runner import limit_threads
+from gennes_bo.compare.bo_loop import warm_up
+from gennes_bo.compare.runner import limit_threads
 
 Q = 16
 

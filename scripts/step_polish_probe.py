@@ -17,8 +17,8 @@ from probe_common import print_row, stand_in_acquisition, stand_in_arguments, su
 
 import gennes_bo.acquisition.gen_candidates as gen_candidates_module
 from gennes_bo import optimize_acqf_gennes
-from gennes_bo.benchmarks.acqf_optimizers import AcqfTask, get_acqf_optimizer, run_acqf_optimizer
-from gennes_bo.benchmarks.bo import warm_up
+from gennes_bo.compare.bo_loop import warm_up
+from gennes_bo.compare.registry import AcqfTask, get_acqf_optimizer, run_acqf_optimizer
 
 CAPS = (None, 50, 15)  # None: the default (the config's polish_maxiter, 200)
 _step_polish = gen_candidates_module.gen_candidates_scipy

@@ -18,9 +18,9 @@ import statistics
 
 import torch
 
-from gennes_bo.benchmarks.runner import limit_threads
-from gennes_bo.benchmarks.standalone import CHECKPOINTS, regret_at
-from gennes_bo.benchmarks.table1 import METHOD_OPTIONS
+from benchmarks.standalone import CHECKPOINTS, regret_at
+from benchmarks.table1 import METHOD_OPTIONS
+from gennes_bo.compare.runner import limit_threads
 from gennes_bo.optimizers import minimize
 from gennes_bo.test_functions import TRANSLATIONS, paper_function
 from gennes_bo.test_functions.synthetic import interval_minimum

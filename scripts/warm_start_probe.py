@@ -19,10 +19,11 @@ import warnings
 
 import torch
 
+from benchmarks.bo_batch import MAIN_PROBLEMS, initial_design, translated_problem
 from gennes_bo.acquisition import GeneratorCarry, optimize_acqf_gennes
-from gennes_bo.benchmarks.bo import build_acquisition, fit_gp, warm_up
-from gennes_bo.benchmarks.bo_batch import MAIN_PROBLEMS, initial_design, translated_problem
-from gennes_bo.benchmarks.runner import limit_threads
+from gennes_bo.compare.bo_loop import build_acquisition, warm_up
+from gennes_bo.compare.runner import limit_threads
+from gennes_bo.models import fit_gp
 
 Q = 16
 

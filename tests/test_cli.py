@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -53,7 +54,7 @@ def test_subcommand_help_is_plain_text(capsys, command):
 BENCHMARKS = {"bench-acqf": "docs/benchmarks/acquisition.md", "bench-standalone": "docs/benchmarks/standalone.md",
               "bench-mixed": "docs/benchmarks/mixed.md",
               "table1": "docs/results/table1.md", "bo": "docs/results/bo.md",
-              "compare-acqf": "docs/results/compare_acqf.md", "bo-batch": "docs/results/bo_batch.md",
+              "compare-acqf": "results/compare_acqf.md", "bo-batch": "docs/results/bo_batch.md",
               "hpo": "docs/results/hpo.md"}
 
 
@@ -66,6 +67,33 @@ def test_benchmark_commands_share_their_options(command, report):
     args = parser.parse_args([command, "--seeds", "2", "--workers", "0", "--scheduler", "tcp://h:1", "--out", "o.jsonl",
                               "--report", "r.md"])
     assert (args.seeds, args.workers, args.scheduler, args.out, args.report) == (2, 0, "tcp://h:1", "o.jsonl", "r.md")
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run_cli_script(tmp_path: Path, cwd: Path, *argv: str) -> subprocess.CompletedProcess:
+    """`gennes-bo ARGV` in a fresh interpreter started in `cwd`, with this checkout's `gennes_bo` importable (as from
+    an installed library) and the repository's `benchmarks` not on `sys.path`."""
+    library = tmp_path / "site"
+    library.mkdir(exist_ok=True)
+    if not (library / "gennes_bo").exists():
+        (library / "gennes_bo").symlink_to(ROOT / "gennes_bo")
+    script = tmp_path / "run_cli.py"  # a script: its own folder, not `cwd`, is the first entry of sys.path
+    script.write_text("import sys\nfrom gennes_bo.cli import main\nsys.exit(main(sys.argv[1:]))\n")
+    return subprocess.run([sys.executable, str(script), *argv], cwd=cwd, capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(library)}, check=False)
+
+
+def test_an_experiment_runs_from_the_root_of_a_clone_and_nowhere_else(tmp_path):
+    found = _run_cli_script(tmp_path, ROOT, "table1", "--help")
+    assert found.returncode == 0 and "usage: gennes-bo table1" in found.stdout, found.stderr
+    elsewhere = _run_cli_script(tmp_path, tmp_path, "table1", "--help")
+    assert elsewhere.returncode == 1
+    assert ("`gennes-bo table1` is an experiment of the gennes-bo repository: run it from the root of a clone, or "
+            "`python -m benchmarks table1`") in elsewhere.stderr
+    installed = _run_cli_script(tmp_path, tmp_path, "compare-acqf", "--help")  # the library's own commands run
+    assert installed.returncode == 0 and "usage: gennes-bo compare-acqf" in installed.stdout, installed.stderr
 
 
 def test_unknown_command_is_an_error(capsys):
@@ -93,7 +121,7 @@ def cheap_demo_optimizers(monkeypatch, fast_config):
     from botorch.optim import optimize_acqf
 
     from gennes_bo import optimize_acqf_gennes
-    from gennes_bo.benchmarks import bo
+    from gennes_bo.compare import bo_loop as bo
 
     def gennes_factory():
         return lambda acqf, bounds, q: optimize_acqf_gennes(acqf, bounds, q, num_restarts=2, raw_samples=300,

@@ -180,20 +180,3 @@ class GennesOptimizer(Optimizer):
 def _base_fields(config: GennesOptimizerConfig) -> dict:
     """The :class:`~gennes_bo.gennes.GennesConfig` fields of a standalone configuration."""
     return {f.name: getattr(config, f.name) for f in fields(GennesConfig)}
-
-
-def gennes_overhead_ms(dim: int = 30, population_size: int = 20, n_steps: int = 300, seed: int = 0) -> float:
-    """Milliseconds per GENNES generation spent outside the objective (sphere function, float64, CPU).
-
-    The objective `sum(x^2)` costs microseconds, so this measures the generator forward/backward, Adam and the
-    search's bookkeeping plus the standalone wrapper (without the L-BFGS-B polish stage).
-    """
-    from gennes_bo.optimizers.minimize import minimize
-
-    bounds = torch.tensor([[-1.0] * dim, [1.0] * dim], dtype=torch.float64)
-    budget = n_steps * population_size
-    minimize(lambda x: (x**2).sum(-1), bounds, "gennes", max_evals=10 * population_size, seed=seed,
-             polish_fraction=0.0)  # warm-up
-    result = minimize(lambda x: (x**2).sum(-1), bounds, "gennes", max_evals=budget, seed=seed,
-                      population_size=population_size, polish_fraction=0.0)
-    return 1000.0 * result.wall_time / result.nit

@@ -8,7 +8,7 @@ import math
 import pytest
 import torch
 
-from gennes_bo.benchmarks.acqf import (
+from benchmarks.acqf import (
     QUICK_METHODS,
     QUICK_SUITE,
     SUITE,
@@ -21,10 +21,10 @@ from gennes_bo.benchmarks.acqf import (
     thin_trace,
     write_report,
 )
-from gennes_bo.benchmarks.acqf_optimizers import AcqfTask, get_acqf_optimizer
-from gennes_bo.benchmarks.records import StaleRecordsError, load_records
-from gennes_bo.benchmarks.runner import SerialExecutor, run_grid
 from gennes_bo.cli import main
+from gennes_bo.compare.records import StaleRecordsError, load_records
+from gennes_bo.compare.registry import AcqfTask, get_acqf_optimizer
+from gennes_bo.compare.runner import SerialExecutor, run_grid
 
 TABLE_HEADER = ("| problem | n_train | q | acqf | seeds | default | 10x budget | L-BFGS, GENNES's starts "
                 "| GENNES joint | GENNES |")
@@ -62,7 +62,7 @@ def test_rerun_resumes_and_skips_finished_runs(quick_bench):
 
 
 def test_records_of_other_gennes_defaults_are_refused(quick_bench, tmp_path, monkeypatch):
-    import gennes_bo.benchmarks.acqf_optimizers as module
+    import gennes_bo.compare.registry as module
 
     out, _ = quick_bench
     copy = tmp_path / "acqf.jsonl"
@@ -157,7 +157,7 @@ def test_write_report_table_and_targets(tmp_path):
 
 
 def test_no_plot_without_q_batches(tmp_path):
-    from gennes_bo.benchmarks.acqf import plot_anytime
+    from benchmarks.acqf import plot_anytime
 
     assert not plot_anytime(FAKE[:4], tmp_path / "none.png")  # q = 1 only
     assert not (tmp_path / "none.png").exists()
@@ -188,7 +188,8 @@ def test_report_of_records_written_before_the_registry_uses_todays_names(tmp_pat
 
 def test_run_method_rejects_an_unknown_optimizer():
     acqf = torch.nn.Linear(1, 1)
-    with pytest.raises(ValueError, match="unknown acquisition optimizer 'nope': use one of gennes, gennes-hybrid"):
+    with pytest.raises(ValueError,
+                       match="unknown acquisition optimizer 'nope': use one of gennes-hybrid, gennes-hybrid-fresh"):
         run_method(acqf, torch.tensor([[0.0], [1.0]]), 1, "nope", seed=0)
 
 
@@ -200,8 +201,8 @@ def test_suites_are_well_formed():
 
 @pytest.mark.parametrize("q", [1, 2])
 def test_ablation_uses_the_restarts_gennes_gets(monkeypatch, q):
-    import gennes_bo.acquisition.baselines as baselines
-    import gennes_bo.benchmarks.acqf as module
+    import benchmarks.acqf as module
+    import gennes_bo.compare.registry as baselines
     from gennes_bo.acquisition import recommended_restarts
 
     seen = {}
@@ -223,7 +224,7 @@ def test_ablation_uses_the_restarts_gennes_gets(monkeypatch, q):
 
 
 def test_a_worker_fits_each_gp_once_for_the_methods_of_a_case_and_seed(monkeypatch):
-    import gennes_bo.benchmarks.acqf as module
+    import benchmarks.acqf as module
 
     fits = []
     monkeypatch.setattr(module._LAST_ACQUISITION, "key", None, raising=False)

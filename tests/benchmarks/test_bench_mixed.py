@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from conftest import run_cli
 
-from gennes_bo.benchmarks.mixed import PROBLEMS, make_specs, optimizers_of, spec_settings
-from gennes_bo.benchmarks.mixed_report import acceptance
-from gennes_bo.benchmarks.records import load_records, run_key
+from benchmarks.mixed import spec_settings
+from benchmarks.mixed_report import acceptance
+from benchmarks.mixed_spec import PROBLEMS, make_specs, optimizers_of
+from gennes_bo.compare.records import load_records, run_key
 from gennes_bo.test_functions.mixed import get_space_problem
 
 
@@ -62,7 +63,7 @@ def _record(part: str, optimizer: str, seed: int, result: float, wall: float) ->
 
 
 def test_acceptance_lines_from_records() -> None:
-    from gennes_bo.benchmarks.mixed_report import _runs
+    from benchmarks.mixed_report import _runs
 
     records = [_record("acqf", "gennes-mixed", s, -1.0, 1.0) for s in range(5)]
     records += [_record("acqf", "botorch-alternating", s, -1.0 if s else -0.5, 2.0) for s in range(5)]

@@ -12,18 +12,12 @@ import torch
 from botorch.models import SingleTaskGP
 from conftest import run_cli
 
-from gennes_bo.benchmarks.acqf_optimizers import AcqfTask, get_acqf_optimizer, run_acqf_optimizer
-from gennes_bo.benchmarks.bo import build_acquisition, run_bo_loop
-from gennes_bo.benchmarks.bo_batch import (
-    MAIN_PROBLEMS,
-    OPTIMIZERS,
-    make_specs,
-    noise_std,
-    planned_seeds,
-    spec_settings,
-)
-from gennes_bo.benchmarks.bo_batch_report import write_report
-from gennes_bo.benchmarks.records import load_records, run_key
+from benchmarks.bo_batch import make_specs, spec_settings
+from benchmarks.bo_batch_report import write_report
+from benchmarks.bo_batch_spec import MAIN_PROBLEMS, OPTIMIZERS, noise_std, planned_seeds
+from gennes_bo.compare.bo_loop import build_acquisition, run_bo_loop
+from gennes_bo.compare.records import load_records, run_key
+from gennes_bo.compare.registry import AcqfTask, get_acqf_optimizer, run_acqf_optimizer
 
 
 def _main(*args: str) -> str:
@@ -278,7 +272,7 @@ def test_a_variant_run_on_every_main_cell_gets_its_own_verdicts(tmp_path) -> Non
 
 
 def test_timing_repeats_pair_runs_that_evaluated_the_same_points() -> None:
-    from gennes_bo.benchmarks.bo_batch_report import _repeatability_text, group_runs, timing_repeats
+    from benchmarks.bo_batch_report import _repeatability_text, group_runs, timing_repeats
 
     records = [_record("hartmann6", "gennes-hybrid", 0, 0.5, 2.0), _record("hartmann6", "variant", 0, 0.5, 2.2),
                _record("hartmann6", "other", 0, 0.7, 2.0),  # other points: not a repeat

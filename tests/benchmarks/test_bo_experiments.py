@@ -9,19 +9,20 @@ import pytest
 import torch
 from conftest import run_cli
 
-from gennes_bo.benchmarks.bo import TASKS, make_problem
-from gennes_bo.benchmarks.bo_experiments import (
+from benchmarks.bo_experiments import (
     OPTIMIZERS,
+    TASKS,
     _at_points,
     _percent,
     compare,
     group_runs,
+    make_problem,
     make_specs,
     spec_settings,
     write_report,
 )
-from gennes_bo.benchmarks.records import append_record, load_records, run_key
 from gennes_bo.cli import main
+from gennes_bo.compare.records import append_record, load_records, run_key
 
 
 def _main(*args: str) -> str:
@@ -55,6 +56,15 @@ def test_default_grid_order_and_paper_settings() -> None:
                         iterations=3, translate=True)
     assert [(s["seed"], s["n_init"], s["iterations"], s["translate"]) for s in custom] == [(0, 7, 3, True),
                                                                                              (1, 7, 3, True)]
+
+
+def test_the_frozen_states_of_compare_acqf_take_the_paper_tasks_settings() -> None:
+    from gennes_bo.compare.frozen_states import TASKS as FROZEN
+
+    for name in TASKS:  # the installed harness states them itself; the experiments' tasks are the reference
+        frozen, paper = FROZEN[name], TASKS[name]
+        assert (frozen.n_init, frozen.paper_starts, frozen.paper_iterations) == (paper.n_init, paper.paper_starts,
+                                                                                 paper.paper_iterations)
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [

@@ -8,8 +8,8 @@ import json
 import pytest
 import torch
 
-from gennes_bo.benchmarks.device_timing import CELLS, make_specs, write_report
-from gennes_bo.benchmarks.records import load_records
+from benchmarks.device_timing import CELLS, make_specs, write_report
+from gennes_bo.compare.records import load_records
 from tests.conftest import run_cli
 
 

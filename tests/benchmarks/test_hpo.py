@@ -11,10 +11,11 @@ from conftest import run_cli
 pytest.importorskip("optuna")
 pytest.importorskip("sklearn")
 
-from gennes_bo.benchmarks.hpo import BATCH_TASKS, SAMPLERS, make_specs, run_hpo_spec  # noqa: E402
-from gennes_bo.benchmarks.hpo_report import Normalizer, group_runs  # noqa: E402
-from gennes_bo.benchmarks.hpo_tasks import TASKS  # noqa: E402
-from gennes_bo.benchmarks.records import load_records  # noqa: E402
+from benchmarks.hpo import make_specs, run_hpo_spec  # noqa: E402
+from benchmarks.hpo_report import Normalizer, group_runs  # noqa: E402
+from benchmarks.hpo_spec import BATCH_TASKS, SAMPLERS  # noqa: E402
+from benchmarks.hpo_tasks import TASKS  # noqa: E402
+from gennes_bo.compare.records import load_records  # noqa: E402
 
 
 def test_grid_is_sequential_first_then_batched_on_half_the_tasks() -> None:
@@ -73,7 +74,7 @@ def test_normalized_score_is_0_at_random_mean_and_1_at_the_best() -> None:
 
 
 def test_report_verdicts_from_synthetic_records(tmp_path) -> None:
-    from gennes_bo.benchmarks.hpo_report import write_report
+    from benchmarks.hpo_report import write_report
 
     final = {"random": 4.0, "tpe": 3.0, "gp": 1.5, "botorch": 2.5, "gennes": 1.0}  # lower is better
     records = []
@@ -98,8 +99,8 @@ def test_report_verdicts_from_synthetic_records(tmp_path) -> None:
 
 
 def test_grid_extended_to_more_seeds_for_some_samplers_plans_them_everywhere() -> None:
-    from gennes_bo.benchmarks.hpo import SAMPLERS, SEEDS
-    from gennes_bo.benchmarks.hpo_report import _complete, _seeds_text
+    from benchmarks.hpo_report import _complete, _seeds_text
+    from benchmarks.hpo_spec import SAMPLERS, SEEDS
 
     def records(sampler, seeds, task="svr-diabetes", batch=1):
         return [{"spec": {"kind": "hpo", "task": task, "sampler": sampler, "batch": batch, "trials": 2, "seed": s},
@@ -116,7 +117,7 @@ def test_grid_extended_to_more_seeds_for_some_samplers_plans_them_everywhere() -
 
 
 def test_report_shows_where_later_suggestions_land(tmp_path) -> None:
-    from gennes_bo.benchmarks.hpo_report import write_report
+    from benchmarks.hpo_report import write_report
 
     records = []
     for sampler, later in (("random", 0.8), ("gennes", 0.5)):
@@ -165,7 +166,7 @@ def test_smac_sampler_tells_failed_trials_as_crashes_and_rejects_stepped_floats(
     pytest.importorskip("smac")
     from smac.runhistory import StatusType
 
-    from gennes_bo.benchmarks.hpo_smac import SMACSampler
+    from benchmarks.hpo_smac import SMACSampler
 
     space = _smac_space()
     study = optuna.create_study(sampler=SMACSampler(space, 6, seed=1))

@@ -7,16 +7,16 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-import gennes_bo.benchmarks.standalone as standalone
-from gennes_bo.benchmarks.records import load_records
-from gennes_bo.benchmarks.runner import SerialExecutor, run_grid
-from gennes_bo.benchmarks.standalone import (
+import benchmarks.standalone as standalone
+from benchmarks.standalone import (
     make_specs,
     method_settings,
     regret_at,
     run_standalone_spec,
     write_report,
 )
+from gennes_bo.compare.records import load_records
+from gennes_bo.compare.runner import SerialExecutor, run_grid
 
 
 def _main(*args: str) -> str:

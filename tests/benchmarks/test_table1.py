@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from gennes_bo.benchmarks import paper_table1
-from gennes_bo.benchmarks.records import append_record, load_records, run_key
-from gennes_bo.benchmarks.standalone import regret_at
-from gennes_bo.benchmarks.table1 import (
+from benchmarks import paper_table1
+from benchmarks.standalone import regret_at
+from benchmarks.table1 import (
     METHOD_OPTIONS,
     cell_stats,
     convention_records,
@@ -29,6 +28,7 @@ from gennes_bo.benchmarks.table1 import (
     write_report,
 )
 from gennes_bo.cli import main
+from gennes_bo.compare.records import append_record, load_records, run_key
 
 
 def test_grid_order_and_options() -> None:
@@ -208,7 +208,7 @@ def test_other_translation_runs_are_reported_apart(tmp_path: Path) -> None:
 
 
 def test_paper_cells_met_counts_complete_rows_at_1e4_and_1e5() -> None:
-    from gennes_bo.benchmarks.table1 import paper_cells_met
+    from benchmarks.table1 import paper_cells_met
 
     def runs(regret_1e4: float, regret_1e5: float, folds: int) -> list[dict]:
         curve = [[10_000, regret_1e4], [100_000, regret_1e5]]
@@ -222,7 +222,7 @@ def test_paper_cells_met_counts_complete_rows_at_1e4_and_1e5() -> None:
 
 
 def test_runs_given_a_smaller_budget_are_reported_at_that_budget(tmp_path: Path) -> None:
-    from gennes_bo.benchmarks.table1 import budget_cells_met, budget_run_groups
+    from benchmarks.table1 import budget_cells_met, budget_run_groups
 
     records = []
     for seed in range(10):
@@ -243,7 +243,7 @@ def test_runs_given_a_smaller_budget_are_reported_at_that_budget(tmp_path: Path)
 
 
 def test_options_text_names_grid_options_a_record_lacks() -> None:
-    from gennes_bo.benchmarks.table1 import _options_text
+    from benchmarks.table1 import _options_text
 
     older = {"method": "gennes", "options": {"population_size": 20, "alpha": 0.99, "lr": 1e-3}}
     assert _options_text(older) == "restart_noise unset, restart_slowdown unset"

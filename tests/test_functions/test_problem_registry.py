@@ -197,7 +197,7 @@ def test_malformed_record_keys_raise(key: str) -> None:
 
 
 def test_acqf_suite_keys_are_registered_problems() -> None:
-    from gennes_bo.benchmarks.acqf import PROBLEMS as ACQF_KEYS
+    from benchmarks.acqf import PROBLEMS as ACQF_KEYS
 
     assert {key: parse_problem_key(key) for key in ACQF_KEYS} == {
         "hartmann6": ("hartmann", 6), "ackley10": ("ackley", 10), "ackley20": ("ackley", 20),

@@ -1,1 +1,0 @@
-"""Experiments as data: specs, runs, resumable records."""

@@ -1,0 +1,229 @@
+"""Run a grid of experiment specs on a `concurrent.futures.Executor`, recording each finished run.
+
+Workers only compute: `run(spec)` returns the record body and the parent process appends it with
+:func:`~gennes_bo.compare.records.append_record`, so appends never race and a run killed at any moment loses
+at most the runs in flight (they are redone on the next call, never duplicated). The executor is a local process
+pool by default (one CPU thread per worker) or, given a scheduler address, a Dask `distributed` cluster through
+`Client.get_executor()`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from gennes_bo.compare.records import StaleRecordsError, append_record, check_settings, environment, pending
+
+RunFunction = Callable[[Mapping[str, Any]], dict[str, Any]]
+
+
+def limit_threads() -> None:
+    """One CPU thread for torch and BLAS in this process: runs are timed, and workers must not oversubscribe."""
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
+    import torch
+    from threadpoolctl import threadpool_limits  # scipy's BLAS threads make L-BFGS-B 3x slower on a busy machine
+
+    torch.set_num_threads(1)
+    threadpool_limits(1)
+
+
+class SerialExecutor(Executor):
+    """Runs each submitted call at once in this process (`--workers 0`: debugging, profiling, tests)."""
+
+    _max_workers = 1
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as err:  # noqa: BLE001 - delivered through the future like a pool would
+            future.set_exception(err)
+        return future
+
+
+@contextlib.contextmanager
+def make_executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Executor]:
+    """A local process pool of `workers` processes, or the executor of the Dask cluster at `scheduler`.
+
+    Args:
+        workers: Local worker processes (ignored when `scheduler` is given); each uses one CPU thread. 0 runs
+            the specs one by one in this process (:class:`SerialExecutor`).
+        scheduler: Address of a Dask `distributed` scheduler, e.g. `tcp://10.0.0.5:8786`.
+    """
+    if scheduler is not None:
+        from gennes_bo.extras import require
+
+        client_class = require("distributed", "benchmarks", "Running on a Dask scheduler").Client
+        with client_class(scheduler) as client:
+            yield client.get_executor(pure=False)
+        return
+    if workers < 0:
+        raise ValueError(f"`workers` must be >= 0, got {workers}")
+    if workers == 0:
+        yield SerialExecutor()
+        return
+    # `spawn`: a forked child would inherit torch's thread pools and locks from the parent.
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=limit_threads)
+    try:
+        yield executor
+    except BaseException:
+        executor.shutdown(wait=False, cancel_futures=True)  # Ctrl-C: do not wait for the runs in flight
+        raise
+    executor.shutdown(wait=True)
+
+
+def _run_with_threads_limited(run: RunFunction, spec: Mapping[str, Any]) -> dict[str, Any]:
+    limit_threads()  # Dask workers skip the pool initializer
+    return run(spec)
+
+
+def run_grid(specs: Sequence[Mapping[str, Any]], run: RunFunction, out: str | Path, executor: Executor, *,
+             progress: bool = True, desc: str = "runs", max_in_flight: int | None = None,
+             settings: Callable[[Mapping[str, Any]], Any] | None = None) -> int:
+    """Run every spec not yet recorded in `out` on `executor`; append each record as its run finishes.
+
+    Args:
+        specs: JSON-serializable run specs, in the order they should start.
+        run: A picklable top-level function `spec -> record body`; the record written is
+            `{"spec": spec, **body, "settings": ..., "env": versions}`.
+        out: The JSONL record file (resumed: recorded specs are skipped).
+        executor: Where the runs execute (:func:`make_executor`).
+        progress: Show a bar of runs done / total with an ETA.
+        max_in_flight: Runs submitted ahead of the finished ones (default twice the worker count, at least 2),
+            so the grid's order is kept: early rows finish first.
+        settings: `spec -> JSON value`: what the spec's optimizer resolves to now, written into each record as
+            `settings`; recorded runs with other settings stop the call before any run
+            (:func:`~gennes_bo.compare.records.check_settings`).
+
+    Returns:
+        The number of runs executed by this call.
+
+    Raises:
+        StaleRecordsError: With `settings`, when recorded runs of the grid were made with other settings.
+    """
+    if settings is not None:
+        check_settings(specs, out, settings)
+    todo = pending(specs, out)
+    env = environment()
+    limit = max_in_flight or 2 * _parallelism(executor)
+    bar = tqdm(total=len(specs), initial=len(specs) - len(todo), desc=desc, unit="run", disable=not progress,
+               smoothing=0.0, dynamic_ncols=True)
+    queue = iter(todo)
+    in_flight: dict[Future, Mapping[str, Any]] = {}
+    n_done = 0
+    try:
+        while True:
+            while len(in_flight) < limit and (spec := next(queue, None)) is not None:
+                in_flight[executor.submit(_run_with_threads_limited, run, spec)] = spec
+            if not in_flight:
+                break
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            finished = [future for future in in_flight if future in done]  # in submission order
+            errors = [future.exception() for future in finished if future.exception() is not None]
+            for future in finished:  # record every finished run before a failure stops the grid
+                spec = in_flight.pop(future)
+                if future.exception() is None:
+                    extra = {} if settings is None else {"settings": settings(spec)}
+                    append_record(out, {"spec": dict(spec), **future.result(), **extra, "env": env})
+                    n_done += 1
+                    bar.update(1)
+                    bar.set_postfix_str(_describe(spec))
+            if errors:
+                raise errors[0]
+    finally:
+        for future in in_flight:
+            future.cancel()
+        bar.close()
+    return n_done
+
+
+def run_grid_command(specs: Sequence[Mapping[str, Any]], run: RunFunction, args: argparse.Namespace, command: str,
+                     settings: Callable[[Mapping[str, Any]], Any] | None = None) -> int:
+    """The run step of a grid command: :func:`run_grid` on the executor of `args.workers` / `args.scheduler`,
+    into `args.out`, then a one-line summary; records of other settings exit with a message naming `command`."""
+    try:
+        with make_executor(args.workers, args.scheduler) as executor:
+            n = run_grid(specs, run, args.out, executor, progress=not args.no_progress, desc=command,
+                         settings=settings)
+    except StaleRecordsError as err:
+        raise SystemExit(f"gennes-bo {command}: {err}") from err
+    print(f"ran {n} runs; {len(specs)} in the grid; records in {args.out}")
+    return 0
+
+
+def _parallelism(executor: Executor) -> int:
+    """Runs the executor can execute at once: pool workers, or the Dask cluster's worker threads."""
+    client = getattr(executor, "_client", None)  # distributed's ClientExecutor
+    if client is not None:
+        return max(1, sum(client.nthreads().values()))
+    return max(1, getattr(executor, "_max_workers", 1) or 1)
+
+
+def _describe(spec: Mapping[str, Any]) -> str:
+    keys = ("task", "state", "function", "dim", "method", "optimizer", "acquisition", "q", "seed")
+    return " ".join(f"{k}={spec[k]}" for k in keys if k in spec)
+
+
+def add_grid_arguments(parser: argparse.ArgumentParser, *, default_out: str, default_report: str,
+                       default_seeds: int | str,
+                       quick: Mapping[str, Any], seeds_aliases: Sequence[str] = ()) -> None:
+    """The options every benchmark command shares, with their defaults in the help.
+
+    `--out`, `--seeds` (`args.seeds` is None when not given, so that `--quick` can change the default),
+    `--workers`, `--scheduler`, `--report` (an optional path: `--report` alone writes `default_report`), `--quick`
+    and `--no-progress`.
+
+    Args:
+        parser: The command's parser.
+        default_out: The command's JSONL records.
+        default_report: The markdown report that `--report` writes when given no path.
+        default_seeds: Seeds per cell without `--seeds` (and without `--quick`), or a text saying what they are
+            when cells differ (`10 in the main grid, 5 in the secondary`); shown in the help.
+        quick: The `--quick` preset, shown in the help.
+        seeds_aliases: Other spellings of `--seeds` (e.g. `--folds`, where a seed is a fold).
+    """
+    parser.add_argument("--out", default=default_out, metavar="JSONL",
+                        help=f"records, one line per finished run; resumed if present (default {default_out})")
+    parser.add_argument("--seeds", *seeds_aliases, type=_count(1), metavar="N",
+                        help=f"seeds 0 .. N-1 per cell (default {default_seeds})")
+    parser.add_argument("--workers", type=_count(0), default=1, metavar="N",
+                        help="local worker processes, one CPU thread each (default 1; 0: in this process)")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                        help="run on the Dask distributed scheduler at this address instead of local processes "
+                             "(default: none)")
+    parser.add_argument("--report", nargs="?", const=default_report, metavar="MARKDOWN",
+                        help=f"write the report (and its figures) from the records and exit; MARKDOWN defaults to "
+                             f"{default_report}")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"tiny preset for tests: {dict(quick)} (explicit options still win)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def _count(minimum: int) -> Callable[[str], int]:
+    """argparse type: an integer >= `minimum`."""
+
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        return value
+
+    parse.__name__ = "integer"  # argparse's message for a non-integer: "invalid integer value: 'x'"
+    return parse
+
+
+def seeds_or_default(args: argparse.Namespace, quick: Mapping[str, Any], default: int) -> int:
+    """`--seeds` if given, else the `--quick` preset's `seeds`, else `default`."""
+    if args.seeds is not None:
+        return args.seeds
+    return quick.get("seeds", default) if args.quick else default

@@ -30,7 +30,7 @@ from botorch.generation import gen_candidates_scipy
 from botorch.optim import optimize_acqf
 from torch import Tensor
 
-from gennes_bo.compare.registry import AcqfTask, check_bounds_and_q, register
+from gennes_bo.compare.registry import AcqfTask, register
 from gennes_bo.gennes.config import GennesConfig
 from gennes_bo.gennes.search import gennes_maximize
 
@@ -42,6 +42,16 @@ PAPER_BO_CONFIG = GennesConfig(
 
 # scipy's `fmin_l_bfgs_b` defaults (pgtol 1e-5, factr 1e7) with GPyOpt's iteration cap: the paper's stopping rule.
 PAPER_LBFGS_OPTIONS = {"pgtol": 1e-5, "factr": 1e7, "maxiter": 1000}
+
+
+def check_bounds_and_q(bounds: Tensor, q: int) -> None:
+    """Raise a ValueError naming the argument unless `bounds` is a finite `2 x d` tensor and `q >= 1`."""
+    if not (bounds.dim() == 2 and bounds.shape[0] == 2):
+        raise ValueError(f"`bounds` must be a 2 x d tensor, got shape {tuple(bounds.shape)}")
+    if not bounds.isfinite().all():
+        raise ValueError("`bounds` must be finite")
+    if q < 1:
+        raise ValueError(f"`q` must be >= 1, got {q}")
 
 
 def _uniform(n: int, q: int, bounds: Tensor) -> Tensor:

@@ -22,6 +22,7 @@ _EXPORTS = {
     "gen_candidates_gennes": "gennes_bo.acquisition",
     "recommended_restarts": "gennes_bo.acquisition",
     "AcqfOptimizationInfo": "gennes_bo.acquisition",
+    "AcqfSettings": "gennes_bo.acquisition",
     "GennesOptionError": "gennes_bo.acquisition",
     "InfeasibleConstraintsError": "gennes_bo.acquisition",
     "GeneratorCarry": "gennes_bo.acquisition",
@@ -46,6 +47,7 @@ _SUBPACKAGES = ("acquisition", "compare", "gennes", "optimizers", "test_function
 
 __all__ = [
     "AcqfOptimizationInfo",
+    "AcqfSettings",
     "GeneratorCarry",
     "GennesConfig",
     "GennesOptionError",
@@ -72,6 +74,7 @@ __all__ = [
 if TYPE_CHECKING:  # what type checkers and documentation tools see
     from gennes_bo.acquisition import (
         AcqfOptimizationInfo,
+        AcqfSettings,
         GeneratorCarry,
         GennesOptionError,
         InfeasibleConstraintsError,

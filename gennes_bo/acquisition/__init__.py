@@ -18,11 +18,13 @@ from gennes_bo.acquisition.options import (
     default_acqf_config,
     recommended_restarts,
 )
+from gennes_bo.acquisition.settings import AcqfSettings
 from gennes_bo.acquisition.warm_start import GeneratorCarry
 
 __all__ = [
     "AcqfEvalCounter",
     "AcqfOptimizationInfo",
+    "AcqfSettings",
     "GennesOptionError",
     "GeneratorCarry",
     "InfeasibleConstraintsError",

@@ -26,7 +26,8 @@ from botorch.optim.utils import columnwise_clamp, fix_features
 from torch import Tensor
 
 from gennes_bo.acquisition.constraints import FeasibleRegion, check_linear_constraints
-from gennes_bo.acquisition.options import UnsupportedAcqfArgumentError, default_acqf_config, split_options
+from gennes_bo.acquisition.options import UnsupportedAcqfArgumentError
+from gennes_bo.acquisition.settings import settings_from_options
 from gennes_bo.acquisition.warm_start import GeneratorCarry
 from gennes_bo.gennes.search import WarmStartMismatchError, gennes_maximize
 
@@ -44,9 +45,11 @@ def gen_candidates_gennes(
 ) -> tuple[Tensor, Tensor]:
     """Generate candidates with GENNES followed by an L-BFGS-B polish.
 
-    Usable as `optimize_acqf(..., gen_candidates=gen_candidates_gennes)`. GENNES settings come through
-    `options` (`gennes_config`, `gennes_<field>`, `gennes_seed`; see `gennes_bo.acquisition.options`); other
-    options go to the polish (`gen_candidates_scipy`). Unset GENNES fields take `default_acqf_config(q)`.
+    Usable as `optimize_acqf(..., gen_candidates=gen_candidates_gennes)`. Its settings come as one
+    :class:`~gennes_bo.acquisition.settings.AcqfSettings` in `options["gennes_settings"]` (unset GENNES fields take
+    `default_acqf_config(q)`; the generator seed is `settings.step_seed(acquisition_function)`, so that each step of
+    a sequential q-batch gets its own); other options go to the polish (`gen_candidates_scipy`). With
+    `settings.pipeline == "lbfgs"` no GENNES stage runs: this is `gen_candidates_scipy` with BoTorch's options.
 
     Args:
         initial_conditions: `b x q x d` starting points (a 2-d `q x d` tensor is one restart, as in
@@ -55,7 +58,8 @@ def gen_candidates_gennes(
         acquisition_function: The acquisition function to maximize; must be differentiable.
         lower_bounds: Lower bounds, a scalar or a `d` tensor; must be finite on the free features.
         upper_bounds: Upper bounds, a scalar or a `d` tensor; must be finite on the free features.
-        options: BoTorch options plus `gennes_*` keys.
+        options: BoTorch options plus `"gennes_settings"` (the `gennes_*` keys of earlier versions still work and
+            warn).
         fixed_features: Map from feature index to a fixed value (float, or a `b` / `b x q` tensor); these
             features are excluded from the search and set exactly in the returned candidates.
         timeout_sec: Wall-time limit for generator training plus polish.
@@ -88,8 +92,14 @@ def gen_candidates_gennes(
     if ics.dim() != 3:
         raise ValueError(f"`initial_conditions` must be b x q x d or q x d, got {tuple(initial_conditions.shape)}")
     b, q, d = ics.shape
-    parsed = split_options(options, default=default_acqf_config(q))
-    config, botorch_options = parsed.config, parsed.botorch_options
+    settings, botorch_options = settings_from_options(options)
+    settings = settings.resolve(q, d - len(fixed_features or {}), greedy=False, screens=False)
+    if settings.pipeline == "lbfgs":  # no GENNES stage: BoTorch's own candidate generator, as optimize_acqf runs it
+        return gen_candidates_scipy(initial_conditions, acquisition_function, lower_bounds=lower_bounds,
+                                    upper_bounds=upper_bounds, options=botorch_options or None,
+                                    fixed_features=fixed_features, timeout_sec=timeout_sec,
+                                    inequality_constraints=inequality, equality_constraints=equality)
+    config, seed = settings.config, settings.step_seed(acquisition_function)
     fixed = dict(fixed_features or {})
     free = [i for i in range(d) if i not in fixed]
     bounds = _box(lower_bounds, upper_bounds, d, free, ics)
@@ -126,11 +136,11 @@ def gen_candidates_gennes(
     stage_timeout = None if timeout_sec is None else 0.5 * timeout_sec
     carried = None if warm_start is None else warm_start.generators
     try:
-        result = gennes_maximize(objective, space.bounds, config, q=space.q, seed=parsed.seed,
+        result = gennes_maximize(objective, space.bounds, config, q=space.q, seed=seed,
                                  timeout_sec=stage_timeout, warm_start=carried)
     except WarmStartMismatchError:  # generators of another shape: this stage starts fresh and replaces them
         carried = None
-        result = gennes_maximize(objective, space.bounds, config, q=space.q, seed=parsed.seed,
+        result = gennes_maximize(objective, space.bounds, config, q=space.q, seed=seed,
                                  timeout_sec=stage_timeout)
     if warm_start is not None:
         warm_start.update(result.generator_state, warm=carried is not None)

@@ -36,20 +36,20 @@ from botorch.optim.optimize import INIT_OPTION_KEYS
 from botorch.utils.sampling import draw_sobol_samples, manual_seed
 from torch import Tensor
 
+from gennes_bo.acquisition.checks import check_bounds, check_count
 from gennes_bo.acquisition.constraints import FeasibleRegion, check_linear_constraints, is_inter_point
 from gennes_bo.acquisition.counting import count_acqf_evals
 from gennes_bo.acquisition.gen_candidates import gen_candidates_gennes
-from gennes_bo.acquisition.options import (
-    BATCH_STRATEGIES,
-    GREEDY_RESCREEN,
-    UnsupportedAcqfArgumentError,
-    default_acqf_config,
-    merge_options,
-    recommended_restarts,
-    split_options,
+from gennes_bo.acquisition.options import GREEDY_RESCREEN, UnsupportedAcqfArgumentError
+from gennes_bo.acquisition.settings import (
+    DEPRECATED_ARGUMENTS,
+    SETTINGS_KEY,
+    AcqfSettings,
+    check_rescreen,
+    settings_from_call,
+    settings_from_options,
 )
 from gennes_bo.acquisition.warm_start import GeneratorCarry
-from gennes_bo.gennes.config import GennesConfig
 
 
 @dataclass(frozen=True)
@@ -61,11 +61,13 @@ class AcqfOptimizationInfo:
             raw-sample initialization and polish included.
         n_acqf_calls: Forward calls of the acquisition function.
         wall_time: Seconds spent in the optimizer.
+        settings: The settings the call resolved to (`settings.to_dict()` describes the call in records).
     """
 
     n_acqf_evals: int
     n_acqf_calls: int
     wall_time: float
+    settings: AcqfSettings | None = None
 
 
 def optimize_acqf_gennes(
@@ -91,11 +93,9 @@ def optimize_acqf_gennes(
     return_acq_values: bool = True,
     return_full_tree: bool = False,
     retry_on_optimization_warning: bool = True,
-    config: GennesConfig | None = None,
+    settings: AcqfSettings | None = None,
     seed: int | None = None,
     return_info: bool = False,
-    batch_strategy: str = "greedy",
-    greedy_rescreen: float | None = GREEDY_RESCREEN,
     warm_start: GeneratorCarry | None = None,
     **ic_gen_kwargs: Any,
 ) -> tuple[Tensor, Tensor | None] | tuple[Tensor, Tensor | None, AcqfOptimizationInfo]:
@@ -103,11 +103,12 @@ def optimize_acqf_gennes(
 
     Every argument of `botorch.optim.optimize_acqf` keeps its meaning for the L-BFGS-B polish stage:
     `raw_samples` Sobol points are drawn and `num_restarts` initial conditions chosen among them, exactly as
-    BoTorch does. Before the polish, `config.n_generators` GENNES generators (one batched network) search
-    the whole box; L-BFGS-B then starts from every initial condition and from the best sample of the
-    `config.n_polish` best generators. GENNES settings come as `config` or as `gennes_*` keys of `options`
-    (see `gennes_bo.acquisition.options`); other `options` go to BoTorch's initializer and to the polish.
-    Keep `options["batch_limit"]` (if set) >= `num_restarts`: each batch runs its own GENNES stage.
+    BoTorch does. Before the polish, GENNES generators (one batched network) search the whole box; L-BFGS-B then
+    starts from every initial condition and from the best samples of the best generators. Everything else --
+    GENNES settings, the batch strategy, the pipeline, the seed -- comes as one :class:`AcqfSettings`, resolved
+    once per call and returned in the info (`return_info=True`). `options` keep BoTorch's meaning and go to its
+    initializer and to the polish. Keep `options["batch_limit"]` (if set) >= `num_restarts`: each batch runs its
+    own GENNES stage.
 
     Linear constraints (BoTorch's format) are honored throughout: the raw samples are drawn in the feasible polytope
     (BoTorch's hit-and-run sampler), the generators sample through a map onto it, the polish runs SLSQP with the
@@ -116,15 +117,15 @@ def optimize_acqf_gennes(
 
     Args:
         acq_function: The acquisition function to maximize (LogEI / qLogEI recommended, see module doc).
-        bounds: `2 x d` finite bounds; candidates follow its dtype and device.
-        q: Number of candidates (see `batch_strategy` for q > 1).
+        bounds: `2 x d` finite bounds, of the model's dtype; candidates follow its dtype and device.
+        q: Number of candidates, a positive integer (see `AcqfSettings.batch_strategy` for q > 1).
         num_restarts: Number of initial conditions (L-BFGS-B polish starts besides the generators'), per greedy
             step for a greedy q-batch (and per point with `sequential=True`). None (an extension: BoTorch requires
-            it) takes `recommended_restarts(q, batch_strategy)[0]`, the greedy steps' with `sequential=True`.
-        raw_samples: Sobol samples for the initial conditions (per greedy step). None takes
-            `recommended_restarts(q, batch_strategy)[1]` unless `batch_initial_conditions` is given (then, as in
+            it) takes the settings' value, else `recommended_restarts(q, strategy)[0]`.
+        raw_samples: Sobol samples for the initial conditions (per greedy step). None takes the settings' value,
+            else `recommended_restarts(q, strategy)[1]`, unless `batch_initial_conditions` is given (then, as in
             BoTorch, no raw samples are drawn).
-        options: BoTorch options plus `gennes_*` keys.
+        options: BoTorch's options. (The `gennes_*` keys of earlier versions still work and warn.)
         inequality_constraints: `(indices, coefficients, rhs)` tuples meaning `sum_i coefficients[i] *
             x[indices[i]] >= rhs`, as in `optimize_acqf`: 1-d `indices` constrain every point of the batch,
             `k x 2` `indices` (rows `(point, feature)`) link points of the batch (inter-point constraints: the
@@ -144,24 +145,22 @@ def optimize_acqf_gennes(
         return_acq_values: If False, the second return value is None.
         return_full_tree: As in `optimize_acqf` (one-shot acquisitions).
         retry_on_optimization_warning: As in `optimize_acqf`.
-        config: GENNES settings; default `default_acqf_config(q)`.
-        seed: Seeds the raw samples, the choice of restarts among them and the generators: same seed, same
-            result (the global torch RNG is restored afterwards).
-        return_info: Also return an :class:`AcqfOptimizationInfo` (acquisition points evaluated, time).
-        batch_strategy: How a q-batch is searched when `sequential=False`: "greedy" (default) runs q
-            single-point searches, each with the chosen points pending, then a joint L-BFGS-B polish of the batch
-            (:func:`optimize_acqf_greedy`); "joint" trains generators whose members are whole `q x d` batches.
-            Greedy needs what BoTorch's sequential mode needs (`return_best_only=True`, no
-            `batch_initial_conditions`, an acquisition with `set_X_pending` that is not one-shot, one
-            `acq_function`, no inter-point constraints); otherwise the joint search runs. GENNES settings apply
-            to each greedy step.
-        greedy_rescreen: Greedy q-batches: the share of `raw_samples` that steps after the first screen (the best
-            points of the first step's screen, re-evaluated with the chosen points pending, and a quarter of fresh
-            Sobol points); None screens `raw_samples` fresh points every step. See :func:`optimize_acqf_greedy`.
+        settings: How the acquisition is searched (:class:`AcqfSettings`); None takes every default. A q-batch is
+            built greedily when its `batch_strategy` is "greedy" and the call allows it (what BoTorch's
+            sequential mode needs: `return_best_only=True`, no `batch_initial_conditions`, an acquisition with
+            `set_X_pending` that is not one-shot, one `acq_function`, no inter-point constraints); otherwise
+            jointly. Its `pipeline` says whether a GENNES stage runs.
+        seed: Seeds the raw samples, the choice of restarts among them and the generators (each greedy step its
+            own): same seed, same result (the global torch RNG is restored afterwards). The same as
+            `settings.seed`; give it once.
+        return_info: Also return an :class:`AcqfOptimizationInfo` (acquisition points evaluated, time and the
+            resolved settings).
         warm_start: A :class:`~gennes_bo.acquisition.warm_start.GeneratorCarry` held across the calls of a BO
             loop: each GENNES stage (each greedy step) starts from the generators the previous stage trained, in
             this call or the last one, and leaves its own (docs/design.md#warm-starts). None: fresh generators.
-        **ic_gen_kwargs: Passed to the initial-condition generator, as in `optimize_acqf`.
+        **ic_gen_kwargs: Passed to the initial-condition generator, as in `optimize_acqf`. The keywords `config`,
+            `batch_strategy` and `greedy_rescreen` of earlier versions still work and warn: they are fields of
+            `settings` now.
 
     Returns:
         `(candidates, acq_values)` exactly as `optimize_acqf` returns them (`q x d` and a scalar by default;
@@ -172,7 +171,9 @@ def optimize_acqf_gennes(
             infinite bounds, or a foreign `gen_candidates`.
         InfeasibleConstraintsError: If no point of the box satisfies the linear constraints with the fixed
             features (or only a flat set does: write implied equalities as `equality_constraints`).
-        ValueError: For malformed constraints, an unknown `batch_strategy` or a `greedy_rescreen` outside (0, 1].
+        TypeError: For a `q`, `num_restarts` or `raw_samples` that is not an integer, or `settings` of another type.
+        ValueError: For bounds of the wrong shape or of another dtype than the model, `fixed_features` outside the
+            dimensions, malformed constraints, invalid settings or a setting given twice.
         GennesOptionError: For unknown or invalid `gennes_*` options.
     """
     if nonlinear_inequality_constraints:
@@ -185,49 +186,45 @@ def optimize_acqf_gennes(
             "`gen_candidates` must be None or gen_candidates_gennes in optimize_acqf_gennes; to use another "
             "candidate generator call botorch.optim.optimize_acqf directly"
         )
-    if not (bounds.dim() == 2 and bounds.shape[0] == 2):
-        raise ValueError(f"`bounds` must be a 2 x d tensor, got shape {tuple(bounds.shape)}")
-    fixed = set(fixed_features or {})
-    free = [i for i in range(bounds.shape[1]) if i not in fixed]
-    if not bounds[:, free].isfinite().all():
-        raise UnsupportedAcqfArgumentError("`bounds` must be finite: GENNES samples inside a finite box")
-    if batch_strategy not in BATCH_STRATEGIES:
-        raise ValueError(f"`batch_strategy` must be one of {BATCH_STRATEGIES}, got {batch_strategy!r}")
-    _check_rescreen(greedy_rescreen, "greedy_rescreen")
+    q = check_count(q, "q")
+    num_restarts = None if num_restarts is None else check_count(num_restarts, "num_restarts")
+    raw_samples = None if raw_samples is None else check_count(raw_samples, "raw_samples")
+    deprecated = {name: ic_gen_kwargs.pop(name) for name in DEPRECATED_ARGUMENTS if name in ic_gen_kwargs}
+    settings, botorch_options = settings_from_call(settings, seed=seed, num_restarts=num_restarts,
+                                                   raw_samples=raw_samples, options=options, deprecated=deprecated)
+    check_bounds(bounds, acq_function if acq_function is not None else acq_function_sequence[0], fixed_features)
     inequality_constraints, equality_constraints = inequality_constraints or None, equality_constraints or None
     _check_constraints(bounds, q, inequality_constraints, equality_constraints, fixed_features, sequential)
     inter_point = is_inter_point(inequality_constraints, equality_constraints)
-    greedy = (batch_strategy == "greedy" and q > 1 and not sequential and return_best_only
+    greedy = (settings.batch_strategy == "greedy" and q > 1 and not sequential and return_best_only
               and batch_initial_conditions is None and acq_function_sequence is None and not return_full_tree
               and not inter_point and _takes_pending_points(acq_function))
+    n_free = bounds.shape[1] - len(fixed_features or {})
     # sequential=True builds the batch one point at a time as the greedy strategy does: the same per-step budget
-    strategy = "greedy" if greedy or (sequential and q > 1) else "joint"
-    if num_restarts is None:
-        num_restarts = recommended_restarts(q, strategy)[0]
-    if raw_samples is None and batch_initial_conditions is None and ic_generator is None:
-        raw_samples = recommended_restarts(q, strategy)[1]
-    if q < 1 or num_restarts < 1:
-        raise ValueError(f"`q` and `num_restarts` must be >= 1, got q={q}, num_restarts={num_restarts}")
-    merged = merge_options(options, config, seed)
+    settings = settings.resolve(q, n_free, greedy=greedy or (sequential and q > 1),
+                                screens=batch_initial_conditions is None and ic_generator is None)
+    botorch_options = {**botorch_options, SETTINGS_KEY: settings}
+    if settings.seed is not None:
+        botorch_options.setdefault("seed", settings.seed)
 
     generate = gen_candidates_gennes if warm_start is None else partial(gen_candidates_gennes, warm_start=warm_start)
     start = time.monotonic()
     counted = acq_function if acq_function is not None else acq_function_sequence[0]
     # BoTorch's initializer seeds its raw samples but draws the restarts from them with the global RNG.
-    with count_acqf_evals(counted) as counter, manual_seed(seed):
+    with count_acqf_evals(counted) as counter, manual_seed(settings.seed):
         if greedy:
             candidates, values = optimize_acqf_greedy(
-                acq_function, bounds, q, num_restarts, raw_samples, merged,
+                acq_function, bounds, q, settings.num_restarts, settings.raw_samples, botorch_options,
                 inequality_constraints=inequality_constraints, equality_constraints=equality_constraints,
                 fixed_features=fixed_features, post_processing_func=post_processing_func,
                 gen_candidates=generate,
                 ic_generator=ic_generator, timeout_sec=timeout_sec, return_acq_values=return_acq_values,
-                retry_on_optimization_warning=retry_on_optimization_warning, rescreen=greedy_rescreen,
+                retry_on_optimization_warning=retry_on_optimization_warning, rescreen=settings.rescreen,
                 **ic_gen_kwargs,
             )
         else:
             candidates, values = optimize_acqf(
-                acq_function, bounds, q, num_restarts, raw_samples, merged,
+                acq_function, bounds, q, settings.num_restarts, settings.raw_samples, botorch_options,
                 inequality_constraints=inequality_constraints, equality_constraints=equality_constraints,
                 fixed_features=fixed_features, post_processing_func=post_processing_func,
                 batch_initial_conditions=batch_initial_conditions, return_best_only=return_best_only,
@@ -238,7 +235,7 @@ def optimize_acqf_gennes(
             )
     if not return_info:
         return candidates, values
-    info = AcqfOptimizationInfo(counter.n_evals, counter.n_calls, time.monotonic() - start)
+    info = AcqfOptimizationInfo(counter.n_evals, counter.n_calls, time.monotonic() - start, settings)
     return candidates, values, info
 
 
@@ -333,7 +330,7 @@ def optimize_acqf_greedy(
         InfeasibleConstraintsError: If no point satisfies the constraints.
         CandidateGenerationError: If `post_processing_func` keeps moving the batch out of the constraints.
     """
-    _check_rescreen(rescreen, "rescreen")
+    check_rescreen(rescreen, "rescreen")
     region = None
     if inequality_constraints or equality_constraints:
         if is_inter_point(inequality_constraints, equality_constraints):
@@ -356,13 +353,13 @@ def optimize_acqf_greedy(
         timeout_sec=None if timeout_sec is None else 0.8 * timeout_sec,
         retry_on_optimization_warning=retry_on_optimization_warning, **ic_gen_kwargs,
     )
-    parsed = split_options(options, default=default_acqf_config(1))
+    settings, botorch_options = settings_from_options(options)
     remaining = None if timeout_sec is None else max(timeout_sec - (time.monotonic() - start), 1e-3)
     polished, polished_value = gen_candidates_scipy(
         initial_conditions=greedy.unsqueeze(0), acquisition_function=acq_function, lower_bounds=bounds[0],
         upper_bounds=bounds[1],
-        options={"maxiter": parsed.config.polish_maxiter,
-                 **{k: v for k, v in parsed.botorch_options.items() if k not in INIT_OPTION_KEYS}},
+        options={"maxiter": settings.step_config(1).polish_maxiter,
+                 **{k: v for k, v in botorch_options.items() if k not in INIT_OPTION_KEYS}},
         fixed_features=fixed_features, timeout_sec=remaining, **constraints,
     )
     with torch.no_grad():
@@ -388,11 +385,6 @@ def optimize_acqf_greedy(
     with torch.no_grad():
         value = acq_function(candidates.unsqueeze(0))
     return candidates, value.reshape(())
-
-
-def _check_rescreen(value: float | None, name: str) -> None:
-    if value is not None and not (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 1):
-        raise ValueError(f"`{name}` must be in (0, 1] or None, got {value!r}")
 
 
 class _Rescreen:

@@ -11,14 +11,17 @@ import path `package.module:function` of an `optimize_acqf`-compatible callable,
 `botorch-sequential`       the same, `sequential=True`: a q-batch built one point at a time, earlier points pending
 `botorch-10x`              `optimize_acqf` with ten times that budget: 200 restarts and 10240 raw samples
 `gennes-hybrid-fresh`      `gennes-hybrid` with every greedy step screening `raw_samples` fresh Sobol points, as
-                           BoTorch's sequential mode does (`greedy_rescreen=None`): the rescreen ablation
+                           BoTorch's sequential mode does (`AcqfSettings(rescreen=None)`): the rescreen ablation
 `gennes-sequential`        `optimize_acqf_gennes(sequential=True)` with `gennes-hybrid`'s per-step settings: its greedy
                            steps with fresh screens and no joint polish of the batch (the polish ablation)
 `gennes-hybrid-noretry`    `gennes-hybrid` with `retry_on_optimization_warning=False`: a greedy step (or q = 1 search)
                            whose L-BFGS-B polish ends with an `OptimizationWarning` keeps its candidates instead of
                            BoTorch redoing the step from new initial conditions (the retry ablation)
+`gennes-stage`             `optimize_acqf_gennes` with the GENNES stage on in every call (`pipeline="gennes"`),
+                           whatever the pipeline policy would choose
 `lbfgs-same-starts`        `gennes-hybrid`'s pipeline (restarts, raw samples, greedy q-batch steps and joint
-                           polish) with BoTorch's L-BFGS-B alone: the ablation that isolates what the generators add
+                           polish) with BoTorch's L-BFGS-B alone (`pipeline="lbfgs"`): the ablation that isolates
+                           what the generators add
 `random`                   a floor: a uniformly random batch, not optimized (one acquisition evaluation, its value)
 `sobol`                    a floor: a scrambled Sobol batch, not optimized (one acquisition evaluation, its value)
 =========================  ===================================================================================
@@ -26,8 +29,9 @@ import path `package.module:function` of an `optimize_acqf`-compatible callable,
 The repository's experiments register the paper's optimizers (`gennes`, `lbfgs-paper`, `cma`) with
 :func:`register` when its `benchmarks` package is imported, as any plug-in would.
 
-An entry makes its optimizer from an :class:`AcqfTask` (q and the paper's per-task budgets) and says what it
-runs with (:meth:`AcqfOptimizerEntry.resolved_settings`); the grid commands record those settings with every run
+An entry makes its optimizer from an :class:`AcqfTask` (q, the dimension when known, and the paper's per-task
+budgets) and says what it runs with (:meth:`AcqfOptimizerEntry.resolved_settings`; for `optimize_acqf_gennes`,
+the `AcqfSettings.to_dict()` that its call resolves to); the grid commands record those settings with every run
 and refuse to resume a cell whose records were run with other settings.
 """
 
@@ -42,14 +46,11 @@ from functools import partial
 from typing import Any
 
 import torch
-from botorch.acquisition import AcquisitionFunction
 from botorch.optim import optimize_acqf
 from botorch.utils.sampling import draw_sobol_samples, manual_seed
 from torch import Tensor, nn
 
-from gennes_bo.acquisition import count_acqf_evals, optimize_acqf_gennes
-from gennes_bo.acquisition.optimize import optimize_acqf_greedy
-from gennes_bo.acquisition.options import GREEDY_RESCREEN, default_acqf_config, recommended_restarts
+from gennes_bo.acquisition import AcqfSettings, count_acqf_evals, optimize_acqf_gennes
 
 AcqfOptimizer = Callable[[nn.Module, Tensor, int], tuple[Tensor, Tensor]]
 BOTORCH_DEFAULT = {"num_restarts": 20, "raw_samples": 1024}  # `botorch-default`, and the call of import paths
@@ -69,16 +70,21 @@ class AcqfTask:
         q: Candidates per call.
         paper_starts: Random starts of `lbfgs-paper` (the paper: 20 for digits, 100 for Alpine1).
         paper_iterations: Iterations of `gennes` (the paper: 20 for digits, 30 for Alpine1).
+        dim: Dimension of the search space, when the task fixes it: `optimize_acqf_gennes`'s recorded settings then
+            name the pipeline its policy picks (None: "auto", the policy deciding per call).
     """
 
     q: int = 1
     paper_starts: int = 20
     paper_iterations: int = 20
+    dim: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("q", "paper_starts", "paper_iterations"):
             if getattr(self, name) < 1:
                 raise ValueError(f"`{name}` must be >= 1, got {getattr(self, name)}")
+        if self.dim is not None and self.dim < 1:
+            raise ValueError(f"`dim` must be None or >= 1, got {self.dim}")
 
 
 @dataclass(frozen=True)
@@ -200,17 +206,24 @@ def describe_acqf_optimizers() -> list[tuple[str, str]]:
     return [(name, entry.description) for name, entry in ACQF_OPTIMIZERS.items()]
 
 
-def _gennes_hybrid_settings(task: AcqfTask) -> dict[str, Any]:
-    restarts, raw_samples = recommended_restarts(task.q)
-    settings = {"num_restarts": restarts, "raw_samples": raw_samples, "config": default_acqf_config(1).to_dict()}
-    return settings if task.q == 1 else {"batch_strategy": "greedy", "greedy_rescreen": GREEDY_RESCREEN, **settings}
+def _gennes_settings(task: AcqfTask, *, sequential: bool = False, **fields: Any) -> dict[str, Any]:
+    """The settings that `optimize_acqf_gennes(settings=AcqfSettings(**fields))` resolves to for `task`."""
+    greedy = task.q > 1 and (sequential or fields.get("batch_strategy", "greedy") == "greedy")
+    record = AcqfSettings(**fields).resolve(task.q, task.dim, greedy=greedy).to_dict()
+    return {"sequential": True, **record} if sequential else record
 
 
-def _gennes_sequential_settings(task: AcqfTask) -> dict[str, Any]:
-    # sequential=True takes the greedy steps' restarts, and each one-point step GENNES's q = 1 default
-    restarts, raw_samples = recommended_restarts(task.q)
-    return {"sequential": True, "num_restarts": restarts, "raw_samples": raw_samples,
-            "config": default_acqf_config(1).to_dict()}
+def _gennes_entry(name: str, description: str, *, sequential: bool = False, retry: bool = True,
+                  **fields: Any) -> None:
+    """Register `optimize_acqf_gennes` with `AcqfSettings(**fields)` (and BoTorch's `sequential` / retry)."""
+    extra = {"sequential": True} if sequential else {}
+    if not retry:
+        extra["retry_on_optimization_warning"] = False
+    optimizer = partial(optimize_acqf_gennes, settings=AcqfSettings(**fields), **extra) if fields or extra else None
+    register(name, lambda task: optimizer or optimize_acqf_gennes,
+             lambda task: {**_gennes_settings(task, sequential=sequential, **fields),
+                           **({} if retry else {"retry_on_optimization_warning": False})},
+             description=description)
 
 
 def random_batch(acq_function: nn.Module, bounds: Tensor, q: int) -> tuple[Tensor, Tensor]:
@@ -233,60 +246,24 @@ def _batch_value(acq_function: nn.Module, candidates: Tensor) -> Tensor:
         return acq_function(candidates.unsqueeze(0)).squeeze(0)
 
 
-def check_bounds_and_q(bounds: Tensor, q: int) -> None:
-    """Raise a ValueError naming the argument unless `bounds` is a finite `2 x d` tensor and `q >= 1`."""
-    if not (bounds.dim() == 2 and bounds.shape[0] == 2):
-        raise ValueError(f"`bounds` must be a 2 x d tensor, got shape {tuple(bounds.shape)}")
-    if not bounds.isfinite().all():
-        raise ValueError("`bounds` must be finite")
-    if q < 1:
-        raise ValueError(f"`q` must be >= 1, got {q}")
-
-
-def optimize_acqf_lbfgs_same_starts(
-    acq_function: AcquisitionFunction,
-    bounds: Tensor,
-    q: int,
-    options: dict[str, Any] | None = None,
-) -> tuple[Tensor, Tensor]:
-    """`optimize_acqf_gennes`'s default pipeline with BoTorch's L-BFGS-B alone (the ablation of the generators).
-
-    q = 1: `optimize_acqf` from `recommended_restarts(1)`; q > 1: :func:`~gennes_bo.acquisition.optimize.
-    optimize_acqf_greedy` with `gen_candidates_scipy` steps of `recommended_restarts(q)` (later steps screening
-    `GREEDY_RESCREEN` of the raw samples, as the hybrid's), then the joint polish.
-
-    Args:
-        acq_function: The acquisition function to maximize.
-        bounds: `2 x d` bounds.
-        q: Candidates.
-        options: BoTorch options (e.g. `{"seed": 0}` for the raw samples).
-    """
-    check_bounds_and_q(bounds, q)
-    num_restarts, raw_samples = recommended_restarts(q)
-    if q == 1:
-        return optimize_acqf(acq_function, bounds, 1, num_restarts, raw_samples, options=options)
-    return optimize_acqf_greedy(acq_function, bounds, q, num_restarts, raw_samples, options)
-
-
-register("gennes-hybrid", lambda task: optimize_acqf_gennes, _gennes_hybrid_settings,
-         description="optimize_acqf_gennes with its defaults (recommended restarts and GENNES settings for q)")
-register("gennes-hybrid-fresh", lambda task: partial(optimize_acqf_gennes, greedy_rescreen=None),
-         lambda task: {**_gennes_hybrid_settings(task), **({"greedy_rescreen": None} if task.q > 1 else {})},
-         description="optimize_acqf_gennes with a fresh raw-sample screen every greedy step (greedy_rescreen=None)")
-register("gennes-sequential", lambda task: partial(optimize_acqf_gennes, sequential=True), _gennes_sequential_settings,
-         description="optimize_acqf_gennes(sequential=True) with gennes-hybrid's per-step settings: no joint polish")
-register("gennes-hybrid-noretry", lambda task: partial(optimize_acqf_gennes, retry_on_optimization_warning=False),
-         lambda task: {**_gennes_hybrid_settings(task), "retry_on_optimization_warning": False},
-         description="optimize_acqf_gennes without BoTorch's retry of a step whose polish warned")
+_gennes_entry("gennes-hybrid", "optimize_acqf_gennes with its defaults (recommended restarts, GENNES settings and "
+              "pipeline policy for q and d)")
+_gennes_entry("gennes-hybrid-fresh", "optimize_acqf_gennes with a fresh raw-sample screen every greedy step "
+              "(rescreen=None)", rescreen=None)
+_gennes_entry("gennes-sequential", "optimize_acqf_gennes(sequential=True) with gennes-hybrid's per-step settings: no "
+              "joint polish", sequential=True)
+_gennes_entry("gennes-hybrid-noretry", "optimize_acqf_gennes without BoTorch's retry of a step whose polish warned",
+              retry=False)
+_gennes_entry("gennes-stage", "optimize_acqf_gennes with the GENNES stage in every call (pipeline='gennes')",
+              pipeline="gennes")
 register("botorch-default", lambda task: partial(optimize_acqf, **BOTORCH_DEFAULT), BOTORCH_DEFAULT,
          description="optimize_acqf with 20 restarts and 1024 raw samples")
 register("botorch-sequential", lambda task: partial(optimize_acqf, **BOTORCH_SEQUENTIAL), BOTORCH_SEQUENTIAL,
          description="optimize_acqf with 20 restarts and 1024 raw samples, sequential=True (one point at a time)")
 register("botorch-10x", lambda task: partial(optimize_acqf, **BOTORCH_10X), BOTORCH_10X,
          description="optimize_acqf with ten times the default budget: 200 restarts, 10240 raw samples")
-register("lbfgs-same-starts", lambda task: optimize_acqf_lbfgs_same_starts,
-         lambda task: {k: v for k, v in _gennes_hybrid_settings(task).items() if k != "config"},
-         description="gennes-hybrid's restarts and greedy q-batch pipeline with L-BFGS-B alone (the ablation)")
+_gennes_entry("lbfgs-same-starts", "gennes-hybrid's restarts and greedy q-batch pipeline with L-BFGS-B alone "
+              "(pipeline='lbfgs', the ablation)", pipeline="lbfgs")
 register("random", lambda task: random_batch, {"batch": "uniform", "optimized": False},
          description="a floor: a uniformly random q-batch, not optimized (one acquisition evaluation)")
 register("sobol", lambda task: sobol_batch, {"batch": "scrambled sobol", "optimized": False},

@@ -43,9 +43,9 @@ from gennes_bo.acquisition.mixed import optimize_acqf_mixed_gennes
 from gennes_bo.acquisition.optimize import optimize_acqf_gennes
 
 GENNES_ROUTES = {"optimize_acqf", "optimize_acqf_mixed", "optimize_acqf_mixed_alternating"}
-# Keys of the GENNES routes (`options` holds `gennes_*` and L-BFGS settings); dropped where Ax's own discrete
-# optimizers run, which reject them.
-_GENNES_ONLY_KEYS = ("gen_candidates", "options")
+# Keys of the GENNES routes (our `settings` and `seed`, and `options` with L-BFGS settings); dropped where Ax's own
+# discrete optimizers run, which reject them.
+_GENNES_ONLY_KEYS = ("gen_candidates", "options", "settings", "seed")
 
 
 class GennesAcquisition(Acquisition):

@@ -44,6 +44,7 @@ from optuna.trial import FrozenTrial, TrialState
 from torch import Tensor
 
 from gennes_bo.acquisition.optimize import optimize_acqf_gennes
+from gennes_bo.acquisition.settings import AcqfSettings
 from gennes_bo.gennes.config import GennesConfig
 
 __all__ = ["GennesSampler"]
@@ -231,8 +232,9 @@ class GennesSampler(BaseSampler):
         if self._acqf_optimizer is not None:
             candidate, _ = self._acqf_optimizer(acqf, bounds, q=1)
         else:
-            candidate, _ = optimize_acqf_gennes(acqf, bounds, q=1, num_restarts=self._num_restarts,
-                                                raw_samples=self._raw_samples, config=self._config, seed=seed)
+            settings = AcqfSettings(config=self._config, num_restarts=self._num_restarts,
+                                    raw_samples=self._raw_samples, seed=seed)
+            candidate, _ = optimize_acqf_gennes(acqf, bounds, q=1, settings=settings)
         params = transform.untransform(candidate[0].detach().cpu().numpy())
         params = _discrete_local_search(acqf, params, search_space, transform)
         if _param_key(params, search_space) in avoid:

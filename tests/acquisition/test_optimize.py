@@ -9,13 +9,14 @@ import warnings
 
 import pytest
 import torch
-from botorch.acquisition import ExpectedImprovement
+from botorch.acquisition import ExpectedImprovement, LogExpectedImprovement
+from botorch.models import SingleTaskGP
 from botorch.optim import optimize_acqf
 from botorch.utils.sampling import draw_sobol_samples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gennes_bo import AcqfOptimizationInfo, GennesConfig, gen_candidates_gennes, optimize_acqf_gennes
+from gennes_bo import AcqfOptimizationInfo, AcqfSettings, GennesConfig, gen_candidates_gennes, optimize_acqf_gennes
 from gennes_bo.acquisition import (
     GennesOptionError,
     UnsupportedAcqfArgumentError,
@@ -27,13 +28,18 @@ from gennes_bo.acquisition.optimize import _Rescreen
 from gennes_bo.acquisition.options import ACQF_SINGLE_CONFIG, GREEDY_RESCREEN
 
 SMALL = {"num_restarts": 2, "raw_samples": 16}
+
+
+def fast(config: GennesConfig, **fields) -> AcqfSettings:
+    """Settings with a few short GENNES steps: these tests check the contract, not the optimization."""
+    return AcqfSettings(config=config, **fields)
 BOTORCH_OPTIONS = {"maxiter": 10}
 
 
 def both(acqf, bounds, fast_config, **kwargs):
     """Results of optimize_acqf and optimize_acqf_gennes for the same arguments."""
     reference = optimize_acqf(acqf, bounds, options={**BOTORCH_OPTIONS, **kwargs.pop("options", {})}, **kwargs)
-    ours = optimize_acqf_gennes(acqf, bounds, config=fast_config, seed=0, **kwargs)
+    ours = optimize_acqf_gennes(acqf, bounds, settings=fast(fast_config), seed=0, **kwargs)
     return reference, ours
 
 
@@ -69,7 +75,7 @@ def test_restart_counts_default_to_the_recommendation(qlogei, bounds, q, monkeyp
     assert seen["raw_samples"] is None  # as in BoTorch: given initial conditions, no raw samples
     optimize_acqf_gennes(qlogei, bounds, q=q, sequential=True)  # one point per step, as the greedy steps
     assert (seen["num_restarts"], seen["raw_samples"]) == recommended_restarts(q, "greedy")
-    optimize_acqf_gennes(qlogei, bounds, q=q, batch_strategy="joint")
+    optimize_acqf_gennes(qlogei, bounds, q=q, settings=AcqfSettings(batch_strategy="joint"))
     assert (seen["num_restarts"], seen["raw_samples"]) == recommended_restarts(q, "joint")
 
 
@@ -93,8 +99,8 @@ def test_return_best_only_false_shapes(qlogei, bounds, fast_config):
     with torch.no_grad():
         assert torch.allclose(qlogei(x), v, atol=1e-8)
     # The joint best-only answer is the best of these restarts (return_best_only=False always searches jointly).
-    best_x, best_v = optimize_acqf_gennes(qlogei, bounds, q=2, num_restarts=3, raw_samples=16, config=fast_config,
-                                          seed=0, batch_strategy="joint")
+    best_x, best_v = optimize_acqf_gennes(qlogei, bounds, q=2, num_restarts=3, raw_samples=16, seed=0,
+                                          settings=fast(fast_config, batch_strategy="joint"))
     assert float(best_v) == pytest.approx(float(v.max()), abs=1e-10)
     assert torch.equal(best_x, x[v.argmax()])
 
@@ -133,25 +139,25 @@ def test_sequential_q2(qlogei, bounds, fast_config):
 
 
 def test_greedy_batch_is_the_sequential_batch_polished_jointly(qlogei, bounds, fast_config):
-    x, v, info = optimize_acqf_gennes(qlogei, bounds, 3, config=fast_config, seed=0, return_info=True,
-                                      greedy_rescreen=None, **SMALL)
-    seq_x, _ = optimize_acqf_gennes(qlogei, bounds, 3, config=fast_config, seed=0, sequential=True, **SMALL)
+    x, v, info = optimize_acqf_gennes(qlogei, bounds, 3, seed=0, return_info=True,
+                                      settings=fast(fast_config, rescreen=None), **SMALL)
+    seq_x, _ = optimize_acqf_gennes(qlogei, bounds, 3, settings=fast(fast_config), seed=0, sequential=True, **SMALL)
     assert x.shape == (3, 3) and v.shape == () and not x.requires_grad
     with torch.no_grad():
         assert float(qlogei(x.unsqueeze(0))) == pytest.approx(float(v), abs=1e-10)
         assert float(v) >= float(qlogei(seq_x.unsqueeze(0))) - 1e-10  # the polish starts from the greedy batch
     with count_acqf_evals(qlogei) as counter:
-        optimize_acqf_gennes(qlogei, bounds, 3, config=fast_config, seed=0, sequential=True, **SMALL)
+        optimize_acqf_gennes(qlogei, bounds, 3, settings=fast(fast_config), seed=0, sequential=True, **SMALL)
     assert info.n_acqf_evals > counter.n_evals  # greedy steps plus the joint polish
-    joint = optimize_acqf_gennes(qlogei, bounds, 3, config=fast_config, seed=0, batch_strategy="joint", **SMALL)
+    joint = optimize_acqf_gennes(qlogei, bounds, 3, seed=0, settings=fast(fast_config, batch_strategy="joint"), **SMALL)
     assert joint[0].shape == (3, 3) and not torch.equal(joint[0], x)
 
 
 def test_later_greedy_steps_rescreen_the_first_screens_best_points(qlogei, bounds, fast_config):
     q, raw = 3, 64
-    full = optimize_acqf_gennes(qlogei, bounds, q, 2, raw, config=fast_config, seed=0, return_info=True,
-                                greedy_rescreen=None)
-    lean = optimize_acqf_gennes(qlogei, bounds, q, 2, raw, config=fast_config, seed=0, return_info=True)
+    full = optimize_acqf_gennes(qlogei, bounds, q, 2, raw, seed=0, return_info=True,
+                                settings=fast(fast_config, rescreen=None))
+    lean = optimize_acqf_gennes(qlogei, bounds, q, 2, raw, settings=fast(fast_config), seed=0, return_info=True)
     # steps 2..q screen GREEDY_RESCREEN x 64 = 16 points instead of 64 (the rest of the run may differ a little)
     saved = full[2].n_acqf_evals - lean[2].n_acqf_evals
     assert abs(saved - (q - 1) * (raw - round(GREEDY_RESCREEN * raw))) <= 40
@@ -171,8 +177,8 @@ def test_later_greedy_steps_rescreen_the_first_screens_best_points(qlogei, bound
     assert all((later == point).all(dim=(1, 2)).any() for point in best)
     with pytest.raises(ValueError, match="`rescreen` must be in"):
         optimize_acqf_greedy(qlogei, bounds, 2, 2, 16, rescreen=1.5)
-    with pytest.raises(ValueError, match="`greedy_rescreen` must be in"):  # checked whatever the strategy
-        optimize_acqf_gennes(qlogei, bounds, 2, batch_strategy="joint", greedy_rescreen=0)
+    with pytest.raises(ValueError, match="`rescreen` must be in"):  # checked whatever the strategy
+        AcqfSettings(batch_strategy="joint", rescreen=0)
 
 
 def test_greedy_runs_only_where_botorch_sequential_mode_can(qlogei, bounds, fast_config, monkeypatch):
@@ -181,16 +187,17 @@ def test_greedy_runs_only_where_botorch_sequential_mode_can(qlogei, bounds, fast
     calls = []
     real = module.optimize_acqf_greedy
     monkeypatch.setattr(module, "optimize_acqf_greedy", lambda *a, **k: calls.append(1) or real(*a, **k))
-    optimize_acqf_gennes(qlogei, bounds, 2, config=fast_config, seed=0, **SMALL)
+    optimize_acqf_gennes(qlogei, bounds, 2, settings=fast(fast_config), seed=0, **SMALL)
     assert calls == [1]
-    optimize_acqf_gennes(qlogei, bounds, 1, config=fast_config, seed=0, **SMALL)  # q = 1: nothing to be greedy about
-    optimize_acqf_gennes(qlogei, bounds, 2, config=fast_config, seed=0, return_best_only=False, **SMALL)
-    optimize_acqf_gennes(qlogei, bounds, 2, config=fast_config, seed=0, num_restarts=1,
+    # q = 1: nothing to be greedy about
+    optimize_acqf_gennes(qlogei, bounds, 1, settings=fast(fast_config), seed=0, **SMALL)
+    optimize_acqf_gennes(qlogei, bounds, 2, settings=fast(fast_config), seed=0, return_best_only=False, **SMALL)
+    optimize_acqf_gennes(qlogei, bounds, 2, settings=fast(fast_config), seed=0, num_restarts=1,
                          batch_initial_conditions=torch.rand(1, 2, 3, dtype=torch.float64))
-    optimize_acqf_gennes(qlogei, bounds, 2, config=fast_config, seed=0, batch_strategy="joint", **SMALL)
+    optimize_acqf_gennes(qlogei, bounds, 2, seed=0, settings=fast(fast_config, batch_strategy="joint"), **SMALL)
     assert calls == [1]
     with pytest.raises(ValueError, match="`batch_strategy` must be one of"):
-        optimize_acqf_gennes(qlogei, bounds, 2, batch_strategy="sequential")
+        AcqfSettings(batch_strategy="sequential")
 
 
 def test_greedy_with_scipy_steps_honors_fixed_features_and_post_processing(qlogei, bounds):
@@ -210,7 +217,8 @@ def test_post_processing_func_is_applied(logei, bounds, fast_config):
         calls.append(X.shape)
         return X.round(decimals=1)
 
-    x, _ = optimize_acqf_gennes(logei, bounds, 1, post_processing_func=round_to_tenths, config=fast_config, **SMALL)
+    x, _ = optimize_acqf_gennes(logei, bounds, 1, post_processing_func=round_to_tenths, settings=fast(fast_config),
+                                **SMALL)
     assert calls
     assert torch.equal(x, (x * 10).round() / 10)
 
@@ -218,7 +226,8 @@ def test_post_processing_func_is_applied(logei, bounds, fast_config):
 def test_timeout_sec_is_honored(qlogei, bounds):
     config = GennesConfig(population_size=8, hidden_width=16, n_iterations=100_000, polish_maxiter=100_000)
     start = time.monotonic()
-    x, _ = optimize_acqf_gennes(qlogei, bounds, 2, num_restarts=2, raw_samples=16, config=config, timeout_sec=0.5)
+    x, _ = optimize_acqf_gennes(qlogei, bounds, 2, num_restarts=2, raw_samples=16, settings=AcqfSettings(config=config),
+                                timeout_sec=0.5)
     assert time.monotonic() - start < 10.0  # without the timeout: 100k steps, minutes
     assert x.shape == (2, 3)
 
@@ -235,7 +244,7 @@ def test_ax_style_options_with_sequential_do_not_choke(qlogei, bounds, fast_conf
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         x, v = optimize_acqf_gennes(qlogei, bounds, 2, num_restarts=6, raw_samples=32, options=options,
-                                    sequential=True, config=fast_config, seed=0)
+                                    sequential=True, settings=fast(fast_config), seed=0)
         hook_x, hook_v = optimize_acqf(qlogei, bounds, 2, num_restarts=2, raw_samples=16,
                                      options={**options, "gennes_config": fast_config}, sequential=True,
                                      gen_candidates=gen_candidates_gennes)  # how Ax plugs the hook in
@@ -243,17 +252,44 @@ def test_ax_style_options_with_sequential_do_not_choke(qlogei, bounds, fast_conf
     assert not [w for w in caught if "Unknown solver options" in str(w.message)]
 
 
-def test_float32_bounds_give_float32_candidates(qlogei, bounds, fast_config):
-    (ref_x, ref_v), (x, v) = both(qlogei, bounds.float(), fast_config, q=1, **SMALL)
-    assert x.dtype == ref_x.dtype == torch.float32
-    assert v.dtype == ref_v.dtype
+def test_bounds_of_another_dtype_than_the_model_raise_naming_both(qlogei, gp_model, bounds):
+    # float32 bounds on a float64 model: BoTorch silently returns float32 candidates; we say why that is wrong.
+    with pytest.raises(ValueError, match=r"`bounds` are torch.float32 but the acquisition's model is torch.float64"):
+        optimize_acqf_gennes(qlogei, bounds.float(), 1, **SMALL)
+    # a float32 model with float64 bounds: BoTorch fails inside the GP with a raw RuntimeError.
+    model32 = SingleTaskGP(gp_model.train_inputs[0].float(), gp_model.train_targets.float().unsqueeze(-1)).eval()
+    acqf32 = LogExpectedImprovement(model32, best_f=model32.train_targets.max())
+    with pytest.raises(ValueError, match=r"`bounds` are torch.float64 but the acquisition's model is torch.float32"):
+        optimize_acqf_gennes(acqf32, bounds, 1, **SMALL)
+    x, _ = optimize_acqf_gennes(acqf32, bounds.float(), 1, seed=0, **SMALL)
+    assert x.dtype == torch.float32
+
+
+@pytest.mark.parametrize("q", [1.5, "4", True, torch.tensor([2])])
+def test_a_q_that_is_not_an_integer_raises_naming_q(logei, bounds, q):
+    with pytest.raises(TypeError, match="`q` must be a positive integer"):
+        optimize_acqf_gennes(logei, bounds, q, **SMALL)
+
+
+def test_numpy_and_torch_integers_are_counts(qlogei, bounds, fast_config):
+    import numpy as np
+
+    x, _ = optimize_acqf_gennes(qlogei, bounds, np.int64(2), num_restarts=torch.tensor(2), raw_samples=16, seed=0,
+                                settings=fast(fast_config))
+    assert x.shape == (2, 3)
+
+
+@pytest.mark.parametrize("index", [3, -1, 10])
+def test_fixed_features_outside_the_dimensions_raise(logei, bounds, index):
+    with pytest.raises(ValueError, match=r"`fixed_features` must name features 0 .. 2 of the 3-d bounds"):
+        optimize_acqf_gennes(logei, bounds, 1, fixed_features={index: 0.5}, **SMALL)
 
 
 def test_same_seed_same_result(qlogei, bounds, fast_config):
-    a = optimize_acqf_gennes(qlogei, bounds, 2, config=fast_config, seed=7, **SMALL)
+    a = optimize_acqf_gennes(qlogei, bounds, 2, settings=fast(fast_config), seed=7, **SMALL)
     torch.rand(5)  # the global RNG state does not matter
-    b = optimize_acqf_gennes(qlogei, bounds, 2, config=fast_config, seed=7, **SMALL)
-    c = optimize_acqf_gennes(qlogei, bounds, 2, config=fast_config, seed=8, **SMALL)
+    b = optimize_acqf_gennes(qlogei, bounds, 2, settings=fast(fast_config), seed=7, **SMALL)
+    c = optimize_acqf_gennes(qlogei, bounds, 2, settings=fast(fast_config), seed=8, **SMALL)
     assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
     assert not torch.equal(a[0], c[0])
 
@@ -262,13 +298,14 @@ def test_seed_leaves_the_global_rng_alone(logei, bounds, fast_config):
     torch.manual_seed(123)
     expected = torch.rand(3)
     torch.manual_seed(123)
-    optimize_acqf_gennes(logei, bounds, 1, config=fast_config, seed=7, **SMALL)
+    optimize_acqf_gennes(logei, bounds, 1, settings=fast(fast_config), seed=7, **SMALL)
     assert torch.equal(torch.rand(3), expected)
 
 
 def test_return_info_counts_evaluations(logei, bounds, fast_config):
     with count_acqf_evals(logei) as outer:
-        x, v, info = optimize_acqf_gennes(logei, bounds, 1, config=fast_config, seed=0, return_info=True, **SMALL)
+        x, v, info = optimize_acqf_gennes(logei, bounds, 1, settings=fast(fast_config), seed=0, return_info=True,
+                                          **SMALL)
     assert isinstance(info, AcqfOptimizationInfo)
     assert info.n_acqf_evals > 0 and info.n_acqf_calls > 0 and info.wall_time > 0
     assert info.n_acqf_evals == outer.n_evals and info.n_acqf_calls == outer.n_calls
@@ -291,7 +328,7 @@ def test_legacy_expected_improvement_runs(gp_model, bounds, fast_config):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # BoTorch's "use LogEI instead" warning, which the test is about
         acqf = ExpectedImprovement(gp_model, best_f=gp_model.train_targets.max())
-        x, v = optimize_acqf_gennes(acqf, bounds, 1, config=fast_config, seed=0, **SMALL)
+        x, v = optimize_acqf_gennes(acqf, bounds, 1, settings=fast(fast_config), seed=0, **SMALL)
     assert x.shape == (1, 3) and torch.isfinite(v)
     assert (x >= 0).all() and (x <= 1).all()
 
@@ -319,7 +356,8 @@ def test_foreign_gen_candidates_raises(logei, bounds):
 
 
 def test_explicit_gennes_hook_is_accepted(logei, bounds, fast_config):
-    x, _ = optimize_acqf_gennes(logei, bounds, 1, gen_candidates=gen_candidates_gennes, config=fast_config, **SMALL)
+    x, _ = optimize_acqf_gennes(logei, bounds, 1, gen_candidates=gen_candidates_gennes, settings=fast(fast_config),
+                                **SMALL)
     assert x.shape == (1, 3)
 
 
@@ -340,9 +378,9 @@ def test_bounds_of_wrong_shape(logei, bad):
         optimize_acqf_gennes(logei, bad.double(), 1, **SMALL)
 
 
-@pytest.mark.parametrize(("q", "num_restarts"), [(0, 2), (1, 0)])
-def test_bad_q_or_num_restarts(logei, bounds, q, num_restarts):
-    with pytest.raises(ValueError, match="`q` and `num_restarts` must be >= 1"):
+@pytest.mark.parametrize(("q", "num_restarts", "name"), [(0, 2, "q"), (1, 0, "num_restarts")])
+def test_bad_q_or_num_restarts(logei, bounds, q, num_restarts, name):
+    with pytest.raises(ValueError, match=f"`{name}` must be >= 1"):
         optimize_acqf_gennes(logei, bounds, q, num_restarts=num_restarts, raw_samples=16)
 
 
@@ -360,5 +398,5 @@ def test_candidates_never_leave_random_bounds(gp_model, fast_config, lower, widt
     acqf = LogExpectedImprovement(gp_model, best_f=gp_model.train_targets.max())
     lo = torch.tensor(lower, dtype=torch.float64)
     bounds = torch.stack([lo, lo + torch.tensor(widths, dtype=torch.float64)])
-    x, _ = optimize_acqf_gennes(acqf, bounds, 1, config=fast_config, seed=0, return_best_only=False, **SMALL)
+    x, _ = optimize_acqf_gennes(acqf, bounds, 1, settings=fast(fast_config), seed=0, return_best_only=False, **SMALL)
     assert (x >= bounds[0]).all() and (x <= bounds[1]).all()

@@ -62,7 +62,7 @@ def test_rerun_resumes_and_skips_finished_runs(quick_bench):
 
 
 def test_records_of_other_gennes_defaults_are_refused(quick_bench, tmp_path, monkeypatch):
-    import gennes_bo.compare.registry as module
+    import gennes_bo.acquisition.settings as module
 
     out, _ = quick_bench
     copy = tmp_path / "acqf.jsonl"
@@ -202,25 +202,27 @@ def test_suites_are_well_formed():
 @pytest.mark.parametrize("q", [1, 2])
 def test_ablation_uses_the_restarts_gennes_gets(monkeypatch, q):
     import benchmarks.acqf as module
-    import gennes_bo.compare.registry as baselines
+    import gennes_bo.acquisition.optimize as pipeline
     from gennes_bo.acquisition import recommended_restarts
 
     seen = {}
 
-    def spy(acqf, bounds, q, num_restarts, raw_samples, options):
-        seen.update(num_restarts=num_restarts, raw_samples=raw_samples, q=q)
+    def spy(acqf, bounds, q, num_restarts, raw_samples, options, **kwargs):
+        seen.update(num_restarts=num_restarts, raw_samples=raw_samples, q=q,
+                    pipeline=options["gennes_settings"].pipeline)
         return torch.zeros(q, bounds.shape[1], dtype=bounds.dtype), torch.tensor(0.0)
 
     # q = 1: optimize_acqf from GENNES's restarts; q > 1: GENNES's greedy pipeline with L-BFGS-B steps
-    monkeypatch.setattr(baselines, "optimize_acqf" if q == 1 else "optimize_acqf_greedy", spy)
+    monkeypatch.setattr(pipeline, "optimize_acqf" if q == 1 else "optimize_acqf_greedy", spy)
     acqf = torch.nn.Identity()  # run_method only needs a module; the spy never calls it
     acqf.forward = lambda X: X.sum(dim=(-1, -2))
+    acqf.set_X_pending = lambda X=None: None  # an acquisition that takes pending points: greedy q-batches
     bounds = torch.stack([torch.zeros(2), torch.ones(2)]).double()
     result = run_method(acqf, bounds, q, "lbfgs-same-starts", seed=3)
     assert (seen["num_restarts"], seen["raw_samples"]) == recommended_restarts(q)
     assert (result["resolved"]["num_restarts"], result["resolved"]["raw_samples"]) == recommended_restarts(q)
     assert "lbfgs-same-starts" in module.METHODS
-    assert seen["q"] == q
+    assert seen["q"] == q and seen["pipeline"] == "lbfgs"
 
 
 def test_a_worker_fits_each_gp_once_for_the_methods_of_a_case_and_seed(monkeypatch):

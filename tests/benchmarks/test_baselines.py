@@ -130,11 +130,13 @@ def test_settings_spell_out_what_each_built_in_name_runs_with() -> None:
         settings = settings_of(name, 1)
         assert settings and json.loads(json.dumps(settings)) == settings
     restarts, raw = recommended_restarts(1)
-    single = {"num_restarts": restarts, "raw_samples": raw, "config": default_acqf_config(1).to_dict()}
+    # What optimize_acqf_gennes resolves its settings to (AcqfSettings.to_dict()); no dimension: the policy decides
+    single = {"num_restarts": restarts, "raw_samples": raw, "config": default_acqf_config(1).to_dict(),
+              "batch_strategy": "greedy", "rescreen": GREEDY_RESCREEN, "pipeline": "auto"}
     assert settings_of("gennes-hybrid", 1) == single
     restarts, raw = recommended_restarts(4)  # per greedy step
-    assert settings_of("gennes-hybrid", 4) == {**single, "batch_strategy": "greedy", "num_restarts": restarts,
-                                                      "raw_samples": raw, "greedy_rescreen": GREEDY_RESCREEN}
+    assert settings_of("gennes-hybrid", 4) == {**single, "num_restarts": restarts, "raw_samples": raw}
+    assert settings_of("gennes-stage", 4)["pipeline"] == "gennes"
     assert settings_of("gennes", 1, paper_iterations=30)["config"] == \
         PAPER_BO_CONFIG.replace(n_iterations=30).to_dict()
     assert settings_of("lbfgs-paper", 1, paper_starts=100)["num_restarts"] == 100
@@ -142,6 +144,7 @@ def test_settings_spell_out_what_each_built_in_name_runs_with() -> None:
     assert settings_of("botorch-10x", 1) == {"num_restarts": 200, "raw_samples": 10240}
     assert settings_of("cma", 1) == {"max_evals": 2048, "population_size": None, "sigma0": 0.2}
     ablation = settings_of("lbfgs-same-starts", 4)  # the hybrid's starts, without the generators
-    shared = ("num_restarts", "raw_samples", "batch_strategy", "greedy_rescreen")
+    shared = ("num_restarts", "raw_samples", "batch_strategy", "rescreen")
     assert {k: ablation[k] for k in shared} == {k: settings_of("gennes-hybrid", 4)[k] for k in shared}
+    assert ablation["pipeline"] == "lbfgs"
     assert settings_of(f"{__name__}:my_optimizer", 1) is None  # a plug-in's settings are its own code's

@@ -15,7 +15,7 @@ from gennes_bo.optimizers.baselines import (
     SNESConfig,
 )
 from gennes_bo.optimizers.es import ESConfig, EvolutionStrategy
-from gennes_bo.optimizers.evaluation import Evaluator, NotDifferentiableError, ObjectiveError
+from gennes_bo.optimizers.evaluation import Evaluator, NotDifferentiableError, ObjectiveError, ObjectiveValueError
 from gennes_bo.optimizers.ga import GAConfig, GeneticAlgorithm
 from gennes_bo.optimizers.gennes import GennesOptimizer, GennesOptimizerConfig
 from gennes_bo.optimizers.minimize import minimize
@@ -43,6 +43,7 @@ __all__ = [
     "NeurogeneticConfig",
     "OPTIMIZERS",
     "ObjectiveError",
+    "ObjectiveValueError",
     "OptimizeResult",
     "Optimizer",
     "RandomSearch",

@@ -37,7 +37,9 @@ class OptimizeResult:
         nfev: Objective evaluations (points); a value-and-gradient query of one point counts once.
         nit: Generations (`tell` calls) of a population method; Adam steps of `gennes`; L-BFGS runs started by
             `lbfgs`.
-        success: Whether a finite value was found and the run ended by its budget (not by a callback).
+        success: scipy's meaning: whether the method's own convergence test ended the run with a finite value. A
+            run that ends by `max_evals` (most methods here have no convergence test) or by a callback is not a
+            success; `message` says which.
         message: Why the run stopped.
         history: `(nfev, best fun so far)` at every improvement and at the end (a step function).
         n_failed: Evaluations that raised (with `on_error="inf"`) or returned NaN/inf.
@@ -165,6 +167,7 @@ class Optimizer(ABC):
         self.seed = seed
         self.rng = make_rng(seed)
         self.n_generations = 0
+        self.converged = False  # set when the method's own convergence test ends the run (scipy's `success`)
 
     # -- coordinates -------------------------------------------------------------------------------------------
     def to_box(self, unit: Tensor) -> Tensor:
@@ -199,8 +202,12 @@ class Optimizer(ABC):
             y: `n` objective values at `x`.
         """
 
+    def convergence(self) -> str | None:
+        """Why the method has converged by its own test (then :meth:`run` stops), or None; default: never."""
+        return None
+
     def run(self, evaluator: Evaluator) -> str:
-        """Ask, evaluate, tell until the budget or a stop request; return the stop message.
+        """Ask, evaluate, tell until the budget, a stop request or :meth:`convergence`; return the stop message.
 
         The last population may be cut to the remaining budget: its points are evaluated (and can be the best
         found) but not told, since the run ends there.
@@ -213,4 +220,8 @@ class Optimizer(ABC):
                 self.n_generations += 1
             if evaluator.stop_requested:
                 return "stopped by callback"
+            reason = self.convergence()
+            if reason is not None:
+                self.converged = True
+                return reason
         return f"reached max_evals={evaluator.max_evals}"

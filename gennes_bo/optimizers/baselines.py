@@ -38,7 +38,8 @@ class ACMAConfig:
         population_size: CMA-ES `popsize` (the paper uses 20).
         sigma0: Initial step size as a fraction of the box width.
         active: Active covariance-matrix update (`CMA_active`).
-        restarts: Restart from a new random mean when pycma's termination criteria fire before the budget.
+        restarts: Restart from a new random mean when pycma's termination criteria fire before the budget; without
+            restarts the run ends there, converged (`success=True`).
         cma_options: Extra pycma options passed as they are (pycma checks their names).
     """
 
@@ -104,6 +105,12 @@ class ACMAES(Optimizer):
         values = finite_or_worst(nan_to_worst(y.to(self.dtype))).tolist()
         with self._own_numpy_state():
             self.es.tell(self._solutions, values)
+
+    def convergence(self) -> str | None:
+        if self.config.restarts:
+            return None
+        stop = self.es.stop()
+        return f"pycma termination: {', '.join(sorted(stop))}" if stop else None
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,10 @@ class NotDifferentiableError(TypeError):
     """A gradient-based method got an objective that is not differentiable by torch autograd."""
 
 
+class ObjectiveValueError(TypeError):
+    """The objective returned something that is not `n` numbers (a string, an object, a ragged sequence)."""
+
+
 def format_point(x: Tensor, max_items: int = 8) -> str:
     """Short text of a point for error messages."""
     items = [f"{v:.6g}" for v in x.detach().reshape(-1).tolist()]
@@ -136,15 +140,19 @@ class Evaluator:
         self._record(x.detach(), nan_to_worst(values.detach()))
         return values
 
-    def result(self, message: str, n_generations: int) -> OptimizeResult:
-        """The :class:`OptimizeResult` so far (values in the user's sign)."""
+    def result(self, message: str, n_generations: int, converged: bool = False) -> OptimizeResult:
+        """The :class:`OptimizeResult` so far (values in the user's sign).
+
+        `success` has scipy's meaning: the method's own convergence test ended the run (`converged`) and a finite
+        value was found; a run that ends by its budget or a callback is not a success.
+        """
         fun = self.sign * self.best_value
         history = list(self.history)
         if not history or history[-1][0] != self.n_evals:
             history.append((self.n_evals, fun))
         return OptimizeResult(
             x=self.best_x.clone(), fun=fun, nfev=self.n_evals, nit=n_generations,
-            success=math.isfinite(self.best_value) and not self.stop_requested, message=message,
+            success=converged and math.isfinite(self.best_value) and not self.stop_requested, message=message,
             history=history, n_failed=self.n_failed, wall_time=time.monotonic() - self.start,
         )
 
@@ -172,7 +180,7 @@ class Evaluator:
         for i, call in enumerate(calls):
             try:
                 values.append(self._as_values(call(), x[i : i + 1], differentiable)[0])
-            except NotDifferentiableError:
+            except (NotDifferentiableError, ObjectiveValueError):
                 raise
             except Exception as err:  # noqa: BLE001 - the objective may raise anything
                 if self.on_error == "raise":
@@ -196,7 +204,14 @@ class Evaluator:
         elif isinstance(raw, Tensor):
             values = raw.detach().to(dtype=x.dtype, device="cpu")
         else:
-            values = torch.as_tensor(np.asarray(raw, dtype=np.float64), dtype=x.dtype)
+            try:
+                values = torch.as_tensor(np.asarray(raw, dtype=np.float64), dtype=x.dtype)
+            except (TypeError, ValueError) as err:
+                shown = repr(raw) if len(repr(raw)) <= 60 else repr(raw)[:57] + "..."
+                raise ObjectiveValueError(
+                    f"`fun` must return {n} number(s) for an ({n}, d) input (a tensor, array or sequence of floats), "
+                    f"but returned {type(raw).__name__} {shown}: {err}"
+                ) from err
         if values.numel() != n:
             raise ValueError(
                 f"`fun` must map an (n, d) tensor to (n,) values; for n={n} it returned shape {tuple(values.shape)}"

@@ -79,7 +79,7 @@ def minimize(
         message = optimizer.run(evaluator)
     finally:
         evaluator.close()
-    result = evaluator.result(message, optimizer.n_generations)
+    result = evaluator.result(message, optimizer.n_generations, converged=optimizer.converged)
     check_failures(result, method)
     return result
 

@@ -183,7 +183,7 @@ def test_on_error_inf_counts_raising_points_and_goes_on() -> None:
 
     result = minimize(raising, BOUNDS, "gennes", max_evals=600, seed=0, on_error="inf")
     assert result.nfev == 600 and 0 < result.n_failed < 150
-    assert result.fun < 1e-8 and result.success
+    assert result.fun < 1e-8 and not result.success  # the budget ended the run
 
 
 def test_a_failing_region_pushes_the_generators_out() -> None:

@@ -1,7 +1,8 @@
 """Benchmark problems: one registry of named problems (BoTorch's synthetic functions, the paper's and the
-project's own), random translations, and the digits logistic-regression hyperparameter objective."""
+project's own), random translations and embeddings, and the digits logistic-regression hyperparameter objective."""
 
 from gennes_bo.test_functions.digits import DigitsLogisticRegression
+from gennes_bo.test_functions.embedding import EmbeddedFunction, random_embedding
 from gennes_bo.test_functions.registry import (
     PAPER_FUNCTIONS,
     PAPER_PROBLEMS,
@@ -36,6 +37,7 @@ __all__ = [
     "TRANSLATIONS",
     "Alpine1",
     "DigitsLogisticRegression",
+    "EmbeddedFunction",
     "MichalewiczAnyDim",
     "Schwefel",
     "ShiftedStyblinskiTang",
@@ -47,6 +49,7 @@ __all__ = [
     "paper_function",
     "parse_problem_key",
     "problem_key",
+    "random_embedding",
     "random_translation",
     "small_translation",
     "register_problem",

@@ -12,7 +12,8 @@ Each function takes `(acq_function, bounds, q, ...)` like `botorch.optim.optimiz
   batch without gradients.
 
 Importing this module (the `benchmarks` package does) registers them in the comparison harness's registry with
-`gennes_bo.compare.register`, as any plug-in would: `gennes` (the paper's GENNES), `lbfgs-paper` and `cma`.
+`gennes_bo.compare.register`, as any plug-in would: `gennes` (the paper's GENNES), `lbfgs-paper` and `cma`, and
+`botorch-10x-sequential` (BoTorch's sequential mode at ten times its budget, for the regime map's oracle).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from botorch.generation import gen_candidates_scipy
 from botorch.optim import optimize_acqf
 from torch import Tensor
 
-from gennes_bo.compare.registry import AcqfTask, register
+from gennes_bo.compare.registry import BOTORCH_10X, AcqfTask, register
 from gennes_bo.gennes.config import GennesConfig
 from gennes_bo.gennes.search import gennes_maximize
 
@@ -200,3 +201,8 @@ register("lbfgs-paper", lambda task: partial(optimize_acqf_random_lbfgs, num_res
          description="L-BFGS-B from paper_starts uniform random starts, scipy's convergence test (the paper's)")
 register("cma", lambda task: optimize_acqf_cma, _defaults(optimize_acqf_cma),
          description="CMA-ES (pycma) on the acquisition in the unit cube, 2048 acquisition points")
+# The regime map's oracle runs BoTorch's both modes at ten times their budget.
+BOTORCH_10X_SEQUENTIAL = {**BOTORCH_10X, "sequential": True}
+register("botorch-10x-sequential", lambda task: partial(optimize_acqf, **BOTORCH_10X_SEQUENTIAL),
+         BOTORCH_10X_SEQUENTIAL,
+         description="optimize_acqf with ten times the default budget, sequential=True (one point at a time)")

@@ -43,6 +43,8 @@ COMMANDS: dict[str, Command] = {
                             "acquisition optimizers on GP states frozen from real BO runs"),
     "bo-batch": Command("benchmarks.bo_batch",
                         "large-batch BO (q = 8 to 32): acquisition optimizers side by side"),
+    "regime-map": Command("benchmarks.regime_map", "where the acquisition optimizer decides the BO outcome: a "
+                          "regime map with an oracle"),
     "hpo": Command("benchmarks.hpo", "HPO of scikit-learn models: GennesSampler against Optuna's samplers"),
     "device-timing": Command("benchmarks.device_timing",
                              "bo-batch's acquisition time on CPU and CUDA, side by side"),

@@ -17,13 +17,14 @@ from botorch.acquisition import (
     qExpectedImprovement,
     qLogExpectedImprovement,
     qLogNoisyExpectedImprovement,
+    qMaxValueEntropy,
     qUpperConfidenceBound,
 )
 from botorch.exceptions.warnings import NumericsWarning
 from botorch.models import SingleTaskGP
 from botorch.models.model import Model
 from botorch.sampling import SobolQMCNormalSampler
-from botorch.utils.sampling import manual_seed
+from botorch.utils.sampling import draw_sobol_samples, manual_seed
 from torch import Tensor
 from tqdm.auto import tqdm
 
@@ -31,7 +32,9 @@ from gennes_bo.compare.registry import AcqfOptimizer, AcqfTask, get_acqf_optimiz
 from gennes_bo.models import fit_gp
 
 ACQUISITIONS = ("logei", "ei")
-BATCH_ACQUISITIONS = ("qlognei", "qucb")  # q-batch only, for large-batch BO (`gennes-bo bo-batch`)
+BATCH_ACQUISITIONS = ("qlognei", "qucb", "qmes")  # Monte-Carlo or entropy acquisitions of the BO loops
+MES_CANDIDATES = 1000  # Sobol points on which qMES samples the maximum value (seeded per iteration)
+MES_MAX_VALUES = 10  # maximum values sampled by qMES (BoTorch's default)
 UCB_BETA = 2.0  # qUCB's fixed exploration weight: mean + sqrt(beta * pi / 2) * E|Y - mean| (BoTorch's qUCB)
 MC_SAMPLES = 128  # Sobol base samples of every Monte-Carlo acquisition
 
@@ -78,8 +81,8 @@ def botorch_acqf_optimizer() -> AcqfOptimizer:
 
 
 def build_acquisition(model: SingleTaskGP, best_f: Tensor | float, acquisition: str, q: int,
-                      seed: int = 0, *, X_baseline: Tensor | None = None,
-                      beta: float = UCB_BETA) -> AcquisitionFunction:
+                      seed: int = 0, *, X_baseline: Tensor | None = None, beta: float = UCB_BETA,
+                      bounds: Tensor | None = None) -> AcquisitionFunction:
     """The acquisition of `model`: EI or LogEI above `best_f` (analytic for q = 1, Monte-Carlo for q > 1), or the
     batch acquisitions qLogNEI and qUCB (Monte-Carlo for every q); Monte-Carlo ones use 128 seeded Sobol samples.
 
@@ -87,12 +90,14 @@ def build_acquisition(model: SingleTaskGP, best_f: Tensor | float, acquisition: 
         model: The fitted GP.
         best_f: Incumbent value (maximization; EI and LogEI only).
         acquisition: `"logei"` (LogEI / qLogEI), `"ei"` (EI / qEI, the paper's), `"qlognei"`
-            (`qLogNoisyExpectedImprovement` over `X_baseline`, baseline pruned) or `"qucb"`
+            (`qLogNoisyExpectedImprovement` over `X_baseline`, baseline pruned), `"qmes"` (`qMaxValueEntropy`, the
+            maximum value sampled on `MES_CANDIDATES` Sobol points of `bounds`) or `"qucb"`
             (`qUpperConfidenceBound` with `beta`).
         q: Candidates per iteration.
         seed: Seed of the Monte-Carlo base samples.
         X_baseline: `n x d` points evaluated so far; required by `"qlognei"`.
         beta: qUCB's exploration weight.
+        bounds: `2 x d` search box; required by `"qmes"`.
 
     Raises:
         ValueError: For an unknown `acquisition`, or `"qlognei"` without `X_baseline`.
@@ -109,6 +114,12 @@ def build_acquisition(model: SingleTaskGP, best_f: Tensor | float, acquisition: 
             return qLogNoisyExpectedImprovement(model, X_baseline, sampler=sampler, prune_baseline=True)
     if acquisition == "qucb":
         return qUpperConfidenceBound(model, beta=beta, sampler=sampler)
+    if acquisition == "qmes":
+        if bounds is None:
+            raise ValueError("`bounds` are required for acquisition 'qmes' (its candidate set is drawn in them)")
+        candidates = draw_sobol_samples(bounds, n=MES_CANDIDATES, q=1, seed=seed).squeeze(1)
+        with manual_seed(seed):  # the maximum values are sampled at construction
+            return qMaxValueEntropy(model, candidates, num_mv_samples=MES_MAX_VALUES)
     if q == 1:
         analytic = LogExpectedImprovement if acquisition == "logei" else ExpectedImprovement
         with warnings.catch_warnings():
@@ -128,8 +139,8 @@ def warm_up(optimizer: str, acquisition: str, q: int, device: str = "cpu") -> No
     `(optimizer, acquisition, q, device)`."""
     X = torch.tensor([[0.2, 0.3], [0.5, 0.9], [0.8, 0.1]], dtype=torch.float64, device=device)
     model = SingleTaskGP(X, torch.sin(6 * X).sum(-1, keepdim=True)).eval()
-    acq_function = build_acquisition(model, model.train_targets.max(), acquisition, q, X_baseline=X)
     bounds = torch.tensor([[0.0, 0.0], [1.0, 1.0]], dtype=torch.float64, device=device)
+    acq_function = build_acquisition(model, model.train_targets.max(), acquisition, q, X_baseline=X, bounds=bounds)
     optimizer_of_task = get_acqf_optimizer(optimizer).make(AcqfTask(q=q, paper_starts=2, paper_iterations=2))
     run_acqf_optimizer(optimizer_of_task, acq_function, bounds, q, seed=0)
 
@@ -163,7 +174,7 @@ def run_bo_loop(
         n_init: Uniformly random initial points (seeded); ignored when `X_init` is given.
         n_iterations: BO iterations.
         q: Candidates per iteration.
-        acquisition: `"logei"`, `"ei"`, `"qlognei"` or `"qucb"` (see :func:`build_acquisition`).
+        acquisition: `"logei"`, `"ei"`, `"qlognei"`, `"qucb"` or `"qmes"` (see :func:`build_acquisition`).
         seed: Seed of the initial design, of the Monte-Carlo samples, of the observation noise and of the optimizer.
         X_init: `n x d` initial design to evaluate instead of `n_init` uniform points.
         noise_std: Standard deviation of Gaussian noise added to every observed value (the GP sees noisy values;
@@ -201,7 +212,7 @@ def run_bo_loop(
         model = fit_model(X, Y, bounds)
         trace.fit_time.append(time.monotonic() - start)
         acqf = build_acquisition(model, Y.max(), acquisition, q, seed=seed * 1000 + iteration, X_baseline=X,
-                                 beta=beta)
+                                 beta=beta, bounds=bounds)
         if callback is not None:
             callback(iteration, model, acqf)
         run = run_acqf_optimizer(acqf_optimizer, acqf, bounds, q, seed * 1000 + iteration)

@@ -1,0 +1,297 @@
+"""The report of `gennes-bo regime-map` (docs/results/regime_map.md), from its records only.
+
+Per test cell: mean final regret of every optimizer; whether the cell has **headroom** (the oracle's loops end
+lower than the better BoTorch mode's: paired one-sided Wilcoxon over the oracle's seeds, p < 0.05); how much of it
+ours captures (`(best mode - ours) / (best mode - oracle)` in mean final regret); ours against each BoTorch mode
+(paired two-sided Wilcoxon over seeds); and ours' median acquisition CPU time per iteration over the faster mode's.
+A heat map shows every optimizer's mean final regret relative to the better BoTorch mode. The dev section shows the
+acquisition-level measurements the pipeline policy was chosen from.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from benchmarks.regime_spec import (
+    ABLATION,
+    BOTORCH_MODES,
+    DEV_CELLS,
+    OPTIMIZERS,
+    TARGET,
+    TEST_CELLS,
+    Cell,
+    relative_improvement,
+)
+from gennes_bo.compare.report import Report, number_format, paired_p_value, win_tie_loss
+
+ALPHA = 0.05
+TIME_TARGET = 1.1  # ours' median acquisition time per iteration, at most this times the faster BoTorch mode's
+VALUE_TOLERANCE = 1e-3  # acquisition values closer than this (log units for qLogNEI, relative otherwise) tie
+Runs = dict[str, dict[int, Mapping[str, Any]]]  # optimizer -> seed -> record
+fmt = number_format(3)
+
+
+def group_test(records: Sequence[Mapping[str, Any]]) -> dict[str, Runs]:
+    """Test records by cell, optimizer and seed (the last record of a spec wins)."""
+    cells: dict[str, Runs] = defaultdict(lambda: defaultdict(dict))
+    for record in records:
+        spec = record["spec"]
+        if spec.get("kind") == "regime-test":
+            cells[spec["cell"]][spec["optimizer"]][spec["seed"]] = record
+    return cells
+
+
+def mean_regret(runs: Mapping[int, Mapping[str, Any]], seeds: Sequence[int] | None = None) -> float:
+    """Mean final regret over `seeds` (default every recorded seed); NaN without runs."""
+    values = [runs[s]["final_regret"] for s in (seeds if seeds is not None else runs) if s in runs]
+    return statistics.fmean(values) if values else math.nan
+
+
+def paired(ours: Mapping[int, Mapping[str, Any]], theirs: Mapping[int, Mapping[str, Any]],
+           alternative: str = "two-sided") -> tuple[tuple[int, int, int], float, list[int]]:
+    """W/T/L (lower final regret wins, relative tie 1e-9), Wilcoxon p and the seeds both have."""
+    seeds = sorted(set(ours) & set(theirs))
+    differences = [ours[s]["final_regret"] - theirs[s]["final_regret"] for s in seeds]
+    scale = [max(abs(ours[s]["final_regret"]), abs(theirs[s]["final_regret"]), 1e-12) for s in seeds]
+    wtl = win_tie_loss([-d / c for d, c in zip(differences, scale, strict=True)], 1e-9)
+    return wtl, paired_p_value(differences, alternative) if seeds else math.nan, seeds
+
+
+def median_acqf_time(runs: Mapping[int, Mapping[str, Any]]) -> float:
+    """Median acquisition CPU seconds per iteration over every iteration of every run."""
+    times = [t for record in runs.values() for t in record.get("acqf_cpu_time", record["acqf_time"])]
+    return statistics.median(times) if times else math.nan
+
+
+def cell_summary(cell: Cell, runs: Runs) -> dict[str, Any]:
+    """Everything the report says of one test cell."""
+    modes = [mode for mode in BOTORCH_MODES if mode in runs and runs[mode]]
+    best_mode = min(modes, key=lambda mode: mean_regret(runs[mode]), default=None)
+    oracle = runs.get("oracle", {})
+    summary: dict[str, Any] = {"cell": cell, "best_mode": best_mode,
+                               "means": {name: mean_regret(seeds) for name, seeds in runs.items()}}
+    complete = all(len(runs.get(name, {})) >= (cell.oracle_seeds if name == "oracle" else cell.seeds)
+                   for name in cell.optimizers)
+    summary["complete"] = complete
+    if best_mode is None:
+        return summary
+    if oracle:
+        wtl, p, seeds = paired(oracle, runs[best_mode], "less")
+        best_on, oracle_on = mean_regret(runs[best_mode], seeds), mean_regret(oracle, seeds)
+        summary.update(headroom_p=p, headroom=p < ALPHA, headroom_seeds=len(seeds), oracle_wtl=wtl,
+                       headroom_gap=best_on - oracle_on)
+        if TARGET in runs:
+            ours_on = mean_regret(runs[TARGET], seeds)
+            gap = best_on - oracle_on
+            summary["capture"] = (best_on - ours_on) / gap if gap > 0 else math.nan
+    if TARGET in runs:
+        for mode in modes:
+            summary[f"vs {mode}"] = paired(runs[TARGET], runs[mode])[:2]
+        faster = min((median_acqf_time(runs[mode]) for mode in modes), default=math.nan)
+        summary["time_ratio"] = median_acqf_time(runs[TARGET]) / faster if faster > 0 else math.nan
+        settings = next(iter(runs[TARGET].values())).get("settings") or {}
+        summary["pipeline"] = settings.get("pipeline", "?")
+    return summary
+
+
+def verdicts(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The issue's acceptance targets, each with its numbers."""
+    lines = []
+    incomplete = [s["cell"].name for s in summaries if not s["complete"]]
+    lines.append(f"**Map complete:** {'yes' if not incomplete else 'no, missing runs in ' + ', '.join(incomplete)} "
+                 f"({len(summaries)} of {len(TEST_CELLS)} test cells recorded).")
+    with_headroom = [s for s in summaries if s.get("headroom")]
+    if not with_headroom:
+        lines.append("**Headroom:** no cell has significant headroom (oracle below the better BoTorch mode, "
+                     "one-sided p < 0.05): there, no acquisition optimizer can change the outcome measurably.")
+    else:
+        captured = [s for s in with_headroom if s.get("capture", math.nan) >= 0.5]
+        lines.append(f"**Capture where there is headroom (target: at least half in every such cell):** "
+                     f"{len(captured)} of {len(with_headroom)} cells: "
+                     + ", ".join(f"{s['cell'].name} {_percent(s.get('capture'))}" for s in with_headroom) + ".")
+    better = [s["cell"].name for s in summaries if _modes(s) and all(_significant(s[f"vs {m}"], better=True)
+                                                                       for m in _modes(s))]
+    lines.append(f"**Significantly better than both BoTorch modes (target: at least 2 cells):** {len(better)}"
+                 + (f" ({', '.join(better)})" if better else "") + ".")
+    worse = [f"{s['cell'].name} vs `{m}`" for s in summaries for m in _modes(s)
+             if _significant(s[f"vs {m}"], better=False)]
+    lines.append("**Never significantly worse than either mode:** "
+                 + ("met." if not worse else f"missed in {', '.join(worse)}."))
+    slow = [f"{s['cell'].name} {s['time_ratio']:.2f}x" for s in summaries
+            if s.get("time_ratio", 0) > TIME_TARGET]
+    lines.append(f"**Median acquisition time at most {TIME_TARGET}x the faster mode's in every cell:** "
+                 + ("met." if not slow else f"missed in {', '.join(slow)}."))
+    return lines
+
+
+def _significant(result: tuple[tuple[int, int, int], float], *, better: bool) -> bool:
+    """Whether a paired comparison of ours is significant (p < ALPHA) in ours' favor (`better`) or against it."""
+    (wins, _, losses), p = result
+    return p < ALPHA and (wins > losses if better else losses > wins)
+
+
+def _modes(summary: Mapping[str, Any]) -> list[str]:
+    return [m for m in BOTORCH_MODES if f"vs {m}" in summary]
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None or not math.isfinite(value) else f"{value:.0%}"
+
+
+def _vs_text(result: tuple[tuple[int, int, int], float] | None) -> str:
+    if result is None:
+        return ""
+    (w, t, l), p = result
+    return f"{w}/{t}/{l}, p = {p:.2g}"
+
+
+def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command: str) -> str:
+    """Write the regime map's report from its test and dev records; return the markdown."""
+    cells = group_test(records)
+    report = Report(path, "Regime map: where the acquisition optimizer decides the BO outcome")
+    report.generated_by(command, len(records), "gennes-bo regime-map")
+    summaries = [cell_summary(cell, cells[cell.name]) for cell in TEST_CELLS if cell.name in cells]
+    if summaries:
+        report.section("Verdicts").bullets(verdicts(summaries))
+        report.section("Per cell").paragraph(
+            "Mean final regret; headroom: oracle against the better BoTorch mode over the oracle's seeds (W/T/L of "
+            "the oracle, one-sided Wilcoxon p); capture: the share of that gap that ours closes; ours against each "
+            "mode over every seed (W/T/L of ours, lower regret wins; two-sided Wilcoxon p); time: ours' median "
+            "acquisition CPU seconds per iteration over the faster mode's; pipeline: what ours' policy ran.")
+        report.table(["cell", "regime", "d", "q", "acquisition", "best mode", "best mode's regret", "oracle",
+                      "headroom", "ours", "capture", "ours vs default", "ours vs sequential", "time", "pipeline"],
+                     [_cell_row(s) for s in summaries])
+        report.figure("heatmap", lambda figure: plot_heatmap(summaries, cells, figure), heading="Heat map",
+                      caption="Mean final regret of each optimizer over the better BoTorch mode's (log color "
+                              "scale; below 1 is better). Empty: not run in that cell.",
+                      alt="regret relative to the better BoTorch mode, per cell and optimizer")
+        report.section("Regret per optimizer").table(
+            ["cell", *OPTIMIZERS], [[s["cell"].name, *(_mean_cell(cells[s["cell"].name], name) for name in OPTIMIZERS)]
+                                    for s in summaries])
+        picks = _oracle_picks(cells)
+        if picks:
+            report.section("Which component the oracle took").paragraph(
+                "Share of the oracle's calls whose best batch came from each component.").table(
+                ["cell", "component: share of calls"], picks)
+    dev = [record for record in records if record["spec"].get("kind") == "regime-dev"]
+    if dev:
+        report.section("Dev states: what the pipeline policy was chosen from").paragraph(
+            "Loops driven by BoTorch's default on the dev cells; at an early, a middle and the last iteration every "
+            "compared optimizer maximized that iteration's acquisition. W/T/L of GENNES's stage (`gennes-stage`) "
+            f"against the same pipeline without it (`{ABLATION}`): higher acquisition value wins, ties within "
+            f"{VALUE_TOLERANCE:g} (log units for qLogNEI, relative otherwise); median CPU seconds per call.")
+        report.table(["dev cell", "regime", "d", "q", "states", "gennes-stage vs lbfgs", "gennes-stage vs default",
+                      "botorch-default", "botorch-sequential", "gennes-stage", ABLATION], dev_rows(dev))
+    report.section("Cells").table(
+        ["cell", "split", "problem", "d", "embedded in", "q", "acquisition", "initial points", "iterations", "seeds",
+         "oracle seeds", "oracle's 10x modes"],
+        [[c.name, c.split, c.problem, c.dim, c.embed or "", c.q, c.acquisition + (f" (beta {c.beta:g})"
+          if c.acquisition == "qucb" else ""), c.n_init, c.iterations, c.seeds, c.oracle_seeds or "",
+          ", ".join(c.oracle_10x) if c.split == "test" else ""] for c in (*TEST_CELLS, *DEV_CELLS)])
+    report.paragraph("Regenerate:").code(command)
+    return report.write()
+
+
+def _cell_row(summary: Mapping[str, Any]) -> list[str]:
+    cell: Cell = summary["cell"]
+    means = summary["means"]
+    best = summary.get("best_mode")
+    headroom = ""
+    if "headroom_p" in summary:
+        w, t, l = summary["oracle_wtl"]
+        headroom = f"{'**yes**' if summary['headroom'] else 'no'} ({w}/{t}/{l}, p = {summary['headroom_p']:.2g})"
+    return [cell.name, cell.regime, cell.search_dim, cell.q, cell.acquisition, f"`{best}`" if best else "",
+            fmt(means.get(best, math.nan)) if best else "", fmt(means.get("oracle", math.nan)), headroom,
+            fmt(means.get(TARGET, math.nan)), _percent(summary.get("capture")),
+            _vs_text(summary.get("vs botorch-default")), _vs_text(summary.get("vs botorch-sequential")),
+            f"{summary['time_ratio']:.2f}x" if "time_ratio" in summary else "", summary.get("pipeline", "")]
+
+
+def _mean_cell(runs: Runs, name: str) -> str:
+    if name not in runs or not runs[name]:
+        return ""
+    values = [record["final_regret"] for record in runs[name].values()]
+    sem = statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else 0.0
+    return f"{fmt(statistics.fmean(values))} ± {fmt(sem)} ({len(values)})"
+
+
+def _oracle_picks(cells: Mapping[str, Runs]) -> list[list[str]]:
+    rows = []
+    for cell in TEST_CELLS:
+        picks = [pick for record in cells.get(cell.name, {}).get("oracle", {}).values() for pick in record["picks"]]
+        if picks:
+            shares = {name: picks.count(name) / len(picks) for name in dict.fromkeys(picks)}
+            ordered = sorted(shares.items(), key=lambda item: -item[1])
+            rows.append([cell.name, ", ".join(f"`{name}` {share:.0%}" for name, share in ordered)])
+    return rows
+
+
+def dev_rows(records: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
+    """One row per dev cell: W/T/L of the GENNES stage and the median CPU seconds of every compared optimizer."""
+    by_cell: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for record in records:
+        by_cell[record["spec"]["cell"]].extend(record["states"])
+    rows = []
+    for cell in DEV_CELLS:
+        states = by_cell.get(cell.name)
+        if not states:
+            continue
+        rows.append([cell.name, cell.regime, cell.search_dim, cell.q, len(states),
+                     _dev_wtl(states, cell, "gennes-stage", ABLATION),
+                     _dev_wtl(states, cell, "gennes-stage", "botorch-default"),
+                     *(_median_time(states, name) for name in ("botorch-default", "botorch-sequential",
+                                                               "gennes-stage", ABLATION))])
+    return rows
+
+
+def dev_wtl(states: Sequence[Mapping[str, Any]], cell: Cell, ours: str, theirs: str) -> tuple[int, int, int]:
+    """W/T/L of `ours` against `theirs` in acquisition value over the dev states of `cell`."""
+    scores = [relative_improvement(s[ours]["value"], s[theirs]["value"], cell.acquisition) for s in states
+              if ours in s and theirs in s]
+    return win_tie_loss(scores, VALUE_TOLERANCE)
+
+
+def _dev_wtl(states: Sequence[Mapping[str, Any]], cell: Cell, ours: str, theirs: str) -> str:
+    w, t, l = dev_wtl(states, cell, ours, theirs)
+    return f"{w}/{t}/{l}"
+
+
+def _median_time(states: Sequence[Mapping[str, Any]], name: str) -> str:
+    times = [s[name]["cpu_time"] for s in states if name in s]
+    return f"{statistics.median(times):.2f}" if times else ""
+
+
+def plot_heatmap(summaries: Sequence[Mapping[str, Any]], cells: Mapping[str, Runs], path: str | Path) -> bool:
+    """Mean final regret over the better BoTorch mode's, per cell (rows) and optimizer (columns), log colors."""
+    import numpy as np
+
+    from gennes_bo.compare.plotting import panel_grid
+
+    rows = [s for s in summaries if s.get("best_mode")]
+    if not rows:
+        return False
+    ratios = np.full((len(rows), len(OPTIMIZERS)), np.nan)
+    for i, summary in enumerate(rows):
+        best = summary["means"][summary["best_mode"]]
+        for j, name in enumerate(OPTIMIZERS):
+            value = summary["means"].get(name, math.nan)
+            if best > 0 and value > 0:
+                ratios[i, j] = value / best
+    with panel_grid(1, path, max_cols=1, panel_size=(1.1 * len(OPTIMIZERS) + 3, 0.5 * len(rows) + 1.5)) as (ax,):
+        from matplotlib.colors import LogNorm
+
+        finite = ratios[np.isfinite(ratios)]
+        spread = max(float(np.abs(np.log10(finite)).max()) if finite.size else 1.0, 0.05)
+        image = ax.imshow(ratios, cmap="RdBu_r", norm=LogNorm(10 ** -spread, 10**spread), aspect="auto")
+        ax.set_xticks(range(len(OPTIMIZERS)), OPTIMIZERS, rotation=30, ha="right")
+        ax.set_yticks(range(len(rows)), [s["cell"].name for s in rows])
+        for (i, j), value in np.ndenumerate(ratios):
+            if np.isfinite(value):
+                ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=8)
+        ax.figure.colorbar(image, ax=ax, label="mean final regret / better BoTorch mode's")
+    return True

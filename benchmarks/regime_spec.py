@@ -1,0 +1,217 @@
+"""The regime map's cells, splits, optimizers and oracle: what `regime-map` runs and its report reads.
+
+A cell is a BO regime: a problem (optionally embedded in a high-dimensional box), a batch size and an acquisition.
+Every regime has a **dev** cell and a **test** cell on different problems, fixed here. The pipeline policy of
+`optimize_acqf_gennes` is chosen on the dev cells at the acquisition level (`--split dev`), by the rule in
+docs/design.md#the-pipeline-policy; the test cells run whole BO loops once, after that choice is committed
+(`--split test`), and the README quotes them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+SPLITS = ("dev", "test")
+BOTORCH_MODES = ("botorch-default", "botorch-sequential")
+TARGET = "gennes-hybrid"
+ABLATION = "lbfgs-same-starts"
+# Side by side in every test cell (`botorch-sequential` only where q > 1: at q = 1 it is the default).
+OPTIMIZERS = ("botorch-default", "botorch-sequential", TARGET, ABLATION, "oracle", "sobol")
+# Compared on the dev states: the two pipelines of the policy and BoTorch's two modes.
+DEV_OPTIMIZERS = ("botorch-default", "botorch-sequential", "gennes-stage", ABLATION)
+UCB_BETA_OPTIMISTIC = 10.0
+DEFAULT_OUT = {"test": "results/regime_map.jsonl", "dev": "results/regime_dev.jsonl"}
+DEFAULT_REPORT = "docs/results/regime_map.md"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One BO regime on one problem.
+
+    Attributes:
+        name: Its name in records and reports.
+        regime: What it stands for (shared by a dev and a test cell).
+        split: `"dev"` or `"test"`.
+        problem: A registered problem name (`get_problem(problem, dim)`).
+        dim: The problem's own dimension.
+        embed: Dimension of the box the problem is embedded in (`random_embedding`), or 0 for none.
+        q: Batch size.
+        acquisition: `"qlognei"`, `"qucb"` or `"qmes"` (`gennes_bo.compare.bo_loop.build_acquisition`).
+        n_init: Scrambled Sobol points of the initial design (the same for every optimizer of a seed).
+        iterations: BO iterations.
+        seeds: Seeds per optimizer.
+        oracle_seeds: Seeds of the oracle (the first ones).
+        beta: qUCB's exploration weight.
+        oracle_10x: BoTorch's modes at ten times its budget that the oracle runs besides the cell's optimizers.
+    """
+
+    name: str
+    regime: str
+    split: str
+    problem: str
+    dim: int
+    embed: int
+    q: int
+    acquisition: str
+    n_init: int
+    iterations: int
+    seeds: int
+    oracle_seeds: int
+    beta: float = 2.0
+    oracle_10x: tuple[str, ...] = ("botorch-10x",)
+
+    @property
+    def search_dim(self) -> int:
+        """Dimension of the search space."""
+        return self.embed or self.dim
+
+    @property
+    def optimizers(self) -> tuple[str, ...]:
+        """The optimizers of the cell (BoTorch's sequential mode only where q > 1)."""
+        return tuple(name for name in OPTIMIZERS if self.q > 1 or name != "botorch-sequential")
+
+
+def _cells(split: str, rows: Sequence[tuple]) -> tuple[Cell, ...]:
+    return tuple(Cell(name, regime, split, *rest) for name, regime, *rest in rows)
+
+
+_BOTH_10X = ("botorch-10x", "botorch-10x-sequential")
+# name, regime, problem, dim, embed, q, acquisition, n_init, iterations, seeds, oracle seeds, [beta, oracle 10x]
+TEST_CELLS = _cells("test", [
+    ("hartmann6-q1", "low-d, sequential", "hartmann", 6, 0, 1, "qlognei", 10, 30, 10, 5),
+    ("hartmann6-in60-q1", "high-d, embedded", "hartmann", 6, 60, 1, "qlognei", 20, 30, 10, 5),
+    ("hartmann6-in150-q1", "high-d, embedded", "hartmann", 6, 150, 1, "qlognei", 20, 30, 10, 5),
+    ("hartmann6-in60-q16", "high-d, embedded, batch", "hartmann", 6, 60, 16, "qlognei", 32, 5, 5, 5),
+    ("hartmann6-in150-q16", "high-d, embedded, batch", "hartmann", 6, 150, 16, "qlognei", 32, 5, 5, 5),
+    ("ackley60-q1", "high-d, full", "ackley", 60, 0, 1, "qlognei", 20, 30, 10, 5),
+    ("hartmann6-q64", "very large batch", "hartmann", 6, 0, 64, "qlognei", 64, 4, 5, 5, 2.0, _BOTH_10X),
+    ("ackley10-q64", "very large batch", "ackley", 10, 0, 64, "qlognei", 64, 4, 5, 5, 2.0, _BOTH_10X),
+    ("ackley10-q16-ucb", "optimistic", "ackley", 10, 0, 16, "qucb", 32, 8, 10, 5, UCB_BETA_OPTIMISTIC, _BOTH_10X),
+    ("hartmann6-mes-q1", "rugged acquisition", "hartmann", 6, 0, 1, "qmes", 10, 30, 10, 5),
+])
+DEV_CELLS = _cells("dev", [
+    ("levy6-q1", "low-d, sequential", "levy", 6, 0, 1, "qlognei", 10, 30, 3, 0),
+    ("branin-in60-q1", "high-d, embedded", "branin", 2, 60, 1, "qlognei", 20, 30, 3, 0),
+    ("branin-in150-q1", "high-d, embedded", "branin", 2, 150, 1, "qlognei", 20, 30, 3, 0),
+    ("branin-in60-q16", "high-d, embedded, batch", "branin", 2, 60, 16, "qlognei", 32, 5, 3, 0),
+    ("branin-in150-q16", "high-d, embedded, batch", "branin", 2, 150, 16, "qlognei", 32, 5, 3, 0),
+    ("levy60-q1", "high-d, full", "levy", 60, 0, 1, "qlognei", 20, 30, 3, 0),
+    ("levy10-q64", "very large batch", "levy", 10, 0, 64, "qlognei", 64, 4, 3, 0),
+    ("griewank10-q64", "very large batch", "griewank", 10, 0, 64, "qlognei", 64, 4, 3, 0),
+    ("levy10-q16-ucb", "optimistic", "levy", 10, 0, 16, "qucb", 32, 8, 3, 0, UCB_BETA_OPTIMISTIC),
+    ("levy6-mes-q1", "rugged acquisition", "levy", 6, 0, 1, "qmes", 10, 30, 3, 0),
+])
+CELLS: dict[str, Cell] = {cell.name: cell for cell in (*TEST_CELLS, *DEV_CELLS)}
+# Iterations at which the dev part measures every compared optimizer on the state of a loop that BoTorch's
+# default drives: early, middle and last.
+DEV_STATES = 3
+
+
+def capture_iterations(cell: Cell) -> tuple[int, ...]:
+    """The iterations of a dev loop whose acquisition every compared optimizer maximizes."""
+    last = cell.iterations - 1
+    return tuple(sorted({min(1, last), last // 2, last}))[:DEV_STATES]
+
+
+def make_specs(split: str = "test", cells: Sequence[str] | None = None, optimizers: Sequence[str] | None = None,
+               seeds: int | None = None) -> list[dict[str, Any]]:
+    """The runs of a split, seed-major: every cell and optimizer of seed 0, then of seed 1, ...
+
+    Args:
+        split: `"test"` (whole BO loops of every optimizer) or `"dev"` (one loop per seed driven by BoTorch's
+            default, every compared optimizer measured on its states).
+        cells: Cell names of the split (default all).
+        optimizers: Test split only: optimizers to run (default each cell's).
+        seeds: Seeds per cell replacing the cells' (the oracle keeps at most its own number).
+
+    Raises:
+        ValueError: For an unknown split or cell, or a cell of the other split.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"`split` must be one of {SPLITS}, got {split!r}")
+    chosen = [cell for cell in (TEST_CELLS if split == "test" else DEV_CELLS)
+              if cells is None or cell.name in cells]
+    unknown = sorted(set(cells or ()) - {cell.name for cell in chosen})
+    if unknown:
+        known = [cell.name for cell in CELLS.values() if cell.split == split]
+        raise ValueError(f"unknown {split} cell(s) {unknown}; known: {known}")
+    specs = []
+    for seed in range(max((seeds or cell.seeds for cell in chosen), default=0)):
+        for cell in chosen:
+            n_seeds = seeds or cell.seeds
+            if seed >= n_seeds:
+                continue
+            if split == "dev":
+                specs.append(_spec(cell, seed, "dev-probe"))
+                continue
+            for optimizer in optimizers or cell.optimizers:
+                if optimizer == "oracle" and seed >= min(cell.oracle_seeds, n_seeds):
+                    continue
+                specs.append(_spec(cell, seed, optimizer))
+    return specs
+
+
+def _spec(cell: Cell, seed: int, optimizer: str) -> dict[str, Any]:
+    spec = {"kind": f"regime-{cell.split}", "cell": cell.name, "problem": cell.problem, "dim": cell.dim,
+            "embed": cell.embed, "q": cell.q, "acquisition": cell.acquisition, "n_init": cell.n_init,
+            "iterations": cell.iterations, "seed": seed, "optimizer": optimizer}
+    if cell.acquisition == "qucb":
+        spec["beta"] = cell.beta
+    return spec
+
+
+def cell_of(spec: Mapping[str, Any]) -> Cell:
+    """The cell of a spec or record spec."""
+    return CELLS[spec["cell"]]
+
+
+def task_of(spec: Mapping[str, Any]) -> Any:
+    """The registry task of a spec: its q and the dimension of its search space."""
+    from gennes_bo.compare.registry import AcqfTask
+
+    return AcqfTask(q=spec["q"], dim=cell_of(spec).search_dim)
+
+
+def spec_settings(spec: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What the spec's optimizer resolves to for its cell, recorded with each run (the oracle: its components')."""
+    from gennes_bo.compare.registry import get_acqf_optimizer
+
+    if spec["optimizer"] == "dev-probe":
+        return {name: get_acqf_optimizer(name).resolved_settings(task_of(spec)) for name in DEV_OPTIMIZERS}
+    if spec["optimizer"] == "oracle":
+        return {name: get_acqf_optimizer(name).resolved_settings(task_of(spec)) for name in oracle_components(spec)}
+    return get_acqf_optimizer(spec["optimizer"]).resolved_settings(task_of(spec))
+
+
+def oracle_components(spec: Mapping[str, Any]) -> tuple[str, ...]:
+    """The optimizers whose best acquisition value the oracle takes on each call: every optimizer of the cell but
+    the Sobol floor, GENNES's two pipelines, and BoTorch's modes at ten times their budget."""
+    cell = cell_of(spec)
+    compared = [name for name in cell.optimizers if name not in ("oracle", "sobol", TARGET)]
+    return tuple(dict.fromkeys([*compared, "gennes-stage", ABLATION, *cell.oracle_10x]))
+
+
+def problem_of(spec: Mapping[str, Any]) -> Any:
+    """The spec's minimization problem: its optimum moved at random by the seed, embedded when the cell says so."""
+    from gennes_bo.test_functions import get_problem, random_embedding, random_translation
+
+    base = get_problem(spec["problem"], spec["dim"])
+    if spec["embed"]:
+        return random_embedding(base, spec["embed"], spec["seed"])
+    return random_translation(base, spec["seed"])
+
+
+def cell_record(cell: Cell) -> dict[str, Any]:
+    """The cell's settings as JSON (for the report's table of cells)."""
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cell).items()}
+
+
+def relative_improvement(value: float, reference: float, acquisition: str) -> float:
+    """How much `value` beats `reference` on one acquisition: for qLogNEI (a log value) the difference, i.e. the
+    log of the ratio of expected improvements; otherwise the difference relative to the reference's magnitude."""
+    if acquisition == "qlognei":
+        return value - reference
+    return (value - reference) / max(abs(reference), 1e-12) if math.isfinite(reference) else math.inf

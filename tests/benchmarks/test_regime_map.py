@@ -1,0 +1,106 @@
+"""The regime map: its splits, its oracle, its records and the report's verdicts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from benchmarks.regime_map import Oracle
+from benchmarks.regime_report import cell_summary, dev_wtl, verdicts, write_report
+from benchmarks.regime_spec import CELLS, DEV_CELLS, TEST_CELLS, make_specs, oracle_components, spec_settings
+from gennes_bo.cli import main
+from gennes_bo.compare.registry import AcqfTask, register
+
+
+def test_dev_and_test_cells_cover_the_same_regimes_on_other_problems():
+    assert {c.regime for c in DEV_CELLS} == {c.regime for c in TEST_CELLS}
+    test_problems = {(c.problem, c.dim) for c in TEST_CELLS}
+    assert not test_problems & {(c.problem, c.dim) for c in DEV_CELLS}
+    assert all(c.split == "dev" for c in DEV_CELLS) and all(c.split == "test" for c in TEST_CELLS)
+
+
+def test_test_specs_run_every_optimizer_and_the_oracle_on_its_seeds_only():
+    specs = make_specs("test", ["hartmann6-q1", "hartmann6-q64"])
+    cell = CELLS["hartmann6-q64"]
+    oracle_seeds = {s["seed"] for s in specs if s["cell"] == cell.name and s["optimizer"] == "oracle"}
+    assert oracle_seeds == set(range(cell.oracle_seeds))
+    assert {s["seed"] for s in specs if s["cell"] == cell.name and s["optimizer"] == "sobol"} == set(range(cell.seeds))
+    assert not [s for s in specs if s["cell"] == "hartmann6-q1" and s["optimizer"] == "botorch-sequential"]
+    assert specs[0]["seed"] == 0 and specs[-1]["seed"] == max(c.seeds for c in TEST_CELLS[:1] + (cell,)) - 1
+    with pytest.raises(ValueError, match="unknown test cell"):
+        make_specs("test", ["levy6-q1"])  # a dev cell
+    dev = make_specs("dev")
+    assert {s["optimizer"] for s in dev} == {"dev-probe"} and len(dev) == sum(c.seeds for c in DEV_CELLS)
+
+
+def test_the_oracle_takes_botorchs_10x_modes_and_both_pipelines():
+    spec = make_specs("test", ["ackley10-q64"])[0]
+    components = oracle_components(spec)
+    assert {"botorch-10x", "botorch-10x-sequential", "gennes-stage", "lbfgs-same-starts",
+            "botorch-default", "botorch-sequential"} <= set(components)
+    settings = spec_settings({**spec, "optimizer": "oracle"})
+    assert set(settings) == set(components) and settings["gennes-stage"]["pipeline"] == "gennes"
+    ours = spec_settings({**spec, "optimizer": "gennes-hybrid"})
+    assert ours["pipeline"] in ("gennes", "lbfgs")  # the policy's choice for the cell's q and d
+
+
+def _constant(offset: float):
+    def optimizer(acq_function, bounds, q):
+        return torch.full((q, bounds.shape[1]), offset, dtype=bounds.dtype), torch.tensor(0.0)
+
+    return optimizer
+
+
+def test_oracle_returns_the_batch_of_highest_value_and_records_the_pick():
+    for name, offset in (("test-low", 0.1), ("test-high", 0.6)):
+        register(name, lambda task, offset=offset: _constant(offset), replace=True)
+    oracle = Oracle(["test-low", "test-high"], AcqfTask(q=2))
+    acqf = lambda X: -((X - 0.6) ** 2).sum(dim=(-1, -2))  # noqa: E731 - highest at 0.6
+    bounds = torch.tensor([[0.0, 0.0], [1.0, 1.0]], dtype=torch.float64)
+    candidates, value = oracle(acqf, bounds, 2)
+    assert torch.allclose(candidates, torch.full((2, 2), 0.6, dtype=torch.float64)) and float(value) == 0.0
+    assert oracle.picks == ["test-high"]
+
+
+def _record(cell: str, optimizer: str, seed: int, regret: float, settings=None) -> dict:
+    return {"spec": {"kind": "regime-test", "cell": cell, "optimizer": optimizer, "seed": seed},
+            "final_regret": regret, "acqf_cpu_time": [1.0], "acqf_time": [1.0], "settings": settings, "picks": []}
+
+
+def test_headroom_capture_and_verdicts_from_records():
+    cell = CELLS["hartmann6-q1"]
+    runs = {"botorch-default": {}, "gennes-hybrid": {}, "oracle": {}}
+    for seed in range(cell.seeds):
+        runs["botorch-default"][seed] = _record(cell.name, "botorch-default", seed, 1.0 + seed)
+        runs["gennes-hybrid"][seed] = _record(cell.name, "gennes-hybrid", seed, 0.5 + seed, {"pipeline": "lbfgs"})
+    for seed in range(cell.oracle_seeds):
+        runs["oracle"][seed] = _record(cell.name, "oracle", seed, 0.0 + seed)
+    summary = cell_summary(cell, runs)
+    assert summary["best_mode"] == "botorch-default" and summary["headroom"]
+    assert summary["capture"] == pytest.approx(0.5) and summary["pipeline"] == "lbfgs"
+    assert summary["vs botorch-default"][0] == (cell.seeds, 0, 0)
+    text = "\n".join(verdicts([summary]))
+    assert "1 of 1 cells: hartmann6-q1 50%" in text and "(target: at least 2 cells):** 1 (hartmann6-q1)" in text
+
+
+def test_dev_wtl_compares_log_values_by_difference():
+    cell = CELLS["levy6-q1"]
+    states = [{"gennes-stage": {"value": -1.0}, "lbfgs-same-starts": {"value": -1.1}},
+              {"gennes-stage": {"value": -2.0}, "lbfgs-same-starts": {"value": -2.0005}},
+              {"gennes-stage": {"value": -3.0}, "lbfgs-same-starts": {"value": -2.0}}]
+    assert dev_wtl(states, cell, "gennes-stage", "lbfgs-same-starts") == (1, 1, 1)
+
+
+def test_quick_run_records_and_reports(tmp_path):
+    out, report = tmp_path / "map.jsonl", tmp_path / "docs" / "regime_map.md"
+    assert main(["regime-map", "--quick", "--workers", "0", "--out", str(out), "--no-progress"]) == 0
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert {r["spec"]["optimizer"] for r in records} == {"botorch-default", "sobol"}
+    assert all(len(r["regret"]) == 10 + 30 and r["settings"] for r in records)
+    assert main(["regime-map", "--out", str(out), "--dev-out", str(tmp_path / "none.jsonl"),
+                 "--report", str(report)]) == 0
+    text = report.read_text()
+    assert "| hartmann6-q1 | low-d, sequential | 6 | 1 | qlognei | `botorch-default` |" in text
+    assert text == write_report(records, report, text.split("`")[1])

@@ -74,17 +74,21 @@ def _smac_settings() -> dict[str, Any]:
     return smac_settings()
 
 
-def _gennes(seed: int, *, lbfgs: bool = False, **switches: bool) -> Any:
-    """GennesSampler as the grid runs it; `switches` (`warm_start_gp`, `warp_outputs`, `avoid_repeats`) set its
-    defaults off for the ablations, and `lbfgs` swaps `optimize_acqf_gennes` for BoTorch's `optimize_acqf`."""
-    from gennes_bo.integrations.optuna import GennesSampler
+def _gennes(seed: int, *, lbfgs: bool = False, warm_start_gp: bool = True, warp_outputs: bool = True,
+            avoid_repeats: bool = True) -> Any:
+    """GennesSampler as the grid runs it; the switches set its surrogate's and acquisition's defaults off for the
+    ablations, and `lbfgs` swaps `optimize_acqf_gennes` for BoTorch's `optimize_acqf`."""
+    from gennes_bo.integrations.optuna import GennesSampler, SamplerAcquisition
+    from gennes_bo.models import GPSurrogate
 
-    acqf_optimizer = None
+    optimizer = None
     if lbfgs:
         from botorch.optim import optimize_acqf
 
-        acqf_optimizer = partial(optimize_acqf, **BOTORCH_ACQF)
-    return GennesSampler(seed=seed, warn_independent_sampling=False, acqf_optimizer=acqf_optimizer, **switches)
+        optimizer = partial(optimize_acqf, **BOTORCH_ACQF)
+    return GennesSampler(seed=seed, warn_independent_sampling=False,
+                         surrogate=GPSurrogate(warp_outputs=warp_outputs, warm_start=warm_start_gp),
+                         acquisition=SamplerAcquisition(optimizer=optimizer, avoid_repeats=avoid_repeats))
 
 
 def _gennes_settings(avoid_repeats: bool = True, warp_outputs: bool = True, warm_start_gp: bool = True
@@ -97,9 +101,9 @@ def _gennes_settings(avoid_repeats: bool = True, warp_outputs: bool = True, warm
 
 
 def _gp_fit_settings(warm_start_gp: bool) -> dict[str, Any]:
-    from gennes_bo.integrations.optuna import GP_FIT_FTOL
+    from gennes_bo.models import WARM_FIT_FTOL
 
-    return {"warm_start_gp": warm_start_gp, **({"gp_fit_ftol": GP_FIT_FTOL} if warm_start_gp else {})}
+    return {"warm_start_gp": warm_start_gp, **({"gp_fit_ftol": WARM_FIT_FTOL} if warm_start_gp else {})}
 
 
 def _gp_settings() -> dict[str, Any]:

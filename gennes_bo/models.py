@@ -1,27 +1,121 @@
-"""The one GP builder of the library: the model of the BO loops that the comparison harness and the experiments run."""
+"""The one GP builder of the library, shared by the Optuna sampler, the comparison harness and the experiments.
+
+:func:`make_gp` / :func:`fit_gp` build BoTorch's `SingleTaskGP` with its default (dimension-scaled) priors, inputs
+normalized to a box when one is given, outputs standardized. :class:`GPSurrogate` is the Optuna sampler's
+default surrogate on top of them: output warping and fits warm-started from the previous one. Any callable
+`surrogate(X, Y, n_objectives=...) -> fitted BoTorch model` plugs into the sampler in its place.
+"""
 
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
+import numpy as np
+import torch
 from botorch.fit import fit_gpytorch_mll
 from botorch.models import SingleTaskGP
+from botorch.models.model import Model
 from botorch.models.transforms import Normalize, Standardize
 from gpytorch.mlls import ExactMarginalLogLikelihood
 from torch import Tensor
 
-
-def make_gp(X: Tensor, Y: Tensor, bounds: Tensor) -> SingleTaskGP:
-    """The BO loop's model, unfitted: SingleTaskGP with BoTorch's default priors, inputs normalized to the `2 x d`
-    box, outputs standardized (`X`: `n x d`, `Y`: `n`)."""
-    return SingleTaskGP(X, Y.unsqueeze(-1), input_transform=Normalize(X.shape[-1], bounds=bounds),
-                        outcome_transform=Standardize(1))
+# L-BFGS-B's relative tolerance on the marginal log likelihood (per point) of warm-started fits: 6.6x faster than
+# cold ones at scipy's 2.2e-9, their likelihood a median 4e-3 below (docs/design.md#gp-fit-warm-starts)
+WARM_FIT_FTOL = 1e-6
 
 
-def fit_gp(X: Tensor, Y: Tensor, bounds: Tensor) -> SingleTaskGP:
-    """:func:`make_gp`, fitted by maximizing the marginal log-likelihood (`fit_gpytorch_mll`)."""
+def make_gp(X: Tensor, Y: Tensor, bounds: Tensor | None = None) -> SingleTaskGP:
+    """`SingleTaskGP` with BoTorch's default priors, unfitted.
+
+    Args:
+        X: `n x d` inputs.
+        Y: `n` or `n x m` outputs (standardized by the model).
+        bounds: `2 x d` box the inputs are normalized to; None: inputs already in the unit cube.
+    """
+    Y = Y.unsqueeze(-1) if Y.dim() == 1 else Y
+    transform = None if bounds is None else Normalize(X.shape[-1], bounds=bounds)
+    return SingleTaskGP(X, Y, input_transform=transform, outcome_transform=Standardize(m=Y.shape[-1]))
+
+
+def fit_gp(X: Tensor, Y: Tensor, bounds: Tensor | None = None, *, start: dict[str, Tensor] | None = None,
+           ftol: float | None = None) -> SingleTaskGP:
+    """:func:`make_gp`, fitted by maximizing the marginal log-likelihood (`fit_gpytorch_mll`).
+
+    Args:
+        X: `n x d` inputs.
+        Y: `n` or `n x m` outputs.
+        bounds: As in :func:`make_gp`.
+        start: Raw hyperparameters by name (`model.named_parameters()` of an earlier fit of the same shape) that the
+            first fitting attempt starts from.
+        ftol: L-BFGS-B's relative tolerance on the likelihood (None: BoTorch's default).
+    """
     model = make_gp(X, Y, bounds)
+    if start is not None:
+        with torch.no_grad():
+            for name, parameter in model.named_parameters():
+                parameter.copy_(start[name])
+    options = None if ftol is None else {"ftol": ftol}
+    if options and model.num_outputs > 1:  # several outputs go to BoTorch's batched L-BFGS-B: ftol needs factr unset
+        options["factr"] = None
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
+        warnings.simplefilter("ignore")  # fitting warnings on tiny data sets (BoTorch retries on its own)
+        fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model),
+                         optimizer_kwargs=None if options is None else {"options": options})
     return model
+
+
+def warp(Y: Tensor) -> Tensor:
+    """Each column of `n x m` values through a Yeo-Johnson power transform fitted to it (standardized first).
+
+    Monotone, so rankings and the incumbent stay, while a long tail of bad values (a diverging model, a capped loss)
+    no longer squeezes the good ones together after standardization, as in HEBO. A constant column is left as it is.
+    """
+    from scipy.stats import yeojohnson
+
+    columns = []
+    for column in Y.T:
+        y = column.cpu().numpy()
+        spread = y.std()
+        if not np.isfinite(spread) or spread == 0:
+            columns.append(column)
+            continue
+        warped, _ = yeojohnson((y - y.mean()) / spread)
+        columns.append(torch.as_tensor(warped, dtype=Y.dtype, device=Y.device))
+    return torch.stack(columns, dim=-1)
+
+
+class GPSurrogate:
+    """The Optuna sampler's default surrogate: a `SingleTaskGP` on unit-cube inputs.
+
+    Called as `surrogate(X, Y, n_objectives=k)` with `n x d` inputs and `n x m` outputs, the first `k` of them
+    objectives (to maximize) and the rest constraint values (feasible when <= 0); returns the fitted model.
+
+    Args:
+        warp_outputs: Fit the objectives through :func:`warp` (constraint values never: their sign decides
+            feasibility).
+        warm_start: Start each fit from the hyperparameters of this surrogate's previous fit of the same shape, and
+            stop L-BFGS-B at `WARM_FIT_FTOL`: about 6x faster, nearly as good (docs/design.md#gp-fit-warm-starts).
+            The fits then depend on the surrogate's history; False fits each from BoTorch's initial values.
+    """
+
+    def __init__(self, *, warp_outputs: bool = True, warm_start: bool = True) -> None:
+        self.warp_outputs = bool(warp_outputs)
+        self.warm_start = bool(warm_start)
+        self._last: tuple[tuple[int, int], dict[str, Tensor]] | None = None  # (input dim, outputs), parameters
+
+    def __call__(self, X: Tensor, Y: Tensor, n_objectives: int = 1) -> Model:
+        if self.warp_outputs:
+            Y = torch.cat([warp(Y[:, :n_objectives]), Y[:, n_objectives:]], dim=-1)
+        if not self.warm_start:
+            return fit_gp(X, Y)
+        shape = (X.shape[-1], Y.shape[-1])
+        start = self._last[1] if self._last is not None and self._last[0] == shape else None
+        model = fit_gp(X, Y, start=start, ftol=WARM_FIT_FTOL)
+        self._last = shape, {name: value.detach().clone() for name, value in model.named_parameters()}
+        return model
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings, for records."""
+        return {"model": "SingleTaskGP", "warp_outputs": self.warp_outputs, "warm_start": self.warm_start,
+                **({"ftol": WARM_FIT_FTOL} if self.warm_start else {})}

@@ -2,7 +2,7 @@
 
 Runs `GennesSampler` (its defaults) on `gennes-bo hpo` tasks, seed 0, 40 trials, keeps the data of every GP fit,
 then refits each data set four ways: from BoTorch's initial values or from the previous fit of the same study
-(warm), each at scipy's default tolerance or at `GP_FIT_FTOL`. It prints the median CPU seconds of a fit and the
+(warm), each at scipy's default tolerance or at `WARM_FIT_FTOL`. It prints the median CPU seconds of a fit and the
 gap of its marginal log likelihood (per point, as `ExactMarginalLogLikelihood` gives it) below the reference fit
 (cold, default tolerance), with the counts of fits more than 0.05 below and above it (a negative gap: a better
 optimum than the reference's). One thread.
@@ -24,18 +24,19 @@ from gpytorch.mlls import ExactMarginalLogLikelihood
 from sampler_time_breakdown import run_study
 
 import gennes_bo.integrations.optuna as sampler_module
+import gennes_bo.models as models
 from benchmarks.hpo_tasks import get_task
 from gennes_bo.compare.runner import limit_threads
 
-FTOL = sampler_module.GP_FIT_FTOL
-FIT_GP = sampler_module._fit_gp  # the sampler's own fit, kept before main() wraps it to record the data
+FTOL = models.WARM_FIT_FTOL
+FIT_GP = models.fit_gp  # the surrogate's own fit, kept before main() wraps it to record the data
 
 
 def fit(X, Y, start, ftol):
     """The sampler's fit of `X`, `Y` from `start` at `ftol`: the model, the CPU seconds of the fit and the marginal
     log likelihood."""
     began = time.process_time()
-    model = FIT_GP(X, Y, start, ftol)
+    model = FIT_GP(X, Y, start=start, ftol=ftol)
     seconds = time.process_time() - began
     mll = ExactMarginalLogLikelihood(model.likelihood, model).train()
     with torch.no_grad():
@@ -52,11 +53,11 @@ def main() -> None:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     studies: list[list[tuple]] = []
 
-    def recording_fit(X, Y, start=None, ftol=None):
+    def recording_fit(X, Y, bounds=None, *, start=None, ftol=None):
         studies[-1].append((X.clone(), Y.clone()))
-        return FIT_GP(X, Y, start, ftol)
+        return FIT_GP(X, Y, bounds, start=start, ftol=ftol)
 
-    sampler_module._fit_gp = recording_fit
+    models.fit_gp = recording_fit  # the default surrogate (models.GPSurrogate) fits through it
     for name in args.tasks:
         studies.append([])
         run_study(get_task(name), sampler_module.GennesSampler(seed=0, warn_independent_sampling=False), [])

@@ -23,13 +23,14 @@ import torch
 from botorch.acquisition import LogExpectedImprovement
 
 import gennes_bo.integrations.optuna as sampler_module
+import gennes_bo.models as models
 from benchmarks.hpo_tasks import get_task
-from gennes_bo.acquisition.optimize import default_acqf_config, optimize_acqf_gennes
+from gennes_bo.acquisition import default_acqf_config, optimize_acqf_gennes
 from gennes_bo.compare.runner import limit_threads
 
 TRIALS, STARTUP = 40, 10
 LIGHT = default_acqf_config(1)
-VARIANTS = {  # optimize_acqf_gennes settings on top of the sampler's
+VARIANTS = {  # optimize_acqf_gennes settings (AcqfSettings fields, and BoTorch options) on top of the sampler's
     "default": {},
     "2 restarts, 1 generator polished": {"num_restarts": 2, "config": dataclasses.replace(LIGHT, n_polish=1)},
     "1 restart, 256 raw samples, 1 polished": {"num_restarts": 1, "raw_samples": 256,
@@ -74,7 +75,8 @@ def time_variants(calls: list) -> None:
                     best_f = acqf.model.posterior(acqf.X_baseline).mean[..., 0].max()
                 acqf, extra_kwargs = LogExpectedImprovement(acqf.model, best_f=best_f), {}
             else:
-                extra_kwargs = extra
+                fields = {key: value for key, value in extra.items() if key != "options"}
+                extra_kwargs = {"settings": kwargs["settings"].replace(**fields), "options": extra.get("options")}
             start = time.process_time()
             _, value = optimize_acqf_gennes(acqf, bounds, **{**kwargs, **extra_kwargs})
             seconds.append(time.process_time() - start)
@@ -95,7 +97,7 @@ def main() -> None:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     times: dict[str, list[float]] = {"GP fit": [], "optimize_acqf_gennes": [], "ask": []}
     calls: list = []
-    sampler_module._fit_gp = timed(sampler_module._fit_gp, times["GP fit"])
+    models.fit_gp = timed(models.fit_gp, times["GP fit"])  # the default surrogate fits through it
     sampler_module.optimize_acqf_gennes = timed(sampler_module.optimize_acqf_gennes, times["optimize_acqf_gennes"],
                                                 calls)
     for name in args.tasks:

@@ -2,12 +2,14 @@
 
     study = optuna.create_study(sampler=GennesSampler(seed=0))
 
-After `n_startup_trials` random trials, each trial fits a GP to the completed trials (parameters encoded in the
-unit cube by Optuna's own transform: log scale for log parameters, one-hot categoricals), builds qLogNEI with the
-running trials as pending points and the constraints as further GP outputs, maximizes it with
+After `n_startup_trials` random trials, each trial fits a surrogate to the completed trials (parameters encoded in
+the unit cube by Optuna's own transform: log scale for log parameters, one-hot categoricals), builds its acquisition
+with the running trials as pending points and the constraints as further model outputs, maximizes it with
 `optimize_acqf_gennes` over the relaxed box, rounds the result to valid values and moves it to better discrete
-neighbors while the acquisition value rises. Why a native sampler rather than optuna-integration's
-`BoTorchSampler`: docs/design.md#optuna-sampler.
+neighbors while the acquisition value rises. Two extension points: `surrogate` (any `(X, Y, n_objectives) ->
+fitted BoTorch model`; default :class:`~gennes_bo.models.GPSurrogate`) and `acquisition` (a
+:class:`SamplerAcquisition`: the acquisition optimizer's settings, pending points, repeat avoidance). Why a native
+sampler rather than optuna-integration's `BoTorchSampler`: docs/design.md#optuna-sampler.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import numbers
 import warnings
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from gennes_bo.extras import require
 
@@ -28,12 +31,9 @@ import numpy as np
 import torch
 from botorch.acquisition import AcquisitionFunction, qLogNoisyExpectedImprovement
 from botorch.acquisition.objective import GenericMCObjective
-from botorch.fit import fit_gpytorch_mll
-from botorch.models import SingleTaskGP
-from botorch.models.transforms import Standardize
+from botorch.models.model import Model
 from botorch.sampling import SobolQMCNormalSampler
 from botorch.utils.sampling import manual_seed
-from gpytorch.mlls import ExactMarginalLogLikelihood
 from optuna._transform import _SearchSpaceTransform
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.samplers import BaseSampler, RandomSampler
@@ -45,9 +45,9 @@ from torch import Tensor
 
 from gennes_bo.acquisition.optimize import optimize_acqf_gennes
 from gennes_bo.acquisition.settings import AcqfSettings
-from gennes_bo.gennes.config import GennesConfig
+from gennes_bo.models import GPSurrogate
 
-__all__ = ["GennesSampler"]
+__all__ = ["GennesSampler", "SamplerAcquisition", "Surrogate"]
 
 _logger = logging.getLogger(__name__)
 
@@ -55,9 +55,84 @@ MC_SAMPLES = 128  # Sobol base samples of qLogNEI, as in the project's BO loops
 CONSTRAINTS_KEY = "constraints"  # the system attribute where `constraints_func`'s values are kept (Optuna's key)
 MAX_DISCRETE_MOVES = 10  # moves of the discrete local search after rounding
 MAX_AVOID_RINGS = 3  # how many discrete moves away `avoid_repeats` looks for an unevaluated parameter set
-# L-BFGS-B's relative tolerance on the marginal log likelihood (per point): with warm starts, fits 6.6x faster than
-# cold ones at scipy's 2.2e-9, their likelihood a median 4e-3 below (docs/design.md#gp-fit-warm-starts)
-GP_FIT_FTOL = 1e-6
+
+
+class Surrogate(Protocol):
+    """What `GennesSampler(surrogate=...)` takes: `n x d` unit-cube inputs and `n x m` outputs, the first
+    `n_objectives` of them objectives to maximize and the rest constraint values (feasible when <= 0), to a fitted
+    BoTorch model with `m` outputs."""
+
+    def __call__(self, X: Tensor, Y: Tensor, n_objectives: int = 1) -> Model: ...
+
+
+@dataclass(frozen=True)
+class SamplerAcquisition:
+    """How a trial's parameters are chosen from the surrogate: qLogNEI, maximized by `optimize_acqf_gennes`.
+
+    Attributes:
+        settings: `optimize_acqf_gennes`'s settings (restarts, raw samples, GENNES config, pipeline); None: its
+            defaults for one candidate. The seed is the trial's.
+        optimizer: Replaces `optimize_acqf_gennes` (e.g. `functools.partial(botorch.optim.optimize_acqf,
+            num_restarts=20, raw_samples=1024)` for an ablation); called as `optimizer(acq_function, bounds, q=1)`
+            under the trial's torch seed, it owns its settings, so `settings` must be None with it.
+        pending: Running trials' parameters are pending points, so that parallel workers (threads, processes
+            sharing the storage) do not suggest the same point.
+        avoid_repeats: Never suggest the parameters of a completed or running trial while an unevaluated discrete
+            neighbor exists: take instead the unevaluated one of highest acquisition value among its discrete
+            neighbors (widening up to `MAX_AVOID_RINGS` moves), as BoTorch's discrete optimizers do with `X_avoid`.
+            Set False when repeating a configuration is informative (a noisy objective).
+        mc_samples: Sobol base samples of the Monte-Carlo acquisition.
+    """
+
+    settings: AcqfSettings | None = None
+    optimizer: Callable[..., tuple[Tensor, Tensor]] | None = None
+    pending: bool = True
+    avoid_repeats: bool = True
+    mc_samples: int = MC_SAMPLES
+
+    def __post_init__(self) -> None:
+        if self.settings is not None and not isinstance(self.settings, AcqfSettings):
+            raise TypeError(f"`settings` must be an AcqfSettings or None, got {type(self.settings).__name__}")
+        if self.optimizer is not None and self.settings is not None:
+            raise ValueError("`settings` set optimize_acqf_gennes; with `optimizer` it must be None (pass the "
+                             "optimizer's own settings in it, e.g. with functools.partial)")
+        if not isinstance(self.mc_samples, int) or isinstance(self.mc_samples, bool) or self.mc_samples < 1:
+            raise ValueError(f"`mc_samples` must be an integer >= 1, got {self.mc_samples!r}")
+
+    def build(self, model: Model, X_baseline: Tensor, X_pending: Tensor | None, n_constraints: int,
+              seed: int) -> AcquisitionFunction:
+        """qLogNEI of output 0 over `X_baseline` (`n x d`), outputs 1..m constrained to <= 0, with pending points."""
+        sampler = SobolQMCNormalSampler(sample_shape=torch.Size([self.mc_samples]), seed=seed)
+        objective = GenericMCObjective(_output(0)) if n_constraints else None
+        constraints = [_output(1 + i) for i in range(n_constraints)] or None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pruning the baseline may warn about near-duplicate points
+            return qLogNoisyExpectedImprovement(model, X_baseline, sampler=sampler, objective=objective,
+                                                constraints=constraints, X_pending=X_pending, prune_baseline=True)
+
+    def maximize(self, acq_function: AcquisitionFunction, bounds: Tensor, seed: int) -> Tensor:
+        """The `1 x d` maximizer of `acq_function` in the `2 x d` box."""
+        if self.optimizer is not None:
+            candidate, _ = self.optimizer(acq_function, bounds, q=1)
+            return candidate
+        settings = (self.settings or AcqfSettings()).replace(seed=seed)
+        candidate, _ = optimize_acqf_gennes(acq_function, bounds, q=1, settings=settings)
+        return candidate
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings, for records (a custom optimizer by its name)."""
+        optimizer = None if self.optimizer is None else getattr(self.optimizer, "__name__", None) or repr(
+            self.optimizer)
+        return {"acquisition": "qLogNEI", "settings": (self.settings or AcqfSettings()).to_dict(),
+                "optimizer": optimizer or "optimize_acqf_gennes", "pending": self.pending,
+                "avoid_repeats": self.avoid_repeats, "mc_samples": self.mc_samples}
+
+
+# Keyword arguments of earlier versions -> where they live now (each warns; docs/guides/optuna.md#settings).
+_ACQUISITION_ARGUMENTS = {"consider_running_trials": "pending", "avoid_repeats": "avoid_repeats",
+                          "acqf_optimizer": "optimizer"}
+_SETTINGS_ARGUMENTS = ("num_restarts", "raw_samples", "config")
+_SURROGATE_ARGUMENTS = {"warp_outputs": "warp_outputs", "warm_start_gp": "warm_start"}
 
 
 class GennesSampler(BaseSampler):
@@ -71,19 +146,15 @@ class GennesSampler(BaseSampler):
     Each model-based trial:
 
     1. encodes the completed trials' parameters in the unit cube (log scale for log parameters, a half step of
-       margin for discrete ones, one-hot categoricals) and fits a `SingleTaskGP` (outputs standardized) to the
-       objective, maximized (with `warp_outputs`, through a Yeo-Johnson power transform fitted to its values), and
-       to the constraint values if there are any; with `warm_start_gp`, the fit starts from the hyperparameters of
-       the sampler's previous fit in the same study and search space;
-    2. builds `qLogNoisyExpectedImprovement` over the completed trials, with the running trials' parameters as
-       pending points (`X_pending`) and the constraints as BoTorch outcome constraints (feasible when <= 0);
+       margin for discrete ones, one-hot categoricals) and fits `surrogate` to the objective, maximized, and to the
+       constraint values if there are any;
+    2. builds the acquisition of `acquisition` (qLogNEI over the completed trials, the running trials' parameters
+       as pending points, the constraints as BoTorch outcome constraints, feasible when <= 0);
     3. maximizes it with `optimize_acqf_gennes` over the relaxed unit cube;
     4. rounds the result to valid values (Optuna's untransform: nearest step, argmax of the one-hot block) and
        moves to the best discrete neighbor (another category, or one step of an int) while that raises the
        acquisition value;
-    5. with `avoid_repeats`, if that is the parameter set of a completed or running trial, takes instead the
-       unevaluated one of highest acquisition value among its discrete neighbors (widening to neighbors of
-       neighbors, up to `MAX_AVOID_RINGS` moves away), as BoTorch's discrete optimizers do with `X_avoid`.
+    5. steps off a parameter set already evaluated or running (`acquisition.avoid_repeats`).
 
     Constraints come from `constraints_func` (stored in the trial's system attributes after the trial, as Optuna's
     samplers do) or, with Optuna >= 5, from `trial.set_constraint`; a trial is feasible when all its values are
@@ -99,35 +170,23 @@ class GennesSampler(BaseSampler):
             None: uniform draws (Optuna's `RandomSampler`) seeded by `seed`, the trial number and the parameter.
         constraints_func: Optional `FrozenTrial -> sequence of floats`, called after each completed or pruned
             trial; a value > 0 is a violated constraint.
-        consider_running_trials: Treat running trials' parameters as pending points (default True), so that
-            parallel workers do not suggest the same point.
-        num_restarts: L-BFGS-B polish starts of `optimize_acqf_gennes`; None takes its recommended setting.
-        raw_samples: Sobol points screened for those starts; None takes the recommended setting.
-        config: GENNES settings of `optimize_acqf_gennes`; None takes its default for one candidate.
         warn_independent_sampling: Log a warning when a parameter is sampled independently after the startup
             trials (it lies outside the search space shared by the completed trials).
-        avoid_repeats: Never suggest the parameters of a completed or running trial while an unevaluated discrete
-            neighbor exists (step 5; default True). Without it, a space of mostly discrete parameters can spend
-            many trials repeating the incumbent (docs/design.md#what-the-hpo-grid-changed-in-the-sampler). Set
-            False when repeating a configuration is informative (a noisy objective).
-        warp_outputs: Fit the GP to the objective values through a Yeo-Johnson power transform fitted to them
-            (default True), as HEBO does: the transform is monotone, so the best trial stays the best, and a tail
-            of bad trials (a diverging model, a capped loss) no longer squeezes the good ones together after
-            standardization. Constraint values are never warped (their sign decides feasibility).
-        warm_start_gp: Start each GP fit from the hyperparameters of the sampler object's previous fit in the same
-            study and search space, as Optuna's `GPSampler` does, and stop it at a relative likelihood change of
-            `GP_FIT_FTOL` (default True): fits about 6x faster, nearly as good
-            (docs/design.md#gp-fit-warm-starts). The suggestions then depend on the sampler's history too: a study
-            resumed with a new sampler object suggests other parameters than one that ran without a break. False
-            fits each GP from BoTorch's initial values to its default tolerance, so that a suggestion depends only
-            on the seed and the study's trials.
-        acqf_optimizer: Replaces `optimize_acqf_gennes` in step 3 (an ablation: e.g.
-            `functools.partial(botorch.optim.optimize_acqf, num_restarts=20, raw_samples=1024)`); called as
-            `acqf_optimizer(acq_function, bounds, q=1)` under the trial's torch seed, it owns its settings.
+        surrogate: `(X, Y, n_objectives) -> fitted BoTorch model` (:class:`Surrogate`); default
+            `GPSurrogate()`: a `SingleTaskGP` with warped objectives and warm-started fits
+            (:class:`gennes_bo.models.GPSurrogate`). A warm-started surrogate makes the suggestions depend on the
+            sampler's history too: a study resumed with a new sampler suggests other parameters than one run
+            without a break; `GPSurrogate(warm_start=False)` does not.
+        acquisition: How a trial's parameters are chosen (:class:`SamplerAcquisition`); default
+            `SamplerAcquisition()`.
+        **deprecated: The keyword arguments of earlier versions (`num_restarts`, `raw_samples`, `config`,
+            `acqf_optimizer`, `consider_running_trials`, `avoid_repeats`, `warp_outputs`, `warm_start_gp`) still
+            work and warn; they set fields of `surrogate` and `acquisition`.
 
     Raises:
-        ValueError: For a negative `n_startup_trials` or `seed`, or a `num_restarts` / `raw_samples` below 1, or
-            `num_restarts`, `raw_samples` or `config` given with `acqf_optimizer`.
+        ValueError: For a negative `n_startup_trials` or `seed`, invalid settings, or deprecated arguments given
+            with the object they belong to.
+        TypeError: For an unknown keyword argument.
     """
 
     def __init__(
@@ -137,40 +196,29 @@ class GennesSampler(BaseSampler):
         n_startup_trials: int = 10,
         independent_sampler: BaseSampler | None = None,
         constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
-        consider_running_trials: bool = True,
-        num_restarts: int | None = None,
-        raw_samples: int | None = None,
-        config: GennesConfig | None = None,
         warn_independent_sampling: bool = True,
-        avoid_repeats: bool = True,
-        warp_outputs: bool = True,
-        warm_start_gp: bool = True,
-        acqf_optimizer: Callable[..., tuple[Tensor, Tensor]] | None = None,
+        surrogate: Surrogate | None = None,
+        acquisition: SamplerAcquisition | None = None,
+        **deprecated: Any,
     ) -> None:
-        for name, value, minimum in (("seed", seed, 0), ("n_startup_trials", n_startup_trials, 0),
-                                     ("num_restarts", num_restarts, 1), ("raw_samples", raw_samples, 1)):
-            if value is None and name != "n_startup_trials":
+        for name, value, minimum in (("seed", seed, 0), ("n_startup_trials", n_startup_trials, 0)):
+            if value is None and name == "seed":
                 continue
             if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
                 raise ValueError(f"`{name}` must be an integer >= {minimum}, got {value!r}")
-        if acqf_optimizer is not None and (num_restarts, raw_samples, config) != (None, None, None):
-            raise ValueError("`num_restarts`, `raw_samples` and `config` set optimize_acqf_gennes; with "
-                             "`acqf_optimizer` they must be None (pass its settings in it, e.g. with partial)")
-        self._acqf_optimizer = acqf_optimizer
+        if acquisition is not None and not isinstance(acquisition, SamplerAcquisition):
+            raise TypeError(f"`acquisition` must be a SamplerAcquisition or None, got {type(acquisition).__name__}")
+        if surrogate is not None and not callable(surrogate):
+            raise TypeError(f"`surrogate` must be callable as surrogate(X, Y, n_objectives), got {surrogate!r}")
+        surrogate, acquisition = _from_deprecated(deprecated, surrogate, acquisition)
         self._seed = int(seed) if seed is not None else _random_seed()
         self._n_startup_trials = n_startup_trials
         self._independent_sampler = independent_sampler
         self._constraints_func = constraints_func
-        self._consider_running_trials = consider_running_trials
-        self._num_restarts = num_restarts
-        self._raw_samples = raw_samples
-        self._config = config
         self._warn_independent_sampling = warn_independent_sampling
-        self._avoid_repeats = bool(avoid_repeats)
-        self._warp_outputs = bool(warp_outputs)
-        self._warm_start_gp = bool(warm_start_gp)
+        self.surrogate: Surrogate = surrogate if surrogate is not None else GPSurrogate()
+        self.acquisition = acquisition if acquisition is not None else SamplerAcquisition()
         self._search_space = IntersectionSearchSpace()
-        self._gp_warm_start: tuple[tuple, dict[str, Tensor]] | None = None  # (model key, last fitted parameters)
 
     def reseed_rng(self) -> None:
         """Reseed a given `independent_sampler`; the sampler's own seed stays (its draws differ per trial)."""
@@ -203,10 +251,10 @@ class GennesSampler(BaseSampler):
         running = [t.params for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
                    if t.number != trial.number and _in_search_space(t.params, search_space)]
         avoid = {_param_key(p, search_space) for p in [*(t.params for t in completed), *running]
-                 } if self._avoid_repeats else set()
+                 } if self.acquisition.avoid_repeats else set()
         seed = _trial_seed(self._seed, trial.number)
         with manual_seed(seed), _one_torch_thread():
-            return self._suggest(study, completed, running if self._consider_running_trials else [],
+            return self._suggest(study, completed, running if self.acquisition.pending else [],
                                  search_space, seed, avoid)
 
     def _suggest(self, study: Study, completed: list[FrozenTrial], running: list[dict[str, Any]],
@@ -215,26 +263,13 @@ class GennesSampler(BaseSampler):
         transform = _SearchSpaceTransform(search_space, transform_0_1=True)
         X = _encode(transform, [t.params for t in completed])
         Y = _objective_values(study.direction, completed)
-        if self._warp_outputs:
-            Y = _warp(Y)
         constraints = _constraint_values(completed)
         outputs = Y if constraints is None else torch.cat([Y, constraints], dim=-1)
         pending = _encode(transform, running) if running else None
-        if self._warm_start_gp:
-            key = (study.study_name, tuple(search_space.items()), outputs.shape[-1])
-            start = self._gp_warm_start[1] if self._gp_warm_start and self._gp_warm_start[0] == key else None
-            model = _fit_gp(X, outputs, start, ftol=GP_FIT_FTOL)
-            self._gp_warm_start = key, {name: value.detach().clone() for name, value in model.named_parameters()}
-        else:
-            model = _fit_gp(X, outputs)
-        acqf = _acquisition(model, X, pending, outputs.shape[-1] - 1, seed)
+        model = self.surrogate(X, outputs, n_objectives=1)
+        acqf = self.acquisition.build(model, X, pending, outputs.shape[-1] - 1, seed)
         bounds = torch.stack([torch.zeros(X.shape[-1]), torch.ones(X.shape[-1])]).to(X)
-        if self._acqf_optimizer is not None:
-            candidate, _ = self._acqf_optimizer(acqf, bounds, q=1)
-        else:
-            settings = AcqfSettings(config=self._config, num_restarts=self._num_restarts,
-                                    raw_samples=self._raw_samples, seed=seed)
-            candidate, _ = optimize_acqf_gennes(acqf, bounds, q=1, settings=settings)
+        candidate = self.acquisition.maximize(acqf, bounds, seed)
         params = transform.untransform(candidate[0].detach().cpu().numpy())
         params = _discrete_local_search(acqf, params, search_space, transform)
         if _param_key(params, search_space) in avoid:
@@ -263,6 +298,41 @@ class GennesSampler(BaseSampler):
             _process_constraints_after_trial(self._constraints_func, study, trial, state)
         if self._independent_sampler is not None:
             self._independent_sampler.after_trial(study, trial, state, values)
+
+
+def _from_deprecated(deprecated: dict[str, Any], surrogate: Surrogate | None,
+                     acquisition: SamplerAcquisition | None) -> tuple[Surrogate | None, SamplerAcquisition | None]:
+    """Fold the keyword arguments of earlier versions into `surrogate` and `acquisition`, with a warning each."""
+    known = {*_ACQUISITION_ARGUMENTS, *_SETTINGS_ARGUMENTS, *_SURROGATE_ARGUMENTS}
+    unknown = sorted(set(deprecated) - known)
+    if unknown:
+        raise TypeError(f"GennesSampler got unexpected keyword argument(s) {unknown}")
+    if not deprecated:
+        return surrogate, acquisition
+    for name in sorted(deprecated):
+        target = "surrogate=GPSurrogate(...)" if name in _SURROGATE_ARGUMENTS else "acquisition=SamplerAcquisition(...)"
+        warnings.warn(f"GennesSampler's `{name}` is deprecated: pass {target}", DeprecationWarning, stacklevel=3)
+    for name in ("num_restarts", "raw_samples"):
+        value = deprecated.get(name)
+        if value is not None and (not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1):
+            raise ValueError(f"`{name}` must be an integer >= 1, got {value!r}")
+    surrogate_fields = {_SURROGATE_ARGUMENTS[k]: v for k, v in deprecated.items() if k in _SURROGATE_ARGUMENTS}
+    acquisition_fields = {_ACQUISITION_ARGUMENTS[k]: v for k, v in deprecated.items() if k in _ACQUISITION_ARGUMENTS}
+    settings_fields = {k: v for k, v in deprecated.items() if k in _SETTINGS_ARGUMENTS and v is not None}
+    if (surrogate_fields and surrogate is not None) or (
+            (acquisition_fields or settings_fields) and acquisition is not None):
+        raise ValueError(f"deprecated arguments {sorted(deprecated)} set the same things as the `surrogate` / "
+                         "`acquisition` given with them: pass them in those objects")
+    if settings_fields:
+        if acquisition_fields.get("optimizer") is not None:
+            raise ValueError("`num_restarts`, `raw_samples` and `config` set optimize_acqf_gennes; with "
+                             "`acqf_optimizer` they must be None (pass its settings in it, e.g. with partial)")
+        acquisition_fields["settings"] = AcqfSettings(**settings_fields)
+    if surrogate_fields:
+        surrogate = GPSurrogate(**surrogate_fields)
+    if acquisition_fields:
+        acquisition = SamplerAcquisition(**acquisition_fields)
+    return surrogate, acquisition
 
 
 @contextlib.contextmanager
@@ -313,19 +383,6 @@ def _objective_values(direction: StudyDirection, trials: list[FrozenTrial]) -> T
     return torch.as_tensor(np.clip(values, low, high)).unsqueeze(-1)
 
 
-def _warp(Y: Tensor) -> Tensor:
-    """`n x 1` values through a Yeo-Johnson power transform fitted to them (standardized first): monotone, so the
-    ranking and the incumbent stay, while a long tail of bad trials no longer flattens the good region."""
-    from scipy.stats import yeojohnson
-
-    y = Y[:, 0].numpy()
-    spread = y.std()
-    if not np.isfinite(spread) or spread == 0:
-        return Y
-    warped, _ = yeojohnson((y - y.mean()) / spread)
-    return torch.as_tensor(warped, dtype=Y.dtype).unsqueeze(-1)
-
-
 def _constraint_values(trials: list[FrozenTrial]) -> Tensor | None:
     """`n x m` constraint values (feasible when <= 0), or None when no trial has any.
 
@@ -347,38 +404,6 @@ def _trial_constraints(trial: FrozenTrial) -> tuple[float, ...]:
     if constraints is None:
         return tuple(trial.system_attrs.get(CONSTRAINTS_KEY) or ())
     return tuple(constraints[name] for name in sorted(constraints))
-
-
-def _fit_gp(X: Tensor, Y: Tensor, start: dict[str, Tensor] | None = None, ftol: float | None = None
-            ) -> SingleTaskGP:
-    """`SingleTaskGP` on `n x d` unit-cube inputs and `n x m` outputs (standardized), fitted by marginal likelihood;
-    its first fitting attempt starts from the hyperparameters `start` (raw parameters by name) when given, and
-    L-BFGS-B stops at the relative tolerance `ftol` (None: BoTorch's default)."""
-    model = SingleTaskGP(X, Y, outcome_transform=Standardize(m=Y.shape[-1]))
-    if start is not None:
-        with torch.no_grad():
-            for name, parameter in model.named_parameters():
-                parameter.copy_(start[name])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # fitting warnings on tiny data sets (BoTorch retries on its own)
-        options = None if ftol is None else {"ftol": ftol}
-        if options and Y.shape[-1] > 1:  # several outputs go to BoTorch's batched L-BFGS-B: ftol needs factr unset
-            options["factr"] = None
-        fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model),
-                         optimizer_kwargs=None if options is None else {"options": options})
-    return model
-
-
-def _acquisition(model: SingleTaskGP, X_baseline: Tensor, X_pending: Tensor | None, n_constraints: int,
-                 seed: int) -> AcquisitionFunction:
-    """qLogNEI of output 0 over `X_baseline`, outputs 1..m constrained to <= 0, with pending points."""
-    sampler = SobolQMCNormalSampler(sample_shape=torch.Size([MC_SAMPLES]), seed=seed)
-    objective = GenericMCObjective(_output(0)) if n_constraints else None
-    constraints = [_output(1 + i) for i in range(n_constraints)] or None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pruning the baseline may warn about near-duplicate points
-        return qLogNoisyExpectedImprovement(model, X_baseline, sampler=sampler, objective=objective,
-                                            constraints=constraints, X_pending=X_pending, prune_baseline=True)
 
 
 def _output(index: int) -> Callable[..., Tensor]:

@@ -18,7 +18,9 @@ optuna = pytest.importorskip("optuna")
 from optuna.distributions import FloatDistribution  # noqa: E402
 from optuna.trial import TrialState, create_trial  # noqa: E402
 
-from gennes_bo.integrations.optuna import GennesSampler, _constraint_values  # noqa: E402
+from gennes_bo import AcqfSettings  # noqa: E402
+from gennes_bo.integrations.optuna import GennesSampler, SamplerAcquisition, _constraint_values  # noqa: E402
+from gennes_bo.models import WARM_FIT_FTOL, GPSurrogate, fit_gp, warp  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 CATEGORY_COST = {"a": 1.0, "b": 0.0, "c": 2.0}
@@ -28,8 +30,16 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 @pytest.fixture
 def make_sampler(fast_config):
-    """GennesSampler with a small acquisition search (2 restarts, 64 raw samples, a short GENNES run)."""
-    return lambda **kwargs: GennesSampler(num_restarts=2, raw_samples=64, config=fast_config, **kwargs)
+    """GennesSampler with a small acquisition search (2 restarts, 64 raw samples, a short GENNES run); the keywords
+    of its surrogate and acquisition set theirs."""
+
+    def make(*, pending=True, avoid_repeats=True, warp_outputs=True, warm_start=True, **kwargs):
+        settings = AcqfSettings(num_restarts=2, raw_samples=64, config=fast_config)
+        acquisition = SamplerAcquisition(settings=settings, pending=pending, avoid_repeats=avoid_repeats)
+        return GennesSampler(surrogate=GPSurrogate(warp_outputs=warp_outputs, warm_start=warm_start),
+                             acquisition=acquisition, **kwargs)
+
+    return make
 
 
 def mixed_objective(trial) -> float:
@@ -71,17 +81,16 @@ def test_same_seed_same_suggestions(make_sampler):
     assert all(a != b for a, b in zip(first, other, strict=True))  # startup and model trials both differ
 
 
-@pytest.mark.parametrize("consider_running_trials", [True, False])
-def test_a_running_trial_is_a_pending_point(make_sampler, consider_running_trials):
-    study = optuna.create_study(sampler=make_sampler(
-        seed=0, n_startup_trials=4, consider_running_trials=consider_running_trials))
+@pytest.mark.parametrize("pending", [True, False])
+def test_a_running_trial_is_a_pending_point(make_sampler, pending):
+    study = optuna.create_study(sampler=make_sampler(seed=0, n_startup_trials=4, pending=pending))
     study.optimize(quadratic, n_trials=5)
     running = study.ask()
     running_point = (running.suggest_float("x", 0.0, 1.0), running.suggest_float("y", 0.0, 1.0))
     following = study.ask()  # another worker's trial, while the first one runs
     next_point = (following.suggest_float("x", 0.0, 1.0), following.suggest_float("y", 0.0, 1.0))
     distance = math.dist(running_point, next_point)
-    if consider_running_trials:
+    if pending:
         assert distance > 0.1
     else:  # the same acquisition, maximized again: the same point up to the search's seed
         assert distance < 0.03
@@ -138,32 +147,75 @@ def test_multi_objective_studies_are_refused(make_sampler):
         study.optimize(lambda t: (t.suggest_float("x", 0, 1), 1.0), n_trials=1)
 
 
-@pytest.mark.parametrize(("argument", "value"), [("n_startup_trials", -1), ("seed", 1.5), ("raw_samples", 0)])
+@pytest.mark.parametrize(("argument", "value"), [("n_startup_trials", -1), ("seed", 1.5)])
 def test_invalid_settings_raise(argument, value):
     with pytest.raises(ValueError, match=f"`{argument}` must be an integer"):
         GennesSampler(**{argument: value})
 
 
-def test_acqf_optimizer_replaces_gennes_and_refuses_its_settings():
-    calls = []
+def test_bad_extension_points_raise_naming_them():
+    with pytest.raises(TypeError, match="`acquisition` must be a SamplerAcquisition"):
+        GennesSampler(acquisition=AcqfSettings())
+    with pytest.raises(TypeError, match="`surrogate` must be callable"):
+        GennesSampler(surrogate=42)
+    with pytest.raises(TypeError, match=r"unexpected keyword argument\(s\) \['n_startup'\]"):
+        GennesSampler(n_startup=3)
+    with pytest.raises(ValueError, match="`mc_samples` must be an integer"):
+        SamplerAcquisition(mc_samples=0)
 
+
+def _corner(calls):
     def corner(acq_function, bounds, q):
         calls.append(q)
         return bounds[1:].clone(), acq_function(bounds[1:].unsqueeze(0))
 
-    study = optuna.create_study(sampler=GennesSampler(seed=0, n_startup_trials=3, acqf_optimizer=corner))
+    return corner
+
+
+def test_an_acquisition_optimizer_replaces_gennes_and_refuses_its_settings():
+    calls = []
+    acquisition = SamplerAcquisition(optimizer=_corner(calls))
+    study = optuna.create_study(sampler=GennesSampler(seed=0, n_startup_trials=3, acquisition=acquisition))
     study.optimize(quadratic, n_trials=5)
     assert calls == [1, 1]
     assert [t.params for t in study.trials[3:]] == [pytest.approx({"x": 1.0, "y": 1.0})] * 2
-    with pytest.raises(ValueError, match="with `acqf_optimizer` they must be None"):
-        GennesSampler(raw_samples=64, acqf_optimizer=corner)
+    with pytest.raises(ValueError, match="with `optimizer` it must be None"):
+        SamplerAcquisition(settings=AcqfSettings(raw_samples=64), optimizer=_corner(calls))
+
+
+def test_a_users_surrogate_is_fitted_and_used():
+    seen = []
+
+    def my_surrogate(X, Y, n_objectives=1):  # e.g. a model of the user's; here BoTorch's GP, counted
+        seen.append((X.shape, Y.shape, n_objectives))
+        return fit_gp(X, Y)
+
+    study = optuna.create_study(sampler=GennesSampler(seed=0, n_startup_trials=3, surrogate=my_surrogate))
+    study.optimize(quadratic, n_trials=5)
+    assert seen == [((3, 2), (3, 1), 1), ((4, 2), (4, 1), 1)]
+    assert min(t.value for t in study.trials) < 0.2
+
+
+def test_arguments_of_earlier_versions_warn_and_set_the_surrogate_and_acquisition(fast_config):
+    with pytest.warns(DeprecationWarning, match="GennesSampler's `raw_samples` is deprecated"):
+        sampler = GennesSampler(raw_samples=64, num_restarts=2, config=fast_config, avoid_repeats=False,
+                                consider_running_trials=False, warp_outputs=False, warm_start_gp=False)
+    assert sampler.acquisition == SamplerAcquisition(
+        settings=AcqfSettings(num_restarts=2, raw_samples=64, config=fast_config), pending=False, avoid_repeats=False)
+    assert (sampler.surrogate.warp_outputs, sampler.surrogate.warm_start) == (False, False)
+    with pytest.warns(DeprecationWarning), pytest.raises(ValueError, match="`raw_samples` must be an integer"):
+        GennesSampler(raw_samples=0)
+    with pytest.warns(DeprecationWarning), pytest.raises(ValueError, match="with `acqf_optimizer` they must be"):
+        GennesSampler(raw_samples=64, acqf_optimizer=_corner([]))
+    with pytest.warns(DeprecationWarning), pytest.raises(ValueError, match="set the same things"):
+        GennesSampler(warp_outputs=False, surrogate=GPSurrogate())
 
 
 WORKER = """
 import sys, time
 import optuna
-from gennes_bo import GennesConfig
-from gennes_bo.integrations.optuna import GennesSampler
+from gennes_bo import AcqfSettings, GennesConfig
+from gennes_bo.integrations.optuna import GennesSampler, SamplerAcquisition
 
 try:
     from optuna.storages.journal import JournalFileBackend
@@ -173,7 +225,8 @@ except ImportError:  # Optuna < 4
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 config = GennesConfig(n_generators=2, population_size=8, n_iterations=5, hidden_width=16, n_polish=2,
                       polish_maxiter=10)
-sampler = GennesSampler(seed=0, n_startup_trials=2, num_restarts=2, raw_samples=64, config=config)
+settings = AcqfSettings(num_restarts=2, raw_samples=64, config=config)
+sampler = GennesSampler(seed=0, n_startup_trials=2, acquisition=SamplerAcquisition(settings=settings))
 storage = optuna.storages.JournalStorage(JournalFileBackend(sys.argv[1]))
 study = optuna.load_study(study_name="shared", storage=storage, sampler=sampler)
 
@@ -257,10 +310,8 @@ def test_best_unseen_neighbor_widens_ring_by_ring():
 
 
 def test_output_warp_keeps_the_ranking_and_spreads_the_good_trials():
-    from gennes_bo.integrations.optuna import _warp
-
     Y = torch.tensor([[0.0], [-0.1], [-0.2], [-0.15], [-0.05], [-50.0]], dtype=torch.float64)  # one diverged trial
-    warped = _warp(Y)
+    warped = warp(Y)
     assert torch.equal(warped.argsort(0), Y.argsort(0))
 
     def share_of_good(values):  # the five good trials' spread, as a share of the whole range
@@ -269,7 +320,7 @@ def test_output_warp_keeps_the_ranking_and_spreads_the_good_trials():
 
     assert share_of_good(warped) > 5 * share_of_good(Y)
     constant = torch.ones(3, 1, dtype=torch.float64)
-    assert torch.equal(_warp(constant), constant)
+    assert torch.equal(warp(constant), constant)
 
 
 @pytest.mark.parametrize("warp_outputs", [True, False])
@@ -281,47 +332,42 @@ def test_warped_and_plain_outputs_both_find_the_quadratic_minimum(make_sampler, 
 
 @pytest.fixture
 def recorded_fits(monkeypatch) -> list[tuple]:
-    """Each GP fit of the sampler as (the start it was given, its tolerance, the parameters it ended with)."""
-    import gennes_bo.integrations.optuna as sampler_module
+    """Each GP fit of the default surrogate as (the start it was given, its tolerance, the parameters it ended
+    with)."""
+    import gennes_bo.models as models
 
     fits = []
-    fit_gp = sampler_module._fit_gp
+    original = models.fit_gp
 
-    def recording_fit(X, Y, start=None, ftol=None):
-        model = fit_gp(X, Y, start, ftol)
+    def recording_fit(X, Y, bounds=None, *, start=None, ftol=None):
+        model = original(X, Y, bounds, start=start, ftol=ftol)
         fits.append((start, ftol, {name: value.detach().clone() for name, value in model.named_parameters()}))
         return model
 
-    monkeypatch.setattr(sampler_module, "_fit_gp", recording_fit)
+    monkeypatch.setattr(models, "fit_gp", recording_fit)
     return fits
 
 
-def test_each_gp_fit_starts_from_the_previous_fit_of_the_same_study_and_space(make_sampler, recorded_fits):
-    from gennes_bo.integrations.optuna import GP_FIT_FTOL
-
+def test_each_gp_fit_starts_from_the_previous_fit_of_the_same_shape(make_sampler, recorded_fits):
     sampler = make_sampler(seed=0, n_startup_trials=3)
     study = optuna.create_study(sampler=sampler)
     study.optimize(quadratic, n_trials=6)
     assert len(recorded_fits) == 3 and recorded_fits[0][0] is None
-    assert all(ftol == GP_FIT_FTOL for _, ftol, _ in recorded_fits)
+    assert all(ftol == WARM_FIT_FTOL for _, ftol, _ in recorded_fits)
     for (_, _, previous), (start, _, _) in itertools.pairwise(recorded_fits):
         assert start.keys() == previous.keys()
         assert all(torch.equal(start[name], previous[name]) for name in start)
 
     study.optimize(lambda t: (t.suggest_float("x", 0.0, 1.0) - 0.3) ** 2, n_trials=2)  # the space shrinks to x
+    # A fit of another shape (x alone) starts from BoTorch's initial values.
     assert len(recorded_fits) == 5 and recorded_fits[3][0] is not None and recorded_fits[4][0] is None
-    other = optuna.create_study(sampler=sampler)  # the same sampler object in another study
-    for trial in study.trials[:6]:
-        other.add_trial(trial)
-    other.optimize(quadratic, n_trials=1)
-    assert len(recorded_fits) == 6 and recorded_fits[5][0] is None
 
 
 def test_without_gp_warm_starts_a_suggestion_depends_only_on_the_seed_and_the_trials(make_sampler, recorded_fits):
-    study = optuna.create_study(sampler=make_sampler(seed=0, n_startup_trials=3, warm_start_gp=False))
+    study = optuna.create_study(sampler=make_sampler(seed=0, n_startup_trials=3, warm_start=False))
     study.optimize(quadratic, n_trials=6)
     assert [(start, ftol) for start, ftol, _ in recorded_fits] == [(None, None)] * 3
-    resumed = optuna.create_study(sampler=make_sampler(seed=0, n_startup_trials=3, warm_start_gp=False))
+    resumed = optuna.create_study(sampler=make_sampler(seed=0, n_startup_trials=3, warm_start=False))
     for trial in study.trials[:5]:
         resumed.add_trial(trial)
     resumed.optimize(quadratic, n_trials=1)  # a fresh sampler object, as in a new process

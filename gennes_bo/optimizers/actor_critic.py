@@ -181,7 +181,7 @@ class ActorCritic(Optimizer):
             points = points + self.exploration_std * torch.randn(points.shape, generator=self.rng, dtype=points.dtype)
         return points.clamp(0.0, 1.0)
 
-    def tell(self, x: Tensor, y: Tensor) -> None:
+    def tell(self, x: Tensor, y: Tensor, grad: Tensor | None = None) -> None:
         values = y.detach().double().cpu()
         self.archive_x = torch.cat([self.archive_x, self.to_unit(x).float()])
         self.archive_y = torch.cat([self.archive_y, values])

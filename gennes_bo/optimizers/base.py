@@ -194,12 +194,15 @@ class Optimizer(ABC):
         """
 
     @abstractmethod
-    def tell(self, x: Tensor, y: Tensor) -> None:
+    def tell(self, x: Tensor, y: Tensor, grad: Tensor | None = None) -> None:
         """Report objective values (to be minimized; NaN/inf allowed and treated as worst).
+
+        One protocol for every method: zero-order methods ignore `grad`; gradient methods (`gennes`) need it.
 
         Args:
             x: `n x d` points, as returned by the last :meth:`ask`.
             y: `n` objective values at `x`.
+            grad: `n x d` gradients of the objective at `x`, or None.
         """
 
     def convergence(self) -> str | None:

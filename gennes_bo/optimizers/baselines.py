@@ -101,7 +101,7 @@ class ACMAES(Optimizer):
             self._solutions = self.es.ask()
         return self.to_box(torch.tensor(np.array(self._solutions)[:, : self.dim], dtype=self.dtype))
 
-    def tell(self, x: Tensor, y: Tensor) -> None:
+    def tell(self, x: Tensor, y: Tensor, grad: Tensor | None = None) -> None:
         values = finite_or_worst(nan_to_worst(y.to(self.dtype))).tolist()
         with self._own_numpy_state():
             self.es.tell(self._solutions, values)
@@ -154,7 +154,7 @@ class BIPOPACMAES(Optimizer):
     def ask(self) -> Tensor:
         raise UnsupportedError("method 'bipop-acma' runs pycma's own restart loop; run it through minimize()")
 
-    def tell(self, x: Tensor, y: Tensor) -> None:
+    def tell(self, x: Tensor, y: Tensor, grad: Tensor | None = None) -> None:
         raise UnsupportedError("method 'bipop-acma' runs pycma's own restart loop; run it through minimize()")
 
     def run(self, evaluator: Evaluator) -> str:
@@ -254,7 +254,7 @@ class SNES(Optimizer):
         self._samples = self.distribution.sample(self.config.population_size, generator=self._sampler)
         return self.to_box(self._samples.clamp(0.0, 1.0))
 
-    def tell(self, x: Tensor, y: Tensor) -> None:
+    def tell(self, x: Tensor, y: Tensor, grad: Tensor | None = None) -> None:
         if self._samples is None or self._samples.shape[0] != y.shape[0]:
             raise ValueError(f"`tell` expects the {self.config.population_size} points of the last `ask`")
         fitness = finite_or_worst(nan_to_worst(y.to(self.dtype)))
@@ -342,7 +342,7 @@ class RepeatedLBFGS(Optimizer):
     def ask(self) -> Tensor:
         raise UnsupportedError("method 'lbfgs' needs gradients of `fun`; run it through minimize()")
 
-    def tell(self, x: Tensor, y: Tensor) -> None:
+    def tell(self, x: Tensor, y: Tensor, grad: Tensor | None = None) -> None:
         raise UnsupportedError("method 'lbfgs' needs gradients of `fun`; run it through minimize()")
 
     def run(self, evaluator: Evaluator) -> str:
@@ -379,5 +379,5 @@ class RandomSearch(Optimizer):
     def ask(self) -> Tensor:
         return self.to_box(self.uniform(self.config.batch_size))
 
-    def tell(self, x: Tensor, y: Tensor) -> None:
+    def tell(self, x: Tensor, y: Tensor, grad: Tensor | None = None) -> None:
         """Random search learns nothing."""

@@ -153,7 +153,7 @@ class EvolutionStrategy(Optimizer):
                                          self.dtype)
         return self.to_box((self.mean.detach() + self.sigma * self._eps).clamp(0.0, 1.0))
 
-    def tell(self, x: Tensor, y: Tensor) -> None:
+    def tell(self, x: Tensor, y: Tensor, grad: Tensor | None = None) -> None:
         if self._initializing:
             self._start_at_best(x, y)
             return

@@ -148,7 +148,7 @@ class GeneticAlgorithm(Optimizer):
                                  cfg.n_parents, self.mutation_std, self.rng)
         return self.to_box(children)
 
-    def tell(self, x: Tensor, y: Tensor) -> None:
+    def tell(self, x: Tensor, y: Tensor, grad: Tensor | None = None) -> None:
         unit, y = self.to_unit(x), nan_to_worst(y.to(self.dtype))
         if self.population is None or self.config.n_elite == 0:
             self.population, self.values = unit, y

@@ -72,7 +72,7 @@ class Neurogenetic(Optimizer):
         self._phase = self._next_phase()
         return self.ga.ask() if self._phase == "ga" else self.actor_critic.ask()
 
-    def tell(self, x: Tensor, y: Tensor) -> None:
+    def tell(self, x: Tensor, y: Tensor, grad: Tensor | None = None) -> None:
         self.actor_critic.tell(x, y)
         if self._phase == "ga":
             self.ga.tell(x, y)

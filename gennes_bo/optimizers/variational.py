@@ -72,7 +72,7 @@ class VariationalOptimizer(EvolutionStrategy):
         self.mean.grad = (shaped @ eps) / (n * self.sigma)
         self.log_sigma.grad = (shaped @ (eps**2 - 1.0)) / n
 
-    def tell(self, x: Tensor, y: Tensor) -> None:
+    def tell(self, x: Tensor, y: Tensor, grad: Tensor | None = None) -> None:
         super().tell(x, y)
         with torch.no_grad():
             self.log_sigma.clamp_(math.log(self.config.min_sigma), math.log(0.5))

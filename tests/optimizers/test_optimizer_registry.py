@@ -50,7 +50,7 @@ class ShrinkingSearch(Optimizer):
         unit = self.center + self.radius * (2 * self.uniform(self.config.population_size) - 1)
         return self.to_box(unit.clamp(0.0, 1.0))
 
-    def tell(self, x: Tensor, y: Tensor) -> None:
+    def tell(self, x: Tensor, y: Tensor, grad: Tensor | None = None) -> None:
         i = int(y.argmin())
         if float(y[i]) < self.best:
             self.best, self.center = float(y[i]), self.to_unit(x[i : i + 1])[0]
@@ -126,3 +126,14 @@ def test_register_rejects(optimizers: dict, cls: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         register(cls)
     assert optimizers == before
+
+
+def test_every_method_has_one_tell_protocol():
+    import inspect
+
+    from gennes_bo.optimizers import OPTIMIZERS
+
+    for name, cls in OPTIMIZERS.items():
+        parameters = list(inspect.signature(cls.tell).parameters.values())
+        assert [p.name for p in parameters] == ["self", "x", "y", "grad"], name
+        assert parameters[-1].default is None, name

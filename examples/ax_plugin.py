@@ -35,7 +35,7 @@ from ax.generation_strategy.generation_node import GenerationStep  # noqa: E402
 from ax.generation_strategy.generation_strategy import GenerationStrategy  # noqa: E402
 from botorch.test_functions import Hartmann  # noqa: E402
 
-from gennes_bo import gen_candidates_gennes  # noqa: E402
+from gennes_bo import AcqfSettings, gen_candidates_gennes  # noqa: E402
 from gennes_bo.integrations.ax import GennesAcquisition  # noqa: E402
 
 try:  # Ax 1.x name of the generator registry
@@ -76,7 +76,8 @@ def gennes_generation_strategy(
 ) -> GenerationStrategy:
     """Sobol for `n_sobol` trials, then Ax's modular BoTorch generator with GENNES as acquisition optimizer:
     through `gen_candidates` (continuous spaces) or through `acquisition_class` (any space)."""
-    optimizer_kwargs: dict[str, Any] = {"options": {"gennes_seed": seed}}  # any GennesConfig field as gennes_<field>
+    # optimize_acqf_gennes's settings (GENNES config, pipeline, seed, ...) travel in BoTorch's options as one value
+    optimizer_kwargs: dict[str, Any] = {"options": {"gennes_settings": AcqfSettings(seed=seed)}}
     if gen_candidates is not None:
         optimizer_kwargs["gen_candidates"] = gen_candidates
     generator_kwargs = {} if acquisition_class is None else {"acquisition_class": acquisition_class}

@@ -173,3 +173,12 @@ def test_the_library_never_imports_the_experiments():
     upward = {(module, other) for module, imported in import_graph().items() if module.startswith("gennes_bo")
               for other in imported if other.startswith("benchmarks")}
     assert upward == set()
+
+
+def test_the_demo_needs_the_library_alone():
+    # `pip install gennes-bo` (torch, BoTorch, scipy, tqdm) runs the demo: no extra, no experiments.
+    code = ("from gennes_bo.cli import main\n"
+            "main(['demo', '--iterations', '1', '--n-init', '4', '--q', '1', '--no-progress'])")
+    imported = _imported_after(code)
+    assert "botorch" in imported
+    assert not imported & set(HEAVY + INTEGRATIONS + ("benchmarks", "cma", "evotorch", "optuna_integration", "smac"))

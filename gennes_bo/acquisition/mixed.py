@@ -40,10 +40,12 @@ from gennes_bo.acquisition.options import (
     MIXED_CONFIG,
     MIXED_RESTARTS,
     MIXED_TEMPERATURE,
+    GennesOptionError,
     UnsupportedAcqfArgumentError,
     merge_options,
     split_options,
 )
+from gennes_bo.acquisition.settings import SETTINGS_KEY, AcqfSettings
 from gennes_bo.gennes.config import GennesConfig
 from gennes_bo.gennes.search import GennesSearch
 
@@ -84,8 +86,10 @@ def optimize_acqf_mixed_gennes(
             BoTorch, the values need not reach both bounds).
         cat_dims: Categorical dimension -> allowed values (their encodings), inside the bounds.
         options: The polish settings under BoTorch's names (`tol`, `maxiter_alternating`, `maxiter_discrete`,
-            `maxiter_continuous`, `batch_limit`, `init_batch_limit`; see :class:`AlternatingSettings`) and
-            `gennes_*` keys (see `gennes_bo.acquisition.options`). BoTorch's initialization options raise.
+            `maxiter_continuous`, `batch_limit`, `init_batch_limit`; see :class:`AlternatingSettings`), and
+            `"gennes_settings"`: an `AcqfSettings` whose config (its fields applied to `MIXED_CONFIG`) and seed
+            this call takes (how the `gen_candidates` route and Ax pass settings). BoTorch's initialization options
+            raise.
         q: Number of candidates, chosen greedily one after the other.
         raw_samples: Valid points screened for the starts of each point's polish (default 1024, as BoTorch's).
         num_restarts: Starts drawn from the screen for each point's polish, besides the `n_polish` generators'
@@ -125,15 +129,14 @@ def optimize_acqf_mixed_gennes(
             raise ValueError(f"`{name}` must be an integer >= 1, got {value!r}")
     space = MixedSpace.build(bounds, discrete_dims, cat_dims, fixed_features)
     constraints = MixedConstraints.build(space, inequality_constraints, equality_constraints)
-    parsed = split_options(merge_options(options, config, None), default=MIXED_CONFIG)
-    settings = AlternatingSettings.from_options(parsed.botorch_options)
-    seed = parsed.seed if seed is None else seed
+    config, seed, botorch_options = _gennes_settings(options, config, seed)
+    settings = AlternatingSettings.from_options(botorch_options)
     if q > 1 and not callable(getattr(acq_function, "set_X_pending", None)):
         raise UnsupportedAcqfArgumentError("q > 1 needs an acquisition function with `set_X_pending` (e.g. qLogEI)")
 
     start = time.monotonic()
     with count_acqf_evals(acq_function) as counter, manual_seed(seed):
-        candidates = _greedy_batch(acq_function, space, q, raw_samples, num_restarts, parsed.config, settings, seed,
+        candidates = _greedy_batch(acq_function, space, q, raw_samples, num_restarts, config, settings, seed,
                                    constraints)
         if post_processing_func is not None:
             candidates = post_processing_func(candidates)
@@ -144,6 +147,26 @@ def optimize_acqf_mixed_gennes(
     if not return_info:
         return candidates, value
     return candidates, value, AcqfOptimizationInfo(counter.n_evals, counter.n_calls, time.monotonic() - start)
+
+
+def _gennes_settings(options: dict[str, Any] | None, config: GennesConfig | None, seed: int | None
+                     ) -> tuple[GennesConfig, int | None, dict[str, Any]]:
+    """The GENNES config, the seed and BoTorch's options of a call: from `config` and `seed`, and from the options'
+    `gennes_settings` (an `AcqfSettings`, whose config fields apply to `MIXED_CONFIG`) or `gennes_*` keys."""
+    options = dict(options or {})
+    carried = options.pop(SETTINGS_KEY, None)
+    if carried is None:
+        parsed = split_options(merge_options(options, config, None), default=MIXED_CONFIG)
+        return parsed.config, parsed.seed if seed is None else seed, parsed.botorch_options
+    if not isinstance(carried, AcqfSettings):
+        raise GennesOptionError(f"options[{SETTINGS_KEY!r}] must be an AcqfSettings, got {type(carried).__name__}")
+    if config is not None and carried.config is not None:
+        raise GennesOptionError(f"give the GENNES config either as `config=` or in options[{SETTINGS_KEY!r}]")
+    if config is None:
+        config = carried.config if isinstance(carried.config, GennesConfig) else MIXED_CONFIG.replace(
+            **dict(carried.config or {}))
+    parsed = split_options(options, default=config)  # any remaining gennes_* keys, as before
+    return parsed.config, seed if seed is not None else carried.seed, parsed.botorch_options
 
 
 def _greedy_batch(acq_function: AcquisitionFunction, space: MixedSpace, q: int, raw_samples: int,

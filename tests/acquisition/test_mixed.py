@@ -271,3 +271,20 @@ def test_candidates_are_always_valid(problem, q):
 @given(problem=mixed_problems())
 def test_candidates_are_always_valid_many_spaces(problem, q):
     check_candidates_valid(problem, q)
+
+
+def test_settings_in_options_carry_the_config_and_the_seed(model):
+    from gennes_bo import AcqfSettings
+
+    acqf = acquisition(model, 2)
+    kwargs = {k: v for k, v in TINY.items() if k not in ("config", "options")}
+    direct = optimize_acqf_mixed_gennes(acqf, BOUNDS, DISCRETE, CATEGORICAL, q=2, seed=3, config=TINY_CONFIG,
+                                        options=TINY["options"], **kwargs)
+    carried = {**TINY["options"], "gennes_settings": AcqfSettings(config=TINY_CONFIG, seed=3)}
+    routed = optimize_acqf_mixed_gennes(acqf, BOUNDS, DISCRETE, CATEGORICAL, q=2, options=carried, **kwargs)
+    assert torch.equal(direct[0], routed[0])
+    with pytest.raises(GennesOptionError, match="either as `config=` or in options"):
+        optimize_acqf_mixed_gennes(acqf, BOUNDS, DISCRETE, CATEGORICAL, q=2, config=TINY_CONFIG, options=carried,
+                                   **kwargs)
+    with pytest.raises(GennesOptionError, match="must be an AcqfSettings"):
+        optimize_acqf_mixed_gennes(acqf, BOUNDS, DISCRETE, CATEGORICAL, q=2, options={"gennes_settings": 1}, **kwargs)

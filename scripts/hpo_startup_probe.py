@@ -25,7 +25,8 @@ from benchmarks.hpo_report import Normalizer, group_runs, paired, task_means
 from benchmarks.hpo_tasks import get_task
 from gennes_bo.compare.records import load_records
 from gennes_bo.compare.runner import limit_threads
-from gennes_bo.integrations.optuna import GennesSampler, _in_search_space
+from gennes_bo.integrations.optuna import GennesSampler
+from gennes_bo.integrations.optuna_space import in_search_space
 
 VARIANT = "startup-counts-running"
 
@@ -40,7 +41,7 @@ class StartupCountsRunning(GennesSampler):
     def sample_relative(self, study, trial, search_space):
         completed = sum(search_space.keys() <= t.params.keys()
                         for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
-        running = sum(t.number != trial.number and _in_search_space(t.params, search_space)
+        running = sum(t.number != trial.number and in_search_space(t.params, search_space)
                       for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
         if not search_space or completed < self._floor or completed + running < self._n_startup_trials:
             return {}

@@ -30,12 +30,15 @@ require("optuna", "optuna", "The Optuna sampler (gennes_bo.integrations.optuna)"
 import numpy as np
 import torch
 from botorch.acquisition import AcquisitionFunction, qLogNoisyExpectedImprovement
+from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
+from botorch.acquisition.multi_objective.objective import IdentityMCMultiOutputObjective
 from botorch.acquisition.objective import GenericMCObjective
+from botorch.exceptions.errors import ModelFittingError
 from botorch.models.model import Model
 from botorch.sampling import SobolQMCNormalSampler
 from botorch.utils.sampling import manual_seed
 from optuna._transform import _SearchSpaceTransform
-from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
+from optuna.distributions import BaseDistribution
 from optuna.samplers import BaseSampler, RandomSampler
 from optuna.samplers._base import _process_constraints_after_trial
 from optuna.search_space import IntersectionSearchSpace
@@ -45,6 +48,13 @@ from torch import Tensor
 
 from gennes_bo.acquisition.optimize import optimize_acqf_gennes
 from gennes_bo.acquisition.settings import AcqfSettings
+from gennes_bo.integrations.optuna_space import (
+    best_unseen_neighbor,
+    discrete_local_search,
+    encode,
+    in_search_space,
+    param_key,
+)
 from gennes_bo.models import GPSurrogate
 
 __all__ = ["GennesSampler", "SamplerAcquisition", "Surrogate"]
@@ -53,8 +63,7 @@ _logger = logging.getLogger(__name__)
 
 MC_SAMPLES = 128  # Sobol base samples of qLogNEI, as in the project's BO loops
 CONSTRAINTS_KEY = "constraints"  # the system attribute where `constraints_func`'s values are kept (Optuna's key)
-MAX_DISCRETE_MOVES = 10  # moves of the discrete local search after rounding
-MAX_AVOID_RINGS = 3  # how many discrete moves away `avoid_repeats` looks for an unevaluated parameter set
+FAILED_FITS_WARNING = 3  # surrogate fits failed in a row before one warning reaches the user
 
 
 class Surrogate(Protocol):
@@ -67,7 +76,8 @@ class Surrogate(Protocol):
 
 @dataclass(frozen=True)
 class SamplerAcquisition:
-    """How a trial's parameters are chosen from the surrogate: qLogNEI, maximized by `optimize_acqf_gennes`.
+    """How a trial's parameters are chosen from the surrogate: qLogNEI (qLogNEHVI in multi-objective studies),
+    maximized by `optimize_acqf_gennes`.
 
     Attributes:
         settings: `optimize_acqf_gennes`'s settings (restarts, raw samples, GENNES config, pipeline); None: its
@@ -99,16 +109,28 @@ class SamplerAcquisition:
         if not isinstance(self.mc_samples, int) or isinstance(self.mc_samples, bool) or self.mc_samples < 1:
             raise ValueError(f"`mc_samples` must be an integer >= 1, got {self.mc_samples!r}")
 
-    def build(self, model: Model, X_baseline: Tensor, X_pending: Tensor | None, n_constraints: int,
-              seed: int) -> AcquisitionFunction:
-        """qLogNEI of output 0 over `X_baseline` (`n x d`), outputs 1..m constrained to <= 0, with pending points."""
+    def build(self, model: Model, X_baseline: Tensor, X_pending: Tensor | None, n_objectives: int,
+              n_constraints: int, seed: int) -> AcquisitionFunction:
+        """The acquisition over `X_baseline` (`n x d`), with pending points: qLogNEI of output 0 for one objective,
+        qLogNEHVI of outputs `0 .. n_objectives - 1` for several (reference point: each objective's worst fitted
+        value at the baseline, less a tenth of its range), the outputs after them constrained to <= 0."""
         sampler = SobolQMCNormalSampler(sample_shape=torch.Size([self.mc_samples]), seed=seed)
-        objective = GenericMCObjective(_output(0)) if n_constraints else None
-        constraints = [_output(1 + i) for i in range(n_constraints)] or None
+        constraints = [_output(n_objectives + i) for i in range(n_constraints)] or None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pruning the baseline may warn about near-duplicate points
-            return qLogNoisyExpectedImprovement(model, X_baseline, sampler=sampler, objective=objective,
-                                                constraints=constraints, X_pending=X_pending, prune_baseline=True)
+            if n_objectives == 1:
+                objective = GenericMCObjective(_output(0)) if n_constraints else None
+                return qLogNoisyExpectedImprovement(model, X_baseline, sampler=sampler, objective=objective,
+                                                    constraints=constraints, X_pending=X_pending,
+                                                    prune_baseline=True)
+            with torch.no_grad():
+                fitted = model.posterior(X_baseline).mean[..., :n_objectives]
+            low, high = fitted.min(dim=0).values, fitted.max(dim=0).values
+            ref_point = low - 0.1 * (high - low).clamp_min(1e-6)
+            objective = IdentityMCMultiOutputObjective(outcomes=list(range(n_objectives))) if n_constraints else None
+            return qLogNoisyExpectedHypervolumeImprovement(
+                model, ref_point.tolist(), X_baseline, sampler=sampler, objective=objective, constraints=constraints,
+                X_pending=X_pending, prune_baseline=True)
 
     def maximize(self, acq_function: AcquisitionFunction, bounds: Tensor, seed: int) -> Tensor:
         """The `1 x d` maximizer of `acq_function` in the `2 x d` box."""
@@ -123,7 +145,8 @@ class SamplerAcquisition:
         """The settings, for records (a custom optimizer by its name)."""
         optimizer = None if self.optimizer is None else getattr(self.optimizer, "__name__", None) or repr(
             self.optimizer)
-        return {"acquisition": "qLogNEI", "settings": (self.settings or AcqfSettings()).to_dict(),
+        return {"acquisition": "qLogNEI (qLogNEHVI for several objectives)",
+                "settings": (self.settings or AcqfSettings()).to_dict(),
                 "optimizer": optimizer or "optimize_acqf_gennes", "pending": self.pending,
                 "avoid_repeats": self.avoid_repeats, "mc_samples": self.mc_samples}
 
@@ -141,7 +164,8 @@ class GennesSampler(BaseSampler):
     Float, log-float, stepped float, int, log-int and categorical parameters are supported. The sampler models the
     parameters that every completed trial shares (Optuna's `IntersectionSearchSpace`, parameters with one possible
     value left out) and draws any other parameter, and every parameter of the first `n_startup_trials` trials, from
-    `independent_sampler`, as Optuna's `GPSampler` and `BoTorchSampler` do. Single-objective studies only.
+    `independent_sampler`, as Optuna's `GPSampler` and `BoTorchSampler` do. Single- and multi-objective studies
+    (qLogNEHVI over the Pareto front), with constraints in both.
 
     Each model-based trial:
 
@@ -160,6 +184,10 @@ class GennesSampler(BaseSampler):
     samplers do) or, with Optuna >= 5, from `trial.set_constraint`; a trial is feasible when all its values are
     <= 0. Running trials count as pending once they hold every parameter of the search space; a process that
     shares the study's storage sees them too.
+
+    BoTorch's warnings during a suggestion (fit retries, jitter added to a covariance, a polish that ended
+    ABNORMAL) go to this module's logger at DEBUG level, not to the console. A trial whose surrogate does not fit
+    falls back on the independent sampler; after `FAILED_FITS_WARNING` such trials in a row, one warning says so.
 
     Args:
         seed: Combined with each trial's number (and a parameter's name), seeds that trial's random draws, GP
@@ -219,6 +247,7 @@ class GennesSampler(BaseSampler):
         self.surrogate: Surrogate = surrogate if surrogate is not None else GPSurrogate()
         self.acquisition = acquisition if acquisition is not None else SamplerAcquisition()
         self._search_space = IntersectionSearchSpace()
+        self._failed_fits = 0  # trials in a row whose surrogate did not fit
 
     def reseed_rng(self) -> None:
         """Reseed a given `independent_sampler`; the sampler's own seed stays (its draws differ per trial)."""
@@ -226,16 +255,7 @@ class GennesSampler(BaseSampler):
             self._independent_sampler.reseed_rng()
 
     def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
-        """The parameters every completed trial shares, less those with a single possible value.
-
-        Raises:
-            ValueError: For a multi-objective study.
-        """
-        if len(study.directions) > 1:
-            raise ValueError(
-                f"GennesSampler supports single-objective studies, got {len(study.directions)} objectives; use "
-                "optuna.samplers.GPSampler or optuna_integration.BoTorchSampler for multi-objective studies"
-            )
+        """The parameters every completed trial shares, less those with a single possible value."""
         return {name: distribution for name, distribution in self._search_space.calculate(study).items()
                 if not distribution.single()}
 
@@ -249,31 +269,44 @@ class GennesSampler(BaseSampler):
         if len(completed) < max(self._n_startup_trials, 1):
             return {}
         running = [t.params for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
-                   if t.number != trial.number and _in_search_space(t.params, search_space)]
-        avoid = {_param_key(p, search_space) for p in [*(t.params for t in completed), *running]
+                   if t.number != trial.number and in_search_space(t.params, search_space)]
+        avoid = {param_key(p, search_space) for p in [*(t.params for t in completed), *running]
                  } if self.acquisition.avoid_repeats else set()
         seed = _trial_seed(self._seed, trial.number)
-        with manual_seed(seed), _one_torch_thread():
-            return self._suggest(study, completed, running if self.acquisition.pending else [],
-                                 search_space, seed, avoid)
+        with manual_seed(seed), _one_torch_thread(), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                params = self._suggest(study, completed, running if self.acquisition.pending else [],
+                                       search_space, seed, avoid)
+                self._failed_fits = 0
+            except ModelFittingError as error:  # the trial falls back on the independent sampler
+                params, self._failed_fits = {}, self._failed_fits + 1
+                _logger.debug("Trial %d: the surrogate did not fit (%s)", trial.number, error)
+        for warning in caught:  # BoTorch's retries, jitter and polish messages: details, not news
+            _logger.debug("Trial %d: %s: %s", trial.number, warning.category.__name__, warning.message)
+        if self._failed_fits == FAILED_FITS_WARNING:
+            warnings.warn(f"GennesSampler: the surrogate failed to fit in {FAILED_FITS_WARNING} trials in a row, which "
+                          "the independent sampler drew instead; details at DEBUG level of the logger "
+                          f"{__name__!r}", RuntimeWarning, stacklevel=2)
+        return params
 
     def _suggest(self, study: Study, completed: list[FrozenTrial], running: list[dict[str, Any]],
                  search_space: dict[str, BaseDistribution], seed: int, avoid: set[tuple]) -> dict[str, Any]:
         """Fit, build the acquisition, maximize it with GENNES, round to valid values, step off `avoid`."""
         transform = _SearchSpaceTransform(search_space, transform_0_1=True)
-        X = _encode(transform, [t.params for t in completed])
-        Y = _objective_values(study.direction, completed)
+        X = encode(transform, [t.params for t in completed])
+        Y = _objective_values(study.directions, completed)
         constraints = _constraint_values(completed)
         outputs = Y if constraints is None else torch.cat([Y, constraints], dim=-1)
-        pending = _encode(transform, running) if running else None
-        model = self.surrogate(X, outputs, n_objectives=1)
-        acqf = self.acquisition.build(model, X, pending, outputs.shape[-1] - 1, seed)
+        pending = encode(transform, running) if running else None
+        model = self.surrogate(X, outputs, n_objectives=Y.shape[-1])
+        acqf = self.acquisition.build(model, X, pending, Y.shape[-1], outputs.shape[-1] - Y.shape[-1], seed)
         bounds = torch.stack([torch.zeros(X.shape[-1]), torch.ones(X.shape[-1])]).to(X)
         candidate = self.acquisition.maximize(acqf, bounds, seed)
         params = transform.untransform(candidate[0].detach().cpu().numpy())
-        params = _discrete_local_search(acqf, params, search_space, transform)
-        if _param_key(params, search_space) in avoid:
-            params = _best_unseen_neighbor(acqf, params, search_space, transform, avoid)
+        params = discrete_local_search(acqf, params, search_space, transform)
+        if param_key(params, search_space) in avoid:
+            params = best_unseen_neighbor(acqf, params, search_space, transform, avoid)
         return params
 
     def sample_independent(self, study: Study, trial: FrozenTrial, param_name: str,
@@ -356,31 +389,17 @@ def _trial_seed(seed: int, trial_number: int, param_name: str = "") -> int:
     return int(np.random.SeedSequence(entropy).generate_state(1)[0])
 
 
-def _in_search_space(params: dict[str, Any], search_space: dict[str, BaseDistribution]) -> bool:
-    """Whether `params` holds a valid value of every parameter of `search_space` (a running trial may lack some)."""
-    for name, distribution in search_space.items():
-        if name not in params:
-            return False
-        if isinstance(distribution, CategoricalDistribution):
-            if params[name] not in distribution.choices:
-                return False
-        elif not distribution.low <= params[name] <= distribution.high:
-            return False
-    return True
-
-
-def _encode(transform: _SearchSpaceTransform, params: list[dict[str, Any]]) -> Tensor:
-    """`n x d` unit-cube encodings of `n` parameter sets."""
-    return torch.as_tensor(np.stack([transform.transform(p) for p in params]), dtype=torch.float64)
-
-
-def _objective_values(direction: StudyDirection, trials: list[FrozenTrial]) -> Tensor:
-    """`n x 1` objective values to maximize; infinite values become the most extreme finite ones."""
-    sign = -1.0 if direction == StudyDirection.MINIMIZE else 1.0
-    values = sign * np.array([t.value for t in trials], dtype=np.float64)
-    finite = values[np.isfinite(values)]
-    low, high = (finite.min(), finite.max()) if finite.size else (0.0, 0.0)
-    return torch.as_tensor(np.clip(values, low, high)).unsqueeze(-1)
+def _objective_values(directions: Sequence[StudyDirection], trials: list[FrozenTrial]) -> Tensor:
+    """`n x k` values of the `k` objectives, each to maximize; infinite values become the most extreme finite ones
+    of their objective."""
+    signs = np.array([-1.0 if d == StudyDirection.MINIMIZE else 1.0 for d in directions])
+    values = signs * np.array([t.values for t in trials], dtype=np.float64).reshape(len(trials), len(directions))
+    columns = []
+    for column in values.T:
+        finite = column[np.isfinite(column)]
+        low, high = (finite.min(), finite.max()) if finite.size else (0.0, 0.0)
+        columns.append(np.clip(column, low, high))
+    return torch.as_tensor(np.stack(columns, axis=-1))
 
 
 def _constraint_values(trials: list[FrozenTrial]) -> Tensor | None:
@@ -409,70 +428,3 @@ def _trial_constraints(trial: FrozenTrial) -> tuple[float, ...]:
 def _output(index: int) -> Callable[..., Tensor]:
     """Output `index` of `sample_shape x batch x q x m` posterior samples."""
     return lambda samples, X=None: samples[..., index]
-
-
-def _discrete_local_search(acqf: AcquisitionFunction, params: dict[str, Any],
-                           search_space: dict[str, BaseDistribution],
-                           transform: _SearchSpaceTransform) -> dict[str, Any]:
-    """Move `params` to its best discrete neighbor while that raises the acquisition value (at most
-    `MAX_DISCRETE_MOVES` moves); continuous parameters stay where GENNES put them."""
-    for _ in range(MAX_DISCRETE_MOVES):
-        candidates = [params, *_discrete_neighbors(params, search_space)]
-        if len(candidates) == 1:
-            break
-        with torch.no_grad():
-            values = acqf(_encode(transform, candidates).unsqueeze(-2))
-        best = int(values.argmax())
-        if best == 0:
-            break
-        params = candidates[best]
-    return transform.untransform(transform.transform(params))  # exact steps after the +- step arithmetic
-
-
-def _param_key(params: dict[str, Any], search_space: dict[str, BaseDistribution]) -> tuple:
-    """The values of `params` in `search_space`'s order: equal keys, the same configuration."""
-    return tuple(params[name] for name in search_space)
-
-
-def _best_unseen_neighbor(acqf: AcquisitionFunction, params: dict[str, Any],
-                          search_space: dict[str, BaseDistribution], transform: _SearchSpaceTransform,
-                          avoid: set[tuple]) -> dict[str, Any]:
-    """The parameter set of highest acquisition value whose key is not in `avoid`, among the discrete neighbors of
-    `params`, then their neighbors, up to `MAX_AVOID_RINGS` moves away; `params` itself when every one is taken
-    (or there are no discrete parameters)."""
-    frontier, visited = [params], {_param_key(params, search_space)}
-    for _ in range(MAX_AVOID_RINGS):
-        ring = []
-        for point in frontier:
-            for neighbor in _discrete_neighbors(point, search_space):
-                neighbor = transform.untransform(transform.transform(neighbor))  # exact steps
-                key = _param_key(neighbor, search_space)
-                if key not in visited:
-                    visited.add(key)
-                    ring.append(neighbor)
-        unseen = [point for point in ring if _param_key(point, search_space) not in avoid]
-        if unseen:
-            with torch.no_grad():
-                values = acqf(_encode(transform, unseen).unsqueeze(-2))
-            return unseen[int(values.argmax())]
-        if not ring:
-            break
-        frontier = ring
-    return params
-
-
-def _discrete_neighbors(params: dict[str, Any], search_space: dict[str, BaseDistribution]) -> Iterator[dict]:
-    """`params` with one categorical changed to another choice, or one int / stepped float moved by one step."""
-    for name, distribution in search_space.items():
-        if isinstance(distribution, CategoricalDistribution):
-            current = distribution.to_internal_repr(params[name])
-            values = [distribution.to_external_repr(i) for i in range(len(distribution.choices)) if i != current]
-        elif isinstance(distribution, IntDistribution) or (
-                isinstance(distribution, FloatDistribution) and distribution.step is not None):
-            step = distribution.step
-            values = [v for v in (params[name] - step, params[name] + step)
-                      if distribution.low <= v <= distribution.high]
-        else:
-            continue
-        for value in values:
-            yield {**params, name: value}

@@ -8,8 +8,10 @@ import math
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -139,12 +141,6 @@ def test_constraint_values_from_constraints_func_and_from_set_constraint():
         trial.set_constraint("latency", -1.0)
         study.tell(trial, 1.0)
         assert _constraint_values(study.trials).tolist() == [[-1.0, 2.0]]  # by name
-
-
-def test_multi_objective_studies_are_refused(make_sampler):
-    study = optuna.create_study(directions=["minimize", "minimize"], sampler=make_sampler(seed=0))
-    with pytest.raises(ValueError, match="single-objective studies, got 2 objectives"):
-        study.optimize(lambda t: (t.suggest_float("x", 0, 1), 1.0), n_trials=1)
 
 
 @pytest.mark.parametrize(("argument", "value"), [("n_startup_trials", -1), ("seed", 1.5)])
@@ -292,7 +288,7 @@ def test_best_unseen_neighbor_widens_ring_by_ring():
     from optuna._transform import _SearchSpaceTransform
     from optuna.distributions import CategoricalDistribution, IntDistribution
 
-    from gennes_bo.integrations.optuna import _best_unseen_neighbor, _param_key
+    from gennes_bo.integrations.optuna_space import best_unseen_neighbor, param_key
 
     space = {"k": IntDistribution(1, 9), "kind": CategoricalDistribution(["a", "b"])}
     transform = _SearchSpaceTransform(space, transform_0_1=True)
@@ -302,11 +298,11 @@ def test_best_unseen_neighbor_widens_ring_by_ring():
 
     start = {"k": 5, "kind": "a"}
     ring_1 = [{"k": 4, "kind": "a"}, {"k": 6, "kind": "a"}, {"k": 5, "kind": "b"}]
-    avoid = {_param_key(p, space) for p in [start, *ring_1]}
-    assert _best_unseen_neighbor(acqf, start, space, transform, set()) == {"k": 6, "kind": "a"}
-    assert _best_unseen_neighbor(acqf, start, space, transform, avoid) == {"k": 7, "kind": "a"}
+    avoid = {param_key(p, space) for p in [start, *ring_1]}
+    assert best_unseen_neighbor(acqf, start, space, transform, set()) == {"k": 6, "kind": "a"}
+    assert best_unseen_neighbor(acqf, start, space, transform, avoid) == {"k": 7, "kind": "a"}
     everything = {(k, kind) for k in range(1, 10) for kind in "ab"}
-    assert _best_unseen_neighbor(acqf, start, space, transform, everything) == start
+    assert best_unseen_neighbor(acqf, start, space, transform, everything) == start
 
 
 def test_output_warp_keeps_the_ranking_and_spreads_the_good_trials():
@@ -372,3 +368,50 @@ def test_without_gp_warm_starts_a_suggestion_depends_only_on_the_seed_and_the_tr
         resumed.add_trial(trial)
     resumed.optimize(quadratic, n_trials=1)  # a fresh sampler object, as in a new process
     assert resumed.trials[5].params == study.trials[5].params
+
+
+def two_objectives(trial) -> tuple[float, float]:
+    x, y = trial.suggest_float("x", 0.0, 1.0), trial.suggest_float("y", 0.0, 1.0)
+    trial.set_constraint("budget", x + y - 1.2)  # feasible when x + y <= 1.2
+    return x**2 + y**2, (x - 1) ** 2 + (y - 1) ** 2
+
+
+def test_a_two_objective_study_with_constraints_runs_and_fills_the_front(make_sampler):
+    from optuna._hypervolume import compute_hypervolume  # the reference's own hypervolume
+
+    study = optuna.create_study(directions=["minimize", "minimize"], sampler=make_sampler(seed=0, n_startup_trials=5))
+    study.optimize(two_objectives, n_trials=9)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 9
+    feasible = [t for t in study.trials if all(c <= 0 for c in t.constraints.values())]
+    model_trials = [t for t in feasible if t.number >= 5]
+    assert len(model_trials) >= 3  # the model keeps to the feasible region
+
+    def hypervolume(trials):
+        return compute_hypervolume(np.array([t.values for t in trials]), np.array([2.0, 2.0]))
+
+    assert hypervolume(feasible) > hypervolume([t for t in feasible if t.number < 5])
+
+
+def test_botorch_warnings_go_to_the_debug_log_and_repeated_fit_failures_warn_once(caplog):
+    from botorch.exceptions.errors import ModelFittingError
+
+    def noisy_surrogate(X, Y, n_objectives=1):
+        warnings.warn("Optimization failed within `scipy.optimize.minimize` with status 2 and message ABNORMAL",
+                      RuntimeWarning)
+        return fit_gp(X, Y)
+
+    study = optuna.create_study(sampler=GennesSampler(seed=0, n_startup_trials=3, surrogate=noisy_surrogate))
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level("DEBUG", "gennes_bo.integrations.optuna"):
+        warnings.simplefilter("always")
+        study.optimize(quadratic, n_trials=4)
+    assert not [w for w in caught if "ABNORMAL" in str(w.message)]
+    assert any("ABNORMAL" in record.getMessage() for record in caplog.records)
+
+    def failing_surrogate(X, Y, n_objectives=1):
+        raise ModelFittingError("All attempts to fit the model have failed.")
+
+    study = optuna.create_study(sampler=GennesSampler(seed=0, n_startup_trials=2, surrogate=failing_surrogate))
+    with pytest.warns(RuntimeWarning, match="failed to fit in 3 trials in a row") as caught:
+        study.optimize(quadratic, n_trials=8)
+    assert len([w for w in caught if "failed to fit" in str(w.message)]) == 1  # once, not every trial
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 8  # drawn by the independent sampler

@@ -397,7 +397,7 @@ def test_botorch_warnings_go_to_the_debug_log_and_repeated_fit_failures_warn_onc
 
     def noisy_surrogate(X, Y, n_objectives=1):
         warnings.warn("Optimization failed within `scipy.optimize.minimize` with status 2 and message ABNORMAL",
-                      RuntimeWarning)
+                      RuntimeWarning, stacklevel=2)
         return fit_gp(X, Y)
 
     study = optuna.create_study(sampler=GennesSampler(seed=0, n_startup_trials=3, surrogate=noisy_surrogate))

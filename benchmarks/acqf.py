@@ -6,7 +6,8 @@ method (a name of the registry `gennes_bo.compare.registry`) maximizes the same 
 (same QMC base samples). Recorded per run: acquisition value reached, wall time, acquisition points evaluated
 and the anytime curve (best value vs points). Records are
 JSONL, one line per run, resumable; runs execute on local processes (`--workers`, one CPU thread each) or a
-Dask cluster (`--scheduler`). `--report` writes the markdown table from records only.
+Dask cluster (`--scheduler`). `--report` writes the markdown table from records only. `--estimate` times one call
+per method and case and prints the suite's CPU hours; a fresh suite estimated above 1 CPU hour asks for `--yes`.
 
     gennes-bo bench-acqf                                   # the full suite into results/acqf.jsonl (resumes)
     gennes-bo bench-acqf --problems hartmann6 --q 4 --workers 2
@@ -19,9 +20,10 @@ import argparse
 import json
 import math
 import threading
+import time
 import warnings
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +41,16 @@ from gennes_bo.compare.plotting import log_grid, panel_grid, step_values
 from gennes_bo.compare.records import thin_trace
 from gennes_bo.compare.registry import AcqfTask, get_acqf_optimizer, run_acqf_optimizer
 from gennes_bo.compare.report import Report, median_or_nan, run_report_command, win_tie_loss, wtl_text
-from gennes_bo.compare.runner import add_grid_arguments, run_grid_command, seeds_or_default
+from gennes_bo.compare.runner import (
+    COST_COLUMNS,
+    CellCost,
+    add_grid_arguments,
+    add_optimizers_argument,
+    add_problems_argument,
+    limit_threads,
+    run_grid_command,
+    seeds_or_default,
+)
 from gennes_bo.test_functions import get_problem, parse_problem_key
 
 # Record keys of the suite's problems: a registered problem and its dimension (`problem_key`), e.g. Ackley d = 10.
@@ -150,6 +161,36 @@ def spec_settings(spec: Mapping[str, Any]) -> dict[str, Any] | None:
     """What a spec's optimizer resolves to now (its registry entry's settings at the case's q), recorded with each
     run to detect records of other settings; None for an import path."""
     return get_acqf_optimizer(spec["optimizer"]).resolved_settings(AcqfTask(q=spec["case"]["q"]))
+
+
+def estimate(specs: Sequence[Mapping[str, Any]]) -> Iterator[str | CellCost]:
+    """Time one call per method and case, and cost the suite's runs without running them.
+
+    Each case's GP is fitted to seed 0's training points in this process (one thread), then each method maximizes
+    its acquisition once, after an untimed warm-up. A run costs its method's call plus its share of the GP fit,
+    which a worker makes once for the methods of a case and seed.
+
+    Yields:
+        A header, then as they are measured one `CellCost` per case and method, and a line of the case's GP fit.
+    """
+    from gennes_bo.compare.bo_loop import warm_up
+
+    limit_threads()
+    cases: dict[Case, dict[str, list[Mapping[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for spec in specs:
+        cases[Case(**spec["case"])][spec["optimizer"]].append(spec)
+    yield f"{'case':28s} {'method':20s} {'call (s)':>9s} {'points':>8s} {COST_COLUMNS}"
+    for case, methods in cases.items():
+        title = f"{case.problem} n={case.n_train} q={case.q} {case.acqf}"
+        start = time.process_time()
+        acqf, bounds = build_acquisition(case, 0)
+        fit = time.process_time() - start
+        for method, method_specs in methods.items():
+            warm_up(method, "logei", case.q)
+            run = run_acqf_optimizer(get_acqf_optimizer(method).make(AcqfTask(q=case.q)), acqf, bounds, case.q, 0)
+            yield CellCost(f"{title:28s} {method:20s} {run.cpu_time:9.2f} {run.n_evals:8d}", method_specs,
+                           (run.cpu_time + fit / len(methods)) / 3600)
+        yield f"{title:28s} {'(GP fit)':20s} {fit:9.2f}"
 
 
 # ----------------------------------------------------------------------------------------------- report
@@ -314,14 +355,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register `gennes-bo bench-acqf`."""
     parser = commands.add_parser("bench-acqf", help="benchmark optimize_acqf_gennes against optimize_acqf",
                                  description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--problems", nargs="+", choices=sorted(PROBLEMS), metavar="PROBLEM",
-                        help=f"restrict to these problems, among {', '.join(PROBLEMS)} (default all)")
+    add_problems_argument(parser, choices=sorted(PROBLEMS),
+                          help=f"restrict to these problems, among {', '.join(PROBLEMS)} (default all)")
     parser.add_argument("--q", nargs="+", type=int, help="restrict to these q (default all: 1 4 8)")
-    parser.add_argument("--methods", nargs="+", metavar="NAME",
-                        help=f"acquisition optimizers: registered names or package.module:function (default "
-                             f"{' '.join(METHODS)})")
+    add_optimizers_argument(parser, "--methods", help=f"acquisition optimizers: registered names or "
+                                                      f"package.module:function (default {' '.join(METHODS)})")
     add_grid_arguments(parser, default_out=DEFAULT_OUT, default_report=DEFAULT_REPORT, default_seeds=SEEDS,
-                       quick=QUICK)
+                       quick=QUICK, estimate="time one call per method and case")
     parser.set_defaults(run=_main)
 
 
@@ -329,7 +369,7 @@ def _main(args: argparse.Namespace) -> int:
     if args.report:
         return run_report_command(args, "bench-acqf", write_report)
     cases = QUICK_SUITE if args.quick else SUITE
-    methods = args.methods or (QUICK_METHODS if args.quick else METHODS)
+    methods = args.optimizers or (QUICK_METHODS if args.quick else METHODS)
     if args.problems:
         cases = [c for c in cases if c.problem in args.problems]
     if args.q:
@@ -340,4 +380,4 @@ def _main(args: argparse.Namespace) -> int:
         except ValueError as err:
             raise SystemExit(f"gennes-bo bench-acqf: {err}") from err
     specs = make_specs(cases, methods, range(seeds_or_default(args, QUICK, SEEDS)))
-    return run_grid_command(specs, run_acqf_spec, args, "bench-acqf", settings=spec_settings)
+    return run_grid_command(specs, run_acqf_spec, args, "bench-acqf", settings=spec_settings, estimate=estimate)

@@ -21,11 +21,11 @@ points jointly, 20 restarts, 1024 raw samples), `botorch-sequential` (the same, 
 Grids (`--grid`): `main` (the acceptance grid) is qLogNEI at q = 16, 10 seeds, on Hartmann6, Ackley-10, Levy-20,
 Rastrigin-10, Griewank-10 and Michalewicz-10; `secondary` (5 seeds) is q = 8 and q = 32 on Hartmann6, Ackley-10
 and Michalewicz-10, qUCB at q = 16 on those three, and noisy Hartmann6 (qLogNEI, q = 16); `all` is both.
-`--problems` and `--q` replace a grid's problems and q values; `--acquisition` keeps only its noiseless cells of
-one acquisition. Runs are ordered seed by seed within a grid (every
+`--problems` and `--q` replace a grid's problems and q values; `--acquisitions` (earlier `--acquisition`) keeps only
+its noiseless cells of those acquisitions. Runs are ordered seed by seed within a grid (every
 problem and optimizer of seed 0, then seed 1, ...), so that a partial grid holds complete paired seeds.
 `--estimate` times one acquisition call per optimizer and cell at the first and the last iteration's data size
-and prints the grid's CPU hours without running it.
+and prints the grid's CPU hours without running it; a fresh grid estimated above 1 CPU hour asks for `--yes`.
 
     gennes-bo bo-batch --estimate                         # CPU hours of the main grid, from one call per cell
     gennes-bo bo-batch --workers 16                       # the main grid into results/bo_batch.jsonl (resumes)
@@ -39,7 +39,7 @@ import argparse
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmarks.bo_batch_spec import (
     ACQUISITIONS,
@@ -54,6 +54,9 @@ from benchmarks.bo_batch_spec import (
     noise_std,
 )
 
+if TYPE_CHECKING:
+    from gennes_bo.compare.runner import CellCost
+
 # torch, BoTorch and the problems are imported inside the functions that use them: `gennes-bo bo-batch --help`
 # answers without them.
 
@@ -65,7 +68,7 @@ DEFAULT_REPORT = "docs/results/bo_batch.md"
 
 def make_specs(grid: str = "main", optimizers: Sequence[str] = OPTIMIZERS, problems: Sequence[str] | None = None,
                q: Sequence[int] | None = None, seeds: int | None = None,
-               iterations: int = ITERATIONS, acquisition: str | None = None) -> list[dict[str, Any]]:
+               iterations: int = ITERATIONS, acquisitions: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """The runs of a grid, seed-major within each grid: every cell and optimizer of seed 0, then of seed 1, ...
 
     Args:
@@ -75,7 +78,7 @@ def make_specs(grid: str = "main", optimizers: Sequence[str] = OPTIMIZERS, probl
         q: Batch sizes replacing each family's (default: the grid's).
         seeds: Seeds per cell replacing each family's (default: the grid's, 10 main and 5 secondary).
         iterations: BO iterations per run.
-        acquisition: Keep only the families of this acquisition, noiseless (`"qlognei"` or `"qucb"`; default
+        acquisitions: Keep only the noiseless families of these acquisitions (`"qlognei"`, `"qucb"`; default
             every family).
 
     Raises:
@@ -87,8 +90,9 @@ def make_specs(grid: str = "main", optimizers: Sequence[str] = OPTIMIZERS, probl
 
     if grid not in GRID_NAMES:
         raise ValueError(f"`grid` must be one of {GRID_NAMES}, got {grid!r}")
-    if acquisition not in (None, *ACQUISITIONS):
-        raise ValueError(f"`acquisition` must be one of {ACQUISITIONS}, got {acquisition!r}")
+    for acquisition in acquisitions or ():
+        if acquisition not in ACQUISITIONS:
+            raise ValueError(f"`acquisitions` must be among {ACQUISITIONS}, got {acquisition!r}")
     for problem in problems or ():
         parse_problem_key(problem)  # raises UnknownProblemError (a ValueError) naming the key
     for optimizer in optimizers:
@@ -99,7 +103,7 @@ def make_specs(grid: str = "main", optimizers: Sequence[str] = OPTIMIZERS, probl
     specs: dict[str, dict[str, Any]] = {}
     for name in (("main", "secondary") if grid == "all" else (grid,)):
         families = [family for family in GRIDS[name]
-                    if acquisition is None or (family.acquisition == acquisition and not family.noise)]
+                    if acquisitions is None or (family.acquisition in acquisitions and not family.noise)]
         for seed in range(max((seeds or family.seeds for family in families), default=0)):
             for family in families:
                 if seed >= (seeds or family.seeds):
@@ -171,59 +175,50 @@ def run_bo_batch_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------- --estimate
-def estimate(specs: Sequence[Mapping[str, Any]], pending_keys: set[str] | None = None) -> Iterator[str]:
-    """Time one acquisition call per optimizer and cell, and estimate the grid's CPU hours without running it.
+def estimate(specs: Sequence[Mapping[str, Any]]) -> Iterator[str | CellCost]:
+    """Time one acquisition call per optimizer and cell, and cost the grid's runs without running them.
 
-    Each cell's GP is fitted twice in this process (one thread): to seed 0's initial design (the first iteration's
-    data), and to it plus the Sobol points that stand for the BO points of the last iteration (`n_init + q x
-    (iterations - 1)` points); each optimizer is timed once on each (process CPU time). A run costs `iterations x`
-    the mean of the two (call + GP fit), the trapezoid rule over the iterations, whose cost grows with the data.
+    Each cell's GP is fitted in this process (one thread) to seed 0's initial design (the first iteration's data)
+    and to it plus the Sobol points that stand for the BO points of the last iteration (`n_init + q x
+    (iterations - 1)` points); each optimizer is timed once on each (`benchmarks.bo_cost`: a run costs
+    `iterations x` the mean of the two, call + GP fit, plus its objective evaluations).
 
     Args:
         specs: The grid (:func:`make_specs`).
-        pending_keys: Keys of the runs not yet recorded, to estimate what is left as well.
 
     Yields:
-        The lines to print, as they are measured: one per (cell, optimizer) and the cell's GP fits, then the totals.
+        As they are measured: per cell, one `CellCost` per optimizer (`gennes_bo.compare.runner.print_estimate`
+        prints them) and a line of the GP fits.
     """
-    import warnings
+    import functools
 
-    from gennes_bo.compare.bo_loop import warm_up
-    from gennes_bo.compare.registry import AcqfTask, get_acqf_optimizer, run_acqf_optimizer
-    from gennes_bo.compare.runner import limit_threads
+    from benchmarks.bo_cost import TIMING_HEADER, fit_line, optimizer_line, time_bo_iterations
+    from gennes_bo.compare.bo_loop import UCB_BETA, warm_up
+    from gennes_bo.compare.registry import AcqfTask, get_acqf_optimizer
+    from gennes_bo.compare.runner import COST_COLUMNS, CellCost, limit_threads
 
     limit_threads()
     runs: dict[Cell, dict[str, list[Mapping[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for spec in specs:
         runs[cell_of(spec)][spec["optimizer"]].append(spec)
-    yield (f"{'cell':38s} {'optimizer':20s} {'first (s)':>9s} {'last (s)':>9s} {'points':>8s} {'runs':>5s} "
-           f"{'CPU h':>7s}")
-    total = left = 0.0
+    yield f"{TIMING_HEADER} {COST_COLUMNS}"
     for cell, optimizers in runs.items():
         first = next(iter(optimizers.values()))[0]
-        sizes = (first["n_init"], first["n_init"] + first["q"] * (first["iterations"] - 1))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # BoTorch's retries and jitter: timed, not reported
-            landscapes = [_timing_acquisition(first, n) for n in sizes]
-            for optimizer, cell_specs in optimizers.items():
-                warm_up(optimizer, first["acquisition"], first["q"])
-                calls, n_evals = [], 0
-                for acq_function, bounds, _ in landscapes:
-                    start = time.process_time()
-                    run = run_acqf_optimizer(get_acqf_optimizer(optimizer).make(AcqfTask(q=first["q"])),
-                                             acq_function, bounds, first["q"], seed=0)
-                    calls.append(time.process_time() - start)
-                    n_evals = run.n_evals
-                per_run = first["iterations"] * (sum(calls) + sum(fit for *_, fit in landscapes)) / 2 / 3600
-                total += per_run * len(cell_specs)
-                if pending_keys is not None:
-                    left += per_run * sum(_key(s) in pending_keys for s in cell_specs)
-                yield (f"{cell_title(cell):38s} {optimizer:20s} {calls[0]:9.2f} {calls[1]:9.2f} {n_evals:8d} "
-                       f"{len(cell_specs):5d} {per_run * len(cell_specs):7.2f}")
-        yield (f"{cell_title(cell):38s} {'(GP fit)':20s} {landscapes[0][2]:9.2f} {landscapes[1][2]:9.2f}  "
-               f"({sizes[0]} and {sizes[1]} points)")
-    yield (f"estimated CPU hours: {total:.1f} for {len(specs)} runs"
-           + (f" ({left:.1f} for the {len(pending_keys)} not yet recorded)" if pending_keys is not None else ""))
+        n_init, q, iterations, acquisition = first["n_init"], first["q"], first["iterations"], first["acquisition"]
+        problem, bounds, X_last = stand_in_data(first, n_init + q * (iterations - 1))
+        timing = time_bo_iterations(
+            _maximized(problem), bounds, X_last[:n_init], X_last,
+            {name: get_acqf_optimizer(name).make(AcqfTask(q=q)) for name in optimizers}, acquisition=acquisition,
+            q=q, beta=first.get("beta", UCB_BETA), warm_up=functools.partial(warm_up, acquisition=acquisition, q=q))
+        for optimizer, cell_specs in optimizers.items():
+            yield CellCost(optimizer_line(cell_title(cell), timing, optimizer), cell_specs,
+                           timing.run_hours(optimizer, iterations, n_init + q * iterations))
+        yield fit_line(cell_title(cell), timing)
+
+
+def _maximized(problem: Any) -> Any:
+    """The noiseless negated problem, the values a BO loop of this grid maximizes."""
+    return lambda X: -problem.evaluate_true(X)
 
 
 def stand_in_data(spec: Mapping[str, Any], n_points: int) -> tuple[Any, Any, Any]:
@@ -241,22 +236,6 @@ def stand_in_data(spec: Mapping[str, Any], n_points: int) -> tuple[Any, Any, Any
     return problem, bounds, X
 
 
-def _timing_acquisition(spec: Mapping[str, Any], n_points: int) -> tuple[Any, Any, float]:
-    """The acquisition of seed 0 of the spec's cell on `n_points` points (its initial design, then Sobol points
-    standing for BO points), its bounds, and the CPU seconds of the GP fit."""
-
-    from gennes_bo.compare.bo_loop import UCB_BETA, build_acquisition
-    from gennes_bo.models import fit_gp
-
-    problem, bounds, X = stand_in_data(spec, n_points)
-    start = time.process_time()
-    model = fit_gp(X, -problem(X), bounds)
-    fit = time.process_time() - start
-    acq_function = build_acquisition(model, model.train_targets.max(), spec["acquisition"], spec["q"], seed=0,
-                                     X_baseline=X, beta=spec.get("beta", UCB_BETA))
-    return acq_function, bounds, fit
-
-
 def _key(spec: Mapping[str, Any]) -> str:
     from gennes_bo.compare.records import run_key
 
@@ -266,28 +245,31 @@ def _key(spec: Mapping[str, Any]) -> str:
 # ------------------------------------------------------------------------------------------------ the CLI
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register `gennes-bo bo-batch`."""
-    from gennes_bo.compare.runner import add_grid_arguments
+    from gennes_bo.compare.runner import (
+        add_acquisitions_argument,
+        add_grid_arguments,
+        add_optimizers_argument,
+        add_problems_argument,
+    )
 
     parser = commands.add_parser("bo-batch", help="large-batch BO (q = 8 to 32): acquisition optimizers side by side",
                                  description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--grid", choices=GRID_NAMES, default="main", help="which grid (default main)")
-    parser.add_argument("--problems", nargs="+", metavar="KEY",
-                        help="problem keys replacing the grid's, e.g. hartmann6 ackley10 levy20")
+    add_problems_argument(parser, metavar="KEY",
+                          help="problem keys replacing the grid's, e.g. hartmann6 ackley10 levy20")
     parser.add_argument("--q", nargs="+", type=int, metavar="Q", help="batch sizes replacing the grid's")
-    parser.add_argument("--acquisition", choices=ACQUISITIONS,
-                        help="keep only the grid's noiseless cells of this acquisition")
-    parser.add_argument("--optimizers", nargs="+", metavar="NAME",
-                        help=f"registered names or package.module:function (default {' '.join(OPTIMIZERS)})")
-    parser.add_argument("--estimate", action="store_true",
-                        help="time one acquisition call per optimizer and cell (at the first and the last iteration's "
-                             "data size), print the grid's CPU hours and exit")
+    add_acquisitions_argument(parser, "--acquisition", choices=ACQUISITIONS,
+                              help="keep only the grid's noiseless cells of these acquisitions")
+    add_optimizers_argument(parser,
+                            help=f"registered names or package.module:function (default {' '.join(OPTIMIZERS)})")
     add_grid_arguments(parser, default_out=DEFAULT_OUT, default_report=DEFAULT_REPORT,
-                       default_seeds="10 in the main grid, 5 in the secondary", quick=QUICK)
+                       default_seeds="10 in the main grid, 5 in the secondary", quick=QUICK,
+                       estimate="time one acquisition call per optimizer and cell (at the first and the last "
+                                "iteration's data size)")
     parser.set_defaults(run=_main)
 
 
 def _main(args: argparse.Namespace) -> int:
-    from gennes_bo.compare.records import pending
     from gennes_bo.compare.report import run_report_command
     from gennes_bo.compare.runner import run_grid_command
 
@@ -299,11 +281,7 @@ def _main(args: argparse.Namespace) -> int:
     try:
         specs = make_specs(args.grid, args.optimizers or preset.get("optimizers", OPTIMIZERS),
                            args.problems or preset.get("problems"), args.q or preset.get("q"),
-                           args.seeds or preset.get("seeds"), preset.get("iterations", ITERATIONS), args.acquisition)
+                           args.seeds or preset.get("seeds"), preset.get("iterations", ITERATIONS), args.acquisitions)
     except ValueError as err:
         raise SystemExit(f"gennes-bo bo-batch: {err}") from err
-    if args.estimate:
-        for line in estimate(specs, {_key(spec) for spec in pending(specs, args.out)}):
-            print(line, flush=True)
-        return 0
-    return run_grid_command(specs, run_bo_batch_spec, args, "bo-batch", settings=spec_settings)
+    return run_grid_command(specs, run_bo_batch_spec, args, "bo-batch", settings=spec_settings, estimate=estimate)

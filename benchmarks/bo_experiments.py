@@ -20,11 +20,14 @@ Fold k also seeds the initial design, the Monte-Carlo samples and the acquisitio
 iteration adds 4 evaluations. One JSON line per finished run (written by the parent process; rerunning skips
 recorded runs), local processes (`--workers`) or a Dask cluster (`--scheduler`). Runs are ordered task,
 acquisition, q, fold, optimizer, so a partial grid holds complete paired folds. `--report` writes the tables, the
-target verdicts and the curves (as the paper's figures 3-4) from the records only.
+target verdicts and the curves (as the paper's figures 3-4) from the records only. `--estimate` times one
+acquisition call per optimizer and cell and prints the grid's CPU hours; a fresh grid estimated above 1 CPU hour
+asks for `--yes`.
 
-    gennes-bo bo                                          # both tasks, the full grid into results/bo.jsonl
-    gennes-bo bo digits --optimizers gennes-hybrid lbfgs-paper --acquisitions logei --q 1
-    gennes-bo bo alpine1 --scheduler tcp://HOST:8786      # on a Dask cluster (workers need gennes-bo)
+    gennes-bo bo --estimate                               # CPU hours of the full grid, from one call per cell
+    gennes-bo bo --yes                                    # both tasks, the full grid into results/bo.jsonl
+    gennes-bo bo --problems digits --optimizers gennes-hybrid lbfgs-paper --acquisitions logei --q 1
+    gennes-bo bo --problems alpine1 --scheduler tcp://HOST:8786 --yes  # on a Dask cluster (workers need gennes-bo)
     gennes-bo bo --report                                 # docs/results/bo.md, bo_digits.png, bo_alpine1.png
 """
 
@@ -34,7 +37,7 @@ import argparse
 import statistics
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,7 +58,17 @@ from gennes_bo.compare.report import (
     win_tie_loss,
     wtl_text,
 )
-from gennes_bo.compare.runner import add_grid_arguments, run_grid_command, seeds_or_default
+from gennes_bo.compare.runner import (
+    COST_COLUMNS,
+    CellCost,
+    add_acquisitions_argument,
+    add_grid_arguments,
+    add_optimizers_argument,
+    add_problems_argument,
+    limit_threads,
+    run_grid_command,
+    seeds_or_default,
+)
 from gennes_bo.test_functions import DigitsLogisticRegression, get_problem, random_translation
 
 OPTIMIZERS = ("gennes-hybrid", "gennes", "lbfgs-paper", "botorch-default", "cma")
@@ -215,21 +228,73 @@ def run_bo_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+# --------------------------------------------------------------------------------------------- --estimate
+def estimate(specs: Sequence[Mapping[str, Any]]) -> Iterator[str | CellCost]:
+    """Time one acquisition call per optimizer and cell, and cost the grid's runs without running them.
+
+    Each cell's GP is fitted in this process (one thread) to fold 0's initial design (the first iteration's data)
+    and to it plus uniform points standing for the BO points of the last iteration; each optimizer is timed once on
+    each (`benchmarks.bo_cost`: a run costs `iterations x` the mean of the two, call + GP fit, plus the objective
+    on each of its points: digits trains a model per point).
+
+    Yields:
+        As they are measured: per cell, one `CellCost` per optimizer and a line of the GP fits and the objective.
+    """
+    import functools
+
+    from benchmarks.bo_cost import TIMING_HEADER, fit_line, optimizer_line, time_bo_iterations
+
+    limit_threads()
+    runs: dict[Setting, dict[str, list[Mapping[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for spec in specs:
+        runs[_setting(spec)][spec["optimizer"]].append(spec)
+    yield f"{TIMING_HEADER} {COST_COLUMNS}"
+    for (task, acquisition, q, n_init, iterations, translate), optimizers in runs.items():
+        problem, _ = make_problem(task, 0, translate)
+        bounds = problem.bounds.to(torch.float64)
+        X_last = torch.cat([_uniform(bounds, n_init, 0), _uniform(bounds, q * (iterations - 1), 1)])
+        timing = time_bo_iterations(
+            _maximized(problem), bounds, X_last[:n_init], X_last,
+            {name: get_acqf_optimizer(name).make(spec_task(runs_of[0])) for name, runs_of in optimizers.items()},
+            acquisition=acquisition, q=q, warm_up=functools.partial(warm_up, acquisition=acquisition, q=q))
+        title = f"{task}{' translated' if translate else ''} {acquisition} q={q}"
+        for optimizer, cell_specs in optimizers.items():
+            yield CellCost(optimizer_line(title, timing, optimizer), cell_specs,
+                           timing.run_hours(optimizer, iterations, n_init + q * iterations))
+        yield fit_line(title, timing)
+
+
+def _uniform(bounds: torch.Tensor, n: int, seed: int) -> torch.Tensor:
+    """`n` uniform points in the box, seeded (`run_bo_loop`'s initial design for `seed`)."""
+    rng = torch.Generator().manual_seed(seed)
+    return bounds[0] + (bounds[1] - bounds[0]) * torch.rand(n, bounds.shape[1], generator=rng, dtype=bounds.dtype)
+
+
+def _maximized(problem: BaseTestProblem) -> Any:
+    """The negated problem, what a BO loop of this grid maximizes."""
+    return lambda X: -problem(X)
+
+
+# ------------------------------------------------------------------------------------------------ the CLI
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register `gennes-bo bo`."""
     parser = commands.add_parser("bo", help="the paper's BO experiments, digits LR and Alpine1-d20 (resumable)",
                                  description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("tasks", nargs="*", type=_task, metavar="TASK", help=f"{' and/or '.join(TASKS)} (default both)")
-    parser.add_argument("--optimizers", nargs="+", metavar="NAME",
-                        help=f"among {', '.join(ACQF_OPTIMIZERS)} or package.module:function "
-                             f"(default {' '.join(OPTIMIZERS)})")
-    parser.add_argument("--acquisitions", nargs="+", choices=ACQUISITIONS, help="default: logei ei")
+    add_problems_argument(parser, metavar="TASK", choices=list(TASKS),
+                          help=f"tasks: {' and/or '.join(TASKS)} (default both)")
+    parser.add_argument("tasks", nargs="*", type=_task, metavar="TASK",
+                        help="tasks, the earlier spelling of --problems (both may be given)")
+    add_optimizers_argument(parser, help=f"among {', '.join(ACQF_OPTIMIZERS)} or package.module:function "
+                                         f"(default {' '.join(OPTIMIZERS)})")
+    add_acquisitions_argument(parser, choices=ACQUISITIONS, help="default: logei ei")
     parser.add_argument("--q", nargs="+", type=int, help="candidates per iteration (default 1 4)")
     parser.add_argument("--iterations", type=int, help="BO iterations per run (default: digits 30, alpine1 40)")
     parser.add_argument("--n-init", type=int, help="initial points (default the paper's: digits 20, alpine1 100)")
     parser.add_argument("--translate", action="store_true", help="alpine1: random optimum per fold (f* = 0 kept)")
     add_grid_arguments(parser, default_out=DEFAULT_OUT, default_report=DEFAULT_REPORT, default_seeds=FOLDS,
-                       quick=QUICK, seeds_aliases=["--folds"])
+                       quick=QUICK, seeds_aliases=["--folds"],
+                       estimate="time one acquisition call per optimizer and cell (at the first and the last "
+                                "iteration's data size) and the objective")
     parser.set_defaults(run=_main)
 
 
@@ -243,7 +308,7 @@ def _task(name: str) -> str:
 def _grid_options(args: argparse.Namespace) -> dict[str, Any]:
     preset = QUICK if args.quick else {}
     return {
-        "tasks": args.tasks or list(TASKS),
+        "tasks": [*(args.problems or []), *args.tasks] or list(TASKS),
         "optimizers": args.optimizers or preset.get("optimizers", list(OPTIMIZERS)),
         "acquisitions": args.acquisitions or preset.get("acquisitions", list(ACQUISITIONS)),
         "q": args.q or preset.get("q", list(Q_VALUES)),
@@ -263,7 +328,7 @@ def _main(args: argparse.Namespace) -> int:
         specs = make_specs(**grid)
     except ValueError as err:
         raise SystemExit(f"gennes-bo bo: {err}") from err
-    return run_grid_command(specs, run_bo_spec, args, "bo", settings=spec_settings)
+    return run_grid_command(specs, run_bo_spec, args, "bo", settings=spec_settings, estimate=estimate)
 
 
 # ---------------------------------------------------------------------------------------------- the report
@@ -278,12 +343,15 @@ def group_runs(records: Sequence[Mapping[str, Any]]) -> dict[Setting, dict[str, 
     for record in records:
         spec = record["spec"]
         if spec.get("kind") == "bo":
-            setting = (spec["task"], spec["acquisition"], spec["q"], spec["n_init"], spec["iterations"],
-                       bool(spec.get("translate", False)))
-            cells[setting][spec["optimizer"]][spec["seed"]] = record
+            cells[_setting(spec)][spec["optimizer"]][spec["seed"]] = record
     order = {name: i for i, name in enumerate(TASKS)} | {name: i for i, name in enumerate(ACQUISITIONS)}
     return {key: dict(cells[key]) for key in sorted(cells, key=lambda s: (order.get(s[0], 9), order.get(s[1], 9),
                                                                          *s[2:]))}
+
+
+def _setting(spec: Mapping[str, Any]) -> Setting:
+    return (spec["task"], spec["acquisition"], spec["q"], spec["n_init"], spec["iterations"],
+            bool(spec.get("translate", False)))
 
 
 @dataclass(frozen=True)

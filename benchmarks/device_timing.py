@@ -10,7 +10,10 @@ batch, evaluated on the device where it ran.
 
 CPU calls run one thread each in `--workers` processes, while the CUDA calls run one after the other in this
 process, so the GPU is never shared. With no CUDA device, `--devices cuda` raises; tests run `--devices cpu`.
+`--estimate` times one call per optimizer, cell and device (CUDA calls at their CPU time where torch sees no CUDA
+device) and prints the grid's CPU hours; a fresh grid estimated above 1 CPU hour asks for `--yes`.
 
+    gennes-bo device-timing --estimate                     # hours of the grid, from one call per optimizer and cell
     gennes-bo device-timing --workers 8                    # on a GPU machine: results/bo_batch_device.jsonl
     gennes-bo device-timing --report                       # docs/results/bo_batch_device.md
 """
@@ -21,8 +24,11 @@ import argparse
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gennes_bo.compare.runner import CellCost
 
 DEFAULT_OUT = "results/bo_batch_device.jsonl"
 DEFAULT_REPORT = "docs/results/bo_batch_device.md"
@@ -32,7 +38,7 @@ DEVICES = ("cpu", "cuda")
 CELLS = (*((problem, 16) for problem in ("hartmann6", "ackley10", "levy20", "rastrigin10", "griewank10",
                                           "michalewicz10")),
          *((problem, 32) for problem in ("hartmann6", "ackley10", "michalewicz10")))
-QUICK = {"cells": [("hartmann6", 2)], "optimizers": ["random", "botorch-default"], "devices": ["cpu"],
+QUICK = {"problems": [("hartmann6", 2)], "optimizers": ["random", "botorch-default"], "devices": ["cpu"],
          "iterations": 2}
 
 
@@ -145,15 +151,11 @@ def run_specs(specs: Sequence[Mapping[str, Any]], out: str, workers: int, progre
     record's line to run that call again). Returns the number of calls run."""
     import traceback
 
-    import torch
-
     from benchmarks.bo_batch import spec_settings
     from gennes_bo.compare.records import append_record, environment, pending
     from gennes_bo.compare.runner import limit_threads, make_executor, run_grid
 
-    if any(spec["device"] == "cuda" for spec in specs) and not torch.cuda.is_available():
-        raise SystemExit("gennes-bo device-timing: torch sees no CUDA device; run on a GPU machine, or pass "
-                         "--devices cpu")
+    check_devices(specs)
     limit_threads()
     todo = pending(specs, out)
     cpu = [spec for spec in todo if spec["device"] == "cpu"]
@@ -191,6 +193,49 @@ def run_specs(specs: Sequence[Mapping[str, Any]], out: str, workers: int, progre
     if errors:
         raise errors[0]
     return sum(counts)
+
+
+def check_devices(specs: Sequence[Mapping[str, Any]]) -> None:
+    """Exit with a message when the specs hold CUDA calls and torch sees no CUDA device."""
+    import torch
+
+    if any(spec["device"] == "cuda" for spec in specs) and not torch.cuda.is_available():
+        raise SystemExit("gennes-bo device-timing: torch sees no CUDA device; run on a GPU machine, or pass "
+                         "--devices cpu")
+
+
+# --------------------------------------------------------------------------------------------- --estimate
+def estimate(specs: Sequence[Mapping[str, Any]]) -> Iterator[str | CellCost]:
+    """Time one call per optimizer, cell and device, and cost the grid's calls without making them.
+
+    Each (cell, optimizer, device) is timed once in this process (one thread) as a call of the grid is
+    (:func:`time_call`, repeat 0: GP fit, then the call after its warm-up); a call costs its GP fit and its call.
+    Where torch sees no CUDA device, a CUDA call is costed at the CPU call's time. With one repeat the estimate
+    costs about the grid's CPU half: a call is the grid's unit.
+
+    Yields:
+        A header, then as they are measured one `CellCost` per cell, optimizer and device.
+    """
+    import torch
+
+    from gennes_bo.compare.runner import COST_COLUMNS, CellCost, limit_threads
+
+    limit_threads()
+    cells: dict[tuple[str, int, int, str, str], list[Mapping[str, Any]]] = defaultdict(list)
+    for spec in specs:
+        cells[(spec["problem"], spec["q"], spec["n_points"], spec["optimizer"], spec["device"])].append(spec)
+    if any(device == "cuda" for *_, device in cells) and not torch.cuda.is_available():
+        yield "no CUDA device here: each CUDA call is costed at the same call's time on the CPU"
+    yield f"{'cell':24s} {'optimizer':20s} {'device':6s} {'fit (s)':>8s} {'call (s)':>9s} {COST_COLUMNS}"
+    measured: dict[tuple[str, int, int, str, str], tuple[float, float]] = {}
+    for (problem, q, n_points, optimizer, device), cell_specs in cells.items():
+        on = device if device == "cpu" or torch.cuda.is_available() else "cpu"
+        if (problem, q, n_points, optimizer, on) not in measured:
+            body = time_call({**cell_specs[0], "device": on, "repeat": 0})
+            measured[(problem, q, n_points, optimizer, on)] = (body["gp_fit_time"], body["wall_time"])
+        fit, call = measured[(problem, q, n_points, optimizer, on)]
+        yield CellCost(f"{f'{problem}:{q} ({n_points} points)':24s} {optimizer:20s} {device:6s} {fit:8.2f} {call:9.2f}",
+                       cell_specs, (fit + call) / 3600)
 
 
 # ---------------------------------------------------------------------------------------------------- report
@@ -285,15 +330,14 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str, command: str) 
 # ------------------------------------------------------------------------------------------------------- CLI
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register `gennes-bo device-timing`."""
-    from gennes_bo.compare.runner import _count
+    from gennes_bo.compare.runner import _count, add_estimate_arguments, add_optimizers_argument, add_problems_argument
 
     parser = commands.add_parser("device-timing", help="bo-batch's acquisition time on CPU and CUDA, side by side",
                                  description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cells", nargs="+", metavar="PROBLEM:Q",
-                        help="cells as problem:q, e.g. hartmann6:16 (default: " +
-                             " ".join(f"{p}:{q}" for p, q in CELLS) + ")")
-    parser.add_argument("--optimizers", nargs="+", metavar="NAME",
-                        help=f"registered acquisition optimizers (default {' '.join(OPTIMIZERS)})")
+    add_problems_argument(parser, "--cells", metavar="PROBLEM:Q",
+                          help="cells as problem:q, e.g. hartmann6:16 (default: " +
+                               " ".join(f"{p}:{q}" for p, q in CELLS) + ")")
+    add_optimizers_argument(parser, help=f"registered acquisition optimizers (default {' '.join(OPTIMIZERS)})")
     parser.add_argument("--devices", nargs="+", choices=DEVICES, help="devices (default cpu cuda)")
     parser.add_argument("--repeats", type=_count(1), default=1, metavar="N", help="calls per optimizer, cell and "
                         "device (default 1)")
@@ -306,6 +350,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--quick", action="store_true", help=f"tiny preset for tests: {QUICK} (explicit options "
                         "still win)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_estimate_arguments(parser, "time one call per optimizer, cell and device")
     parser.set_defaults(run=_main)
 
 
@@ -318,16 +363,21 @@ def _parse_cell(text: str) -> tuple[str, int]:
 
 def _main(args: argparse.Namespace) -> int:
     from gennes_bo.compare.report import run_report_command
+    from gennes_bo.compare.runner import estimate_or_confirm
 
     if args.report:
         return run_report_command(args, "device-timing", write_report)
     preset: Mapping[str, Any] = QUICK if args.quick else {}
-    cells = [_parse_cell(text) for text in args.cells] if args.cells else preset.get("cells", CELLS)
+    cells = [_parse_cell(text) for text in args.problems] if args.problems else preset.get("problems", CELLS)
     try:
         specs = make_specs(cells, args.optimizers or preset.get("optimizers", OPTIMIZERS),
                            args.devices or preset.get("devices", DEVICES), args.repeats, preset.get("iterations"))
     except ValueError as err:
         raise SystemExit(f"gennes-bo device-timing: {err}") from err
+    if not args.estimate:
+        check_devices(specs)  # before an estimate of calls that cannot run here
+    if estimate_or_confirm(specs, args, "device-timing", estimate):
+        return 0
     n = run_specs(specs, args.out, args.workers, progress=not args.no_progress)
     print(f"ran {n} calls; {len(specs)} planned; records in {args.out}")
     return 0

@@ -19,10 +19,11 @@ The grid: the sequential mode on every task, then the batched mode on half of th
 each (`--seeds 10` where compute allows), ordered seed by seed so that a partial grid holds complete paired
 seeds. `--estimate` times three evaluations per task (recorded as `hpo-timing` records, which the report's
 estimate uses for tasks not yet run) and runs seed 0 of every sampler on one task (recorded as grid runs), then
-prints the grid's CPU hours.
+prints the grid's CPU hours; a fresh grid is estimated so before it starts, and one above 1 CPU hour asks for
+`--yes`.
 
     gennes-bo hpo --estimate                     # CPU hours of the grid before running it
-    gennes-bo hpo                                # the grid into results/hpo.jsonl (resumes)
+    gennes-bo hpo --yes                          # the grid into results/hpo.jsonl (resumes)
     gennes-bo hpo --mode sequential --seeds 10 --workers 4
     gennes-bo hpo --report                       # docs/results/hpo.md and its figures
 """
@@ -33,13 +34,16 @@ import argparse
 import time
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmarks.hpo_spec import BATCH_TASKS, MODES, SAMPLERS, SEEDS, TRIALS
 from benchmarks.hpo_tasks import TASKS, get_task
 
+if TYPE_CHECKING:
+    from gennes_bo.compare.runner import CellCost
+
 ESTIMATE_TASK = "svr-diabetes"
-QUICK = {"tasks": ["svr-diabetes"], "trials": 3, "seeds": 1, "samplers": ["random", "tpe"],
+QUICK = {"problems": ["svr-diabetes"], "trials": 3, "seeds": 1, "samplers": ["random", "tpe"],
          "modes": ["sequential"]}
 DEFAULT_OUT = "results/hpo.jsonl"
 DEFAULT_REPORT = "docs/results/hpo.md"
@@ -176,16 +180,16 @@ def run_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     return time_objective(spec) if spec["kind"] == "hpo-timing" else run_hpo_spec(spec)
 
 
-def estimate(specs: Sequence[Mapping[str, Any]], args: argparse.Namespace) -> Iterator[str]:
+def estimate(specs: Sequence[Mapping[str, Any]], args: argparse.Namespace) -> Iterator[str | CellCost]:
     """Time three evaluations per task (`hpo-timing` records) and a full run of every sampler on one task (seed
-    0, recorded as grid runs), all in `args.out`, and estimate the grid's CPU hours: per run, trials x (the task's
-    mean objective seconds + the sampler's mean seconds per trial).
+    0, recorded as grid runs), all in `args.out`, and cost the grid's runs: per run, trials x (the task's mean
+    objective seconds + the sampler's mean seconds per trial).
 
     Yields:
-        The lines to print.
+        The lines of the measurements, then one `CellCost` per mode, task and sampler.
     """
     from gennes_bo.compare.records import load_records
-    from gennes_bo.compare.runner import run_grid_command
+    from gennes_bo.compare.runner import COST_COLUMNS, CellCost, run_grid_command
 
     tasks = list(dict.fromkeys(spec["task"] for spec in specs))
     samplers = list(dict.fromkeys(spec["sampler"] for spec in specs))
@@ -205,34 +209,39 @@ def estimate(specs: Sequence[Mapping[str, Any]], args: argparse.Namespace) -> It
         yield f"{task:18s} objective {objective[task]:6.2f} s per trial (mean of 3 random configurations)"
     for sampler in samplers:
         yield f"{sampler:18s} sampler {per_trial[sampler]:6.2f} s per trial ({trials} trials on {probe}, seed 0)"
-    seconds = [spec["trials"] * (objective[spec["task"]] + per_trial[spec["sampler"]]) for spec in specs]
-    yield f"estimated CPU hours: {sum(seconds) / 3600:.1f} for {len(specs)} runs"
+    cells: dict[tuple[int, str, str], list[Mapping[str, Any]]] = {}
+    for spec in specs:
+        cells.setdefault((spec["batch"], spec["task"], spec["sampler"]), []).append(spec)
+    yield f"{'batch':>5s} {'task':18s} {'sampler':18s} {'s per trial':>11s} {COST_COLUMNS}"
+    for (batch, task, sampler), cell_specs in cells.items():
+        seconds = objective[task] + per_trial[sampler]
+        yield CellCost(f"{batch:5d} {task:18s} {sampler:18s} {seconds:11.3f}", cell_specs, trials * seconds / 3600)
 
 
 # ------------------------------------------------------------------------------------------------ the CLI
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register `gennes-bo hpo`."""
-    from gennes_bo.compare.runner import add_grid_arguments
+    from gennes_bo.compare.runner import add_grid_arguments, add_problems_argument
 
     parser = commands.add_parser("hpo", help="HPO of scikit-learn models: GennesSampler against Optuna's samplers",
                                  description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tasks", nargs="+", metavar="NAME", choices=list(TASKS),
-                        help=f"tasks (default all: {' '.join(TASKS)})")
+    add_problems_argument(parser, "--tasks", metavar="NAME", choices=list(TASKS),
+                          help=f"tasks (default all: {' '.join(TASKS)})")
     parser.add_argument("--samplers", nargs="+", metavar="NAME", choices=list(SAMPLERS),
                         help=f"samplers (default all: {' '.join(SAMPLERS)})")
     parser.add_argument("--mode", nargs="+", dest="modes", choices=list(MODES),
                         help="sequential (ask, evaluate, tell) and/or batch8 (ask 8, evaluate 8, tell 8; on "
                              f"{', '.join(BATCH_TASKS)}) (default both)")
     parser.add_argument("--trials", type=int, metavar="N", help=f"trials per run (default {TRIALS})")
-    parser.add_argument("--estimate", action="store_true",
-                        help="time 3 evaluations per task and seed 0 of every sampler on one task (recorded), print "
-                             "the grid's CPU hours and exit")
     add_grid_arguments(parser, default_out=DEFAULT_OUT, default_report=DEFAULT_REPORT, default_seeds=SEEDS,
-                       quick=QUICK)
+                       quick=QUICK, estimate="time 3 evaluations per task and seed 0 of every sampler on one task "
+                                             "(recorded)")
     parser.set_defaults(run=_main)
 
 
 def _main(args: argparse.Namespace) -> int:
+    import functools
+
     from gennes_bo.compare.report import run_report_command
     from gennes_bo.compare.runner import run_grid_command, seeds_or_default
 
@@ -242,13 +251,11 @@ def _main(args: argparse.Namespace) -> int:
         return run_report_command(args, "hpo", write_report)
     preset = QUICK if args.quick else {}
     try:
-        specs = make_specs(args.tasks or preset.get("tasks"), args.samplers or preset.get("samplers", tuple(SAMPLERS)),
+        specs = make_specs(args.problems or preset.get("problems"),
+                           args.samplers or preset.get("samplers", tuple(SAMPLERS)),
                            args.modes or preset.get("modes", tuple(MODES)), seeds_or_default(args, QUICK, SEEDS),
                            args.trials or preset.get("trials", TRIALS))
     except ValueError as err:
         raise SystemExit(f"gennes-bo hpo: {err}") from err
-    if args.estimate:
-        for line in estimate(specs, args):
-            print(line, flush=True)
-        return 0
-    return run_grid_command(specs, run_spec, args, "hpo", settings=spec_settings)
+    return run_grid_command(specs, run_spec, args, "hpo", settings=spec_settings,
+                            estimate=functools.partial(estimate, args=args))

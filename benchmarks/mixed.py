@@ -20,8 +20,11 @@ constraints).
   the acquisition's wall and CPU seconds and points.
 
 Specs are seed-major (every case and optimizer of seed 0, then seed 1, ...), so a partial grid holds paired seeds.
-Each optimizer runs once untimed per process, problem and q first (one-time imports are not timed).
+Each optimizer runs once untimed per process, problem and q first (one-time imports are not timed). `--estimate`
+times one acquisition call per optimizer and case (BO runs: at the first and the last iteration's data size) and
+prints the grid's CPU hours; a fresh grid estimated above 1 CPU hour asks for `--yes`.
 
+    gennes-bo bench-mixed --estimate              # CPU hours of the grid
     gennes-bo bench-mixed                         # the grid into results/mixed.jsonl (resumes)
     gennes-bo bench-mixed --seeds 1 --parts acqf  # one seed of the acquisition level
     gennes-bo bench-mixed --report                # docs/benchmarks/mixed.md and its figure
@@ -33,8 +36,8 @@ import argparse
 import functools
 import threading
 import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from benchmarks.mixed_spec import (
     ACQF_Q,
@@ -47,6 +50,9 @@ from benchmarks.mixed_spec import (
     make_specs,
     space_problem,
 )
+
+if TYPE_CHECKING:
+    from gennes_bo.compare.runner import CellCost
 
 # torch and BoTorch are imported inside the functions that use them: `gennes-bo bench-mixed --help` answers
 # without them.
@@ -207,22 +213,82 @@ def run_mixed_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
             "violation": problem.violation(trace.X)}
 
 
+# --------------------------------------------------------------------------------------------- --estimate
+def estimate(specs: Sequence[Mapping[str, Any]]) -> Iterator[str | CellCost]:
+    """Time one call per optimizer and case, and cost the grid's runs without running them.
+
+    An `acqf` case (problem, q) fits seed 0's GP in this process (one thread) and times each optimizer's call on its
+    acquisition once, after the untimed warm-up a worker makes too; a run costs its call plus its share of the GP
+    fit (made once per case and seed for its optimizers). A `bo` case is timed at its first and its last
+    iteration's data size (`benchmarks.bo_cost`).
+
+    Yields:
+        A header, then as they are measured one `CellCost` per case and optimizer and a line of each case's GP fit.
+    """
+    from collections import defaultdict
+
+    import torch
+
+    from benchmarks.bo_cost import fit_line, optimizer_line, time_bo_iterations
+    from gennes_bo.compare.registry import run_acqf_optimizer
+    from gennes_bo.compare.runner import COST_COLUMNS, CellCost, limit_threads
+
+    limit_threads()
+    cases: dict[tuple, dict[str, list[Mapping[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for spec in specs:
+        cases[(spec["part"], spec["problem"], spec["q"], spec.get("n_train"), spec.get("n_init"),
+               spec.get("iterations"))][spec["optimizer"]].append(spec)
+    yield f"{'case':38s} {'optimizer':20s} {'first (s)':>9s} {'last (s)':>9s} {'points':>8s} {COST_COLUMNS}"
+    for (part, name, q, n_train, n_init, iterations), optimizers in cases.items():
+        problem, budget = space_problem(name), next(iter(optimizers.values()))[0].get("budget")
+        title = f"{name} {part} q={q}"
+        if budget is None:  # as a worker does (a budgeted test run's times do not matter)
+            for optimizer in optimizers:
+                warm_up(optimizer, name, q)
+        made = {optimizer: make_optimizer(optimizer, problem, budget) for optimizer in optimizers}
+        if part == "acqf":
+            start = time.process_time()
+            acqf = build_acquisition(name, q, 0, n_train)
+            fit = time.process_time() - start
+            for optimizer, cell_specs in optimizers.items():
+                run = run_acqf_optimizer(made[optimizer], acqf, problem.bounds, q, 0)
+                yield CellCost(f"{title:38s} {optimizer:20s} {run.cpu_time:9.2f} {'':9s} {run.n_evals:8d}",
+                               cell_specs, (run.cpu_time + fit / len(optimizers)) / 3600)
+            yield f"{title:38s} {'(GP fit)':20s} {fit:9.2f}"
+            continue
+        X_last = problem.sample(n_init, 0)
+        if iterations > 1:  # points standing for the BO points before the last iteration
+            X_last = torch.cat([X_last, problem.sample(q * (iterations - 1), 1)])
+        timing = time_bo_iterations(problem.f, problem.bounds, X_last[:n_init], X_last, made, acquisition="logei",
+                                    q=q, fit_model=functools.partial(_fit_seed_0, problem))
+        for optimizer, cell_specs in optimizers.items():
+            yield CellCost(optimizer_line(title, timing, optimizer), cell_specs,
+                           timing.run_hours(optimizer, iterations, n_init + q * iterations))
+        yield fit_line(title, timing)
+
+
+def _fit_seed_0(problem: Any, X: Any, Y: Any, _bounds: Any) -> Any:
+    """`fit_model` in `run_bo_loop`'s call shape, for seed 0."""
+    return fit_model(problem, X, Y, 0)
+
+
 # ------------------------------------------------------------------------------------------------ the CLI
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register `gennes-bo bench-mixed`."""
-    from gennes_bo.compare.runner import add_grid_arguments
+    from gennes_bo.compare.runner import add_grid_arguments, add_problems_argument
 
     parser = commands.add_parser("bench-mixed", help="mixed spaces and linear constraints against BoTorch's optimizers",
                                  description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--problems", nargs="+", choices=PROBLEMS, metavar="NAME",
-                        help=f"problems (default all: {' '.join(PROBLEMS)})")
+    add_problems_argument(parser, choices=PROBLEMS, metavar="NAME",
+                          help=f"problems (default all: {' '.join(PROBLEMS)})")
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS),
                         help="acquisition-level runs, short BO runs or both (default both)")
     parser.add_argument("--q", nargs="+", type=int, metavar="Q",
                         help=f"batch sizes of the acquisition-level runs (default {' '.join(map(str, ACQF_Q))})")
     parser.add_argument("--iterations", type=int, metavar="N", help=f"BO iterations (default {ITERATIONS})")
     add_grid_arguments(parser, default_out=DEFAULT_OUT, default_report=DEFAULT_REPORT, default_seeds=SEEDS,
-                       quick=QUICK)
+                       quick=QUICK, estimate="time one acquisition call per optimizer and case (BO runs: at the "
+                                             "first and the last iteration's data size)")
     parser.set_defaults(run=_main)
 
 
@@ -242,4 +308,4 @@ def _main(args: argparse.Namespace) -> int:
                            preset.get("budget"))
     except ValueError as err:
         raise SystemExit(f"gennes-bo bench-mixed: {err}") from err
-    return run_grid_command(specs, run_mixed_spec, args, "bench-mixed", settings=spec_settings)
+    return run_grid_command(specs, run_mixed_spec, args, "bench-mixed", settings=spec_settings, estimate=estimate)

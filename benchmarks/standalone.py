@@ -5,26 +5,41 @@ Each run minimizes a randomly translated paper function (the fold seed moves the
 `f(best) - f*` at 1e2, 1e3, 1e4... evaluations, the wall time and the evaluations spent. One JSON line per run,
 resumable; a separate record holds the GENNES overhead per generation at `d = 30`, `N = 20`. Runs execute on
 local processes (`--workers`, one CPU thread each for torch and BLAS) or a Dask cluster (`--scheduler`).
-`--report` writes the markdown table from the records only.
+`--report` writes the markdown table from the records only. `--estimate` times one run per cell (at most
+2000 evaluations, scaled to the budget) and prints the suite's CPU hours; a fresh suite estimated above 1 CPU hour
+asks for `--yes`.
 
     gennes-bo bench-standalone                            # the suite into results/standalone.jsonl (resumes)
-    gennes-bo bench-standalone --workers 4 --methods gennes acma
+    gennes-bo bench-standalone --workers 4 --optimizers gennes acma
     gennes-bo bench-standalone --report                   # docs/benchmarks/standalone.md
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
+import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from gennes_bo.compare.records import run_key
 from gennes_bo.compare.report import Report, number_format, run_report_command
-from gennes_bo.compare.runner import add_grid_arguments, run_grid_command, seeds_or_default
+from gennes_bo.compare.runner import (
+    COST_COLUMNS,
+    CellCost,
+    add_dims_argument,
+    add_grid_arguments,
+    add_optimizers_argument,
+    add_problems_argument,
+    limit_threads,
+    run_grid_command,
+    seeds_or_default,
+)
 from gennes_bo.optimizers import OPTIMIZERS, minimize
 from gennes_bo.optimizers.base import option_defaults
 from gennes_bo.optimizers.registry import get_optimizer_class
@@ -34,7 +49,8 @@ CHECKPOINTS = (100, 1_000, 10_000, 100_000)
 DIM = 10
 MAX_EVALS = 10_000
 SEEDS = 5
-QUICK = {"functions": ["rastrigin"], "methods": ["gennes", "random"], "dim": 2, "max_evals": 200, "seeds": 1}
+QUICK = {"problems": ["rastrigin"], "optimizers": ["gennes", "random"], "dims": [2], "max_evals": 200, "seeds": 1}
+ESTIMATE_EVALS = 2_000  # --estimate times a run at this many evaluations (at most its own) and scales it
 DEFAULT_OUT = "results/standalone.jsonl"
 DEFAULT_REPORT = "docs/benchmarks/standalone.md"
 OVERHEAD_SPEC = {"kind": "gennes_overhead", "dim": 30, "population_size": 20, "n_steps": 300}
@@ -63,12 +79,12 @@ def gennes_overhead_ms(dim: int = 30, population_size: int = 20, n_steps: int = 
     return 1000.0 * result.wall_time / result.nit
 
 
-def make_specs(functions: Sequence[str], methods: Sequence[str], seeds: Sequence[int], dim: int,
+def make_specs(functions: Sequence[str], methods: Sequence[str], seeds: Sequence[int], dims: Sequence[int],
                max_evals: int) -> list[dict[str, Any]]:
-    """One spec per (function, method, seed)."""
+    """One spec per (dimension, function, seed, method), in that order."""
     return [{"kind": "run", "function": function, "dim": dim, "method": method, "seed": seed,
              "max_evals": max_evals, "options": {}}
-            for function in functions for seed in seeds for method in methods]
+            for dim in dims for function in functions for seed in seeds for method in methods]
 
 
 def regret_at(history: Sequence[tuple[int, float]], n: int, optimal_value: float) -> float | None:
@@ -139,6 +155,49 @@ def method_settings(spec: Mapping[str, Any]) -> dict[str, Any] | None:
     return {**option_defaults(cls.config_class), **cls.default_options, **spec.get("options", {})}
 
 
+# --------------------------------------------------------------------------------------------- --estimate
+def estimate(specs: Sequence[Mapping[str, Any]]) -> Iterator[str | CellCost]:
+    """Time one run per cell and cost the grid's runs without running them (`bench-standalone` and `table1`).
+
+    A cell is a function, dimension, method, budget and options (its folds differ by their translation only). Its
+    fold 0 runs in this process (one thread) for at most :data:`ESTIMATE_EVALS` evaluations, after an untimed
+    warm-up of the method; a run of the cell costs that CPU time per evaluation times its budget (a generation
+    costs about the same from the first to the last), or that time when the timed run stopped before its budget.
+    The GENNES overhead record costs three of its measurements; one is timed.
+
+    Yields:
+        A header, then as they are measured one `CellCost` per cell.
+    """
+    limit_threads()
+    cells: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for spec in specs:
+        cells[run_key({**spec, "seed": 0})].append(spec)
+    yield f"{'function':16s} {'d':>3s} {'method':12s} {'budget':>8s} {'timed':>6s} {'s':>8s} {COST_COLUMNS}"
+    for cell_specs in cells.values():
+        first = cell_specs[0]
+        start = time.process_time()
+        if first["kind"] == "gennes_overhead":
+            gennes_overhead_ms(first["dim"], first["population_size"], first["n_steps"])
+            seconds = time.process_time() - start
+            yield CellCost(f"{'(overhead)':16s} {first['dim']:3d} {'gennes':12s} {'':8s} {'1 of 3':>6s} "
+                           f"{seconds:8.2f}", cell_specs, 3 * seconds / 3600)
+            continue
+        _warm_up(first["method"])
+        budget = min(first["max_evals"], ESTIMATE_EVALS)
+        start = time.process_time()
+        n_evals = run_one({**first, "seed": 0, "max_evals": budget})["n_evals"]
+        seconds = time.process_time() - start
+        per_run = seconds * first["max_evals"] / n_evals if n_evals >= budget else seconds
+        yield CellCost(f"{first['function']:16s} {first['dim']:3d} {first['method']:12s} {first['max_evals']:8d} "
+                       f"{n_evals:6d} {seconds:8.2f}", cell_specs, per_run / 3600)
+
+
+@functools.cache
+def _warm_up(method: str) -> None:
+    """Run `method` once, untimed, on a small problem: its one-time costs (imports, first calls) are no run's."""
+    run_one({"function": "rastrigin", "dim": 2, "method": method, "seed": 0, "max_evals": 200, "options": {}})
+
+
 REGRET = number_format(whole_from=100)  # regrets in the tables: 3 significant digits, whole from 100
 
 
@@ -190,15 +249,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register `gennes-bo bench-standalone`."""
     parser = commands.add_parser("bench-standalone", help="benchmark the standalone optimizers on paper functions",
                                  description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dim", type=int, help=f"dimension (default {DIM})")
+    add_dims_argument(parser, "--dim", help=f"dimensions (default {DIM})")
     parser.add_argument("--max-evals", type=int, help=f"evaluations per run (default {MAX_EVALS})")
-    parser.add_argument("--functions", nargs="+", choices=PAPER_FUNCTIONS, metavar="FUNCTION",
-                        help=f"restrict to these functions, among {', '.join(PAPER_FUNCTIONS)} (default all)")
-    parser.add_argument("--methods", nargs="+", choices=sorted(OPTIMIZERS), metavar="METHOD",
-                        help=f"restrict to these methods, among {', '.join(OPTIMIZERS)} (default all)")
+    add_problems_argument(parser, "--functions", choices=PAPER_FUNCTIONS, metavar="FUNCTION",
+                          help=f"restrict to these functions, among {', '.join(PAPER_FUNCTIONS)} (default all)")
+    add_optimizers_argument(parser, "--methods", choices=sorted(OPTIMIZERS), metavar="METHOD",
+                            help=f"restrict to these methods, among {', '.join(OPTIMIZERS)} (default all)")
     parser.add_argument("--no-overhead", action="store_true", help="skip the GENNES overhead measurement")
     add_grid_arguments(parser, default_out=DEFAULT_OUT, default_report=DEFAULT_REPORT, default_seeds=SEEDS,
-                       quick=QUICK)
+                       quick=QUICK, estimate=f"time one run per cell (at most {ESTIMATE_EVALS} evaluations, scaled "
+                                             "to the budget)")
     parser.set_defaults(run=_main)
 
 
@@ -207,9 +267,10 @@ def _main(args: argparse.Namespace) -> int:
         return run_report_command(args, "bench-standalone", write_report)
     preset = QUICK if args.quick else {}
     seeds = range(seeds_or_default(args, QUICK, SEEDS))
-    specs = make_specs(args.functions or preset.get("functions", PAPER_FUNCTIONS),
-                       args.methods or preset.get("methods", list(OPTIMIZERS)), seeds,
-                       args.dim or preset.get("dim", DIM), args.max_evals or preset.get("max_evals", MAX_EVALS))
+    specs = make_specs(args.problems or preset.get("problems", PAPER_FUNCTIONS),
+                       args.optimizers or preset.get("optimizers", list(OPTIMIZERS)), seeds,
+                       args.dims or preset.get("dims", [DIM]), args.max_evals or preset.get("max_evals", MAX_EVALS))
     if not args.no_overhead:
         specs.append(OVERHEAD_SPEC)
-    return run_grid_command(specs, run_standalone_spec, args, "bench-standalone", settings=method_settings)
+    return run_grid_command(specs, run_standalone_spec, args, "bench-standalone", settings=method_settings,
+                            estimate=estimate)

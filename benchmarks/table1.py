@@ -8,13 +8,16 @@ one run. One JSON line per finished run, written by the parent process only; rer
 killed grid resumes. Runs execute on local processes (`--workers`) or a Dask cluster (`--scheduler`). Population
 20 for GENNES, sNES and aCMA-ES, GENNES noise decay alpha = 0.99 (the paper's value in all its experiments) with
 restarts that anneal twice as slowly each time. `--report` writes the markdown table next to the paper's numbers
-(`benchmarks.paper_table1`) and the regret plots, from the records only.
+(`benchmarks.paper_table1`) and the regret plots, from the records only. `--estimate` times one run per cell (at
+most 2000 evaluations, scaled to the budget) and prints the grid's CPU hours; a fresh grid estimated above 1 CPU
+hour asks for `--yes`.
 
-    gennes-bo table1 --workers 1                          # the full grid into results/table1.jsonl (resumes)
-    gennes-bo table1 --scheduler tcp://HOST:8786          # the same grid on a Dask cluster (workers need gennes-bo)
-    gennes-bo table1 --functions rastrigin --dims 10      # one row
+    gennes-bo table1 --estimate                           # CPU hours of the full grid, from one short run per cell
+    gennes-bo table1 --workers 1 --yes                    # the full grid into results/table1.jsonl (resumes)
+    gennes-bo table1 --scheduler tcp://HOST:8786 --yes    # the same grid on a Dask cluster (workers need gennes-bo)
+    gennes-bo table1 --problems rastrigin --dims 10       # one row
     gennes-bo table1 --report                             # docs/results/table1.md and table1_regret.png beside it
-    gennes-bo table1 --methods gennes --options alpha=0.999 restart_noise=None  # a setting tried, recorded
+    gennes-bo table1 --optimizers gennes --options alpha=0.999 restart_noise=None  # a setting tried, recorded
 
 `--options` runs one method with options other than the grid's (merged over `METHOD_OPTIONS`). Such runs
 go to the same records, spelled out in their spec, and the report lists them under "Other settings" and never
@@ -34,10 +37,17 @@ from typing import Any
 import numpy as np
 
 from benchmarks import paper_table1
-from benchmarks.standalone import REGRET, method_settings, regret_at, run_one
+from benchmarks.standalone import ESTIMATE_EVALS, REGRET, estimate, method_settings, regret_at, run_one
 from gennes_bo.compare.plotting import log_grid, panel_grid, step_values
 from gennes_bo.compare.report import Report, power_of_ten, run_report_command
-from gennes_bo.compare.runner import add_grid_arguments, run_grid_command, seeds_or_default
+from gennes_bo.compare.runner import (
+    add_dims_argument,
+    add_grid_arguments,
+    add_optimizers_argument,
+    add_problems_argument,
+    run_grid_command,
+    seeds_or_default,
+)
 from gennes_bo.optimizers.base import check_options, option_defaults
 from gennes_bo.optimizers.registry import get_optimizer_class
 from gennes_bo.test_functions import TRANSLATIONS
@@ -120,27 +130,30 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register `gennes-bo table1`."""
     parser = commands.add_parser("table1", help="reproduce the paper's Table 1 (resumable; processes or Dask)",
                                  description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--functions", nargs="+", choices=FUNCTIONS, help="restrict to these functions")
-    parser.add_argument("--dims", nargs="+", type=int, help="dimensions (default 10 30)")
-    parser.add_argument("--methods", nargs="+", choices=METHODS, help="restrict to these methods")
+    add_problems_argument(parser, "--functions", choices=FUNCTIONS, metavar="FUNCTION",
+                          help=f"restrict to these functions, among {', '.join(FUNCTIONS)} (default all)")
+    add_dims_argument(parser, help="dimensions (default 10 30)")
+    add_optimizers_argument(parser, "--methods", choices=METHODS, metavar="METHOD",
+                            help=f"restrict to these methods, among {', '.join(METHODS)} (default all)")
     parser.add_argument("--max-evals", type=int, help=f"evaluations per run (default {MAX_EVALS})")
     parser.add_argument("--translation", choices=sorted(TRANSLATIONS), default="uniform",
                         help="fold translation: uniform (the optimum anywhere in the domain, the table) or "
                              "public-code (a shift in [-0.5, 0.5]^d, the authors' public code; reported apart)")
     parser.add_argument("--options", nargs="+", metavar="KEY=VALUE",
-                        help="run one method (--methods) with these options over the grid's; recorded as a "
+                        help="run one method (--optimizers) with these options over the grid's; recorded as a "
                              "setting tried, reported apart from the table")
     add_grid_arguments(parser, default_out=DEFAULT_OUT, default_report=DEFAULT_REPORT, default_seeds=FOLDS,
-                       quick=QUICK, seeds_aliases=["--folds"])
+                       quick=QUICK, seeds_aliases=["--folds"],
+                       estimate=f"time one run per cell (at most {ESTIMATE_EVALS} evaluations, scaled to the budget)")
     parser.set_defaults(run=_main)
 
 
 def _grid_options(args: argparse.Namespace) -> dict[str, Any]:
     preset = QUICK if args.quick else {}
     return {
-        "functions": args.functions or list(FUNCTIONS),
+        "functions": args.problems or list(FUNCTIONS),
         "dims": args.dims or preset.get("dims", list(DIMS)),
-        "methods": args.methods or list(METHODS),
+        "methods": args.optimizers or list(METHODS),
         "folds": seeds_or_default(args, QUICK, FOLDS),
         "max_evals": args.max_evals or preset.get("max_evals", MAX_EVALS),
         "options": parse_options(args.options or []),
@@ -156,7 +169,7 @@ def _main(args: argparse.Namespace) -> int:
         specs = make_specs(**grid)
     except (TypeError, ValueError) as err:
         raise SystemExit(f"gennes-bo table1: {err}") from err
-    return run_grid_command(specs, run_table1_spec, args, "table1", settings=method_settings)
+    return run_grid_command(specs, run_table1_spec, args, "table1", settings=method_settings, estimate=estimate)
 
 
 # ---------------------------------------------------------------------------------------------- the report

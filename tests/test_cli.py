@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import sys
 import warnings
@@ -64,9 +65,129 @@ def test_benchmark_commands_share_their_options(command, report):
     args = parser.parse_args([command, "--report"])
     assert args.report == report  # --report alone: the committed report
     assert (args.seeds, args.workers, args.scheduler, args.out.startswith("results/")) == (None, 1, None, True)
+    assert (args.estimate, args.yes) == (False, False)
     args = parser.parse_args([command, "--seeds", "2", "--workers", "0", "--scheduler", "tcp://h:1", "--out", "o.jsonl",
                               "--report", "r.md"])
     assert (args.seeds, args.workers, args.scheduler, args.out, args.report) == (2, 0, "tcp://h:1", "o.jsonl", "r.md")
+
+
+# Every grid command's options of the shared concepts: canonical name -> (a valid value, the earlier spellings).
+CANONICAL_OPTIONS = {
+    "table1": {"--optimizers": ("gennes", ["--methods"]), "--problems": ("rastrigin", ["--functions"]),
+               "--dims": ("10", [])},
+    "bo": {"--optimizers": ("botorch-default", []), "--problems": ("digits", []), "--acquisitions": ("logei", [])},
+    "bench-acqf": {"--optimizers": ("botorch-default", ["--methods"]), "--problems": ("hartmann6", [])},
+    "bench-mixed": {"--problems": ("hartmann6-disc", [])},
+    "bench-standalone": {"--optimizers": ("gennes", ["--methods"]), "--problems": ("rastrigin", ["--functions"]),
+                         "--dims": ("3", ["--dim"])},
+    "bo-batch": {"--optimizers": ("random", []), "--problems": ("hartmann6", []),
+                 "--acquisitions": ("qlognei", ["--acquisition"])},
+    "hpo": {"--problems": ("svr-diabetes", ["--tasks"])},
+    "device-timing": {"--optimizers": ("random", []), "--problems": ("hartmann6:2", ["--cells"])},
+    "compare-acqf": {"--optimizers": ("botorch-default", []), "--problems": ("digits", ["--tasks"]),
+                     "--acquisitions": ("logei", [])},
+    "regime-map": {"--optimizers": ("sobol", []), "--problems": ("hartmann6-q1", ["--cells"])},
+}
+
+
+@pytest.mark.parametrize("command", list(CANONICAL_OPTIONS))
+def test_grid_commands_spell_each_concept_once_and_keep_the_earlier_spellings(command, capsys):
+    parser = build_parser(command)
+    default = vars(parser.parse_args([command]))
+    for canonical, (value, aliases) in CANONICAL_OPTIONS[command].items():
+        parsed = vars(parser.parse_args([command, canonical, value]))
+        changed = {key: parsed[key] for key in parsed if parsed[key] != default[key]}
+        assert list(changed.values()) == [[int(value) if value.isdigit() else value]], (canonical, changed)
+        for alias in aliases:  # the same destination, the same value
+            assert vars(parser.parse_args([command, alias, value])) == parsed, alias
+    args = parser.parse_args([command, "--estimate", "--yes"])
+    assert args.estimate and args.yes
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    usage = " ".join(capsys.readouterr().out.split())
+    for canonical, (_, aliases) in CANONICAL_OPTIONS[command].items():
+        for alias in aliases:  # the help names the canonical option first
+            assert re.search(rf" {canonical} \S+ \[\S+ \.\.\.\], {alias} ", usage), (canonical, alias)
+    for old in ("--methods", "--functions", "--dim", "--acquisition", "--tasks", "--cells"):
+        if old in {alias for _, aliases in CANONICAL_OPTIONS[command].values() for alias in aliases}:
+            continue
+        assert not re.search(rf"(^|[ \[]){old}[ \]]", usage), old  # no other command keeps a second name
+
+
+def _documented_command_lines() -> list[tuple[str, str]]:
+    """`gennes-bo COMMAND ...` lines of the docs' code blocks (reports' rerun commands included) and of the
+    commands' own help, as `(where, line without its comment)`."""
+    import importlib
+
+    sources = [(path.relative_to(ROOT).as_posix(), path.read_text()) for path in sorted((ROOT / "docs").rglob("*.md"))]
+    sources += [(entry.module, importlib.import_module(entry.module).__doc__ or "") for entry in COMMANDS.values()
+                if entry.module and entry.module.startswith(("benchmarks.", "gennes_bo.compare."))]
+    return [(where, line.split("#")[0].strip()) for where, text in sources for line in text.splitlines()
+            if re.match(rf"\s*gennes-bo ({'|'.join(COMMANDS)})( |$)", line)]
+
+
+def test_every_documented_command_line_parses():
+    lines = _documented_command_lines()
+    assert len(lines) > 40
+    for where, line in lines:
+        argv = shlex.split(line)[1:]
+        try:
+            build_parser(argv[0]).parse_args(argv)
+        except SystemExit as err:
+            raise AssertionError(f"{where}: {line}") from err
+
+
+def test_bo_takes_its_tasks_as_problems_or_positionally():
+    from benchmarks.bo_experiments import _grid_options
+
+    parser = build_parser("bo")
+    for argv in (["--problems", "alpine1"], ["alpine1"]):
+        assert _grid_options(parser.parse_args(["bo", *argv]))["tasks"] == ["alpine1"]
+
+
+def _table1_args(out: Path, seeds: int, *extra: str) -> list[str]:
+    return ["table1", "--problems", "ackley", "--optimizers", "gennes", "--dims", "2", "--max-evals", "100",
+            "--seeds", str(seeds), "--workers", "0", "--no-progress", "--out", str(out), *extra]
+
+
+def test_a_fresh_long_grid_asks_for_yes_and_a_resumed_one_does_not(tmp_path, monkeypatch, capsys):
+    import benchmarks.table1 as table1
+    from gennes_bo.compare.runner import CellCost
+
+    estimated = []
+
+    def ten_hours_a_run(specs):  # what a slow grid would measure
+        estimated.append(len(specs))
+        yield "header"
+        yield CellCost("the cell", specs, 10.0)
+
+    monkeypatch.setattr(table1, "estimate", ten_hours_a_run)
+    out = tmp_path / "t1.jsonl"
+    with pytest.raises(SystemExit, match=r"^gennes-bo table1: about 20\.0 CPU hours; rerun with --yes to start$"):
+        main(_table1_args(out, 2))
+    assert estimated == [2] and not out.exists()  # nothing ran
+    assert "estimated CPU hours: 20.0 for 2 runs (20.0 for the 2 not yet recorded)" in capsys.readouterr().out
+    assert main(_table1_args(out, 1, "--yes")) == 0  # --yes: no estimate, the run starts
+    assert estimated == [2] and len(out.read_text().splitlines()) == 1
+    assert main(_table1_args(out, 2)) == 0  # resumed (1 of 2 recorded): starts without asking
+    assert estimated == [2] and len(out.read_text().splitlines()) == 2
+    assert main(_table1_args(tmp_path / "quick.jsonl", 1, "--quick")) == 0  # --quick never asks
+    assert estimated == [2]
+
+
+def test_estimate_prints_one_line_per_cell_and_the_totals_without_running(tmp_path, capsys):
+    out = tmp_path / "t1.jsonl"
+    assert main(["table1", "--quick", "--estimate", "--problems", "ackley", "--optimizers", "gennes", "lbfgs",
+                 "--out", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["function", "d", "method", "budget", "timed", "s", "runs", "CPU", "h"]
+    cells = [line.split() for line in lines[1:-1]]
+    assert [(c[0], c[1], c[2], c[3], c[4], c[6]) for c in cells] == [
+        ("ackley", "2", "gennes", "200", "200", "2"), ("ackley", "2", "lbfgs", "200", "200", "2")]
+    assert all(float(c[5]) > 0 for c in cells)  # measured, not a constant
+    assert re.fullmatch(r"estimated CPU hours: \d+\.\d for 4 runs \(\d+\.\d for the 4 not yet recorded\)",
+                        lines[-1])
+    assert not out.exists()
 
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,10 +14,12 @@ seeded, counted and timed, with its anytime curve. Optimizers are names of the r
 `OPTIMIZERS` that are registered: the paper's `gennes`, `lbfgs-paper` and `cma` are registered by the repository's
 experiments, so `python -m benchmarks compare-acqf` (from the root of a clone) runs all six. One JSON line per run,
 resumable; runs execute on local processes (`--workers`) or a Dask cluster (`--scheduler`). `--report` writes
-the tables and the anytime curves from the records only.
+the tables and the anytime curves from the records only. `--estimate` (after freezing) times one call per optimizer
+and case and prints the grid's CPU hours; a fresh grid estimated above 1 CPU hour asks for `--yes`.
 
-    gennes-bo compare-acqf                                       # freeze (once), then the whole grid
-    gennes-bo compare-acqf --tasks digits --q 1 --seeds 1        # a slice
+    gennes-bo compare-acqf --estimate                            # freeze (once), then the grid's CPU hours
+    gennes-bo compare-acqf --yes                                 # freeze (once), then the whole grid
+    gennes-bo compare-acqf --problems digits --q 1 --seeds 1     # a slice
     gennes-bo compare-acqf --optimizers botorch-default mypkg.opt:optimize_acqf_mine
     gennes-bo compare-acqf --report                              # results/compare_acqf.md + PNG
 """
@@ -29,7 +31,7 @@ import functools
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,16 +55,26 @@ from gennes_bo.compare.registry import (
     run_acqf_optimizer,
 )
 from gennes_bo.compare.report import Report, number_format, run_report_command, win_tie_loss, wtl_text
-from gennes_bo.compare.runner import add_grid_arguments, run_grid_command, seeds_or_default
+from gennes_bo.compare.runner import (
+    COST_COLUMNS,
+    CellCost,
+    add_acquisitions_argument,
+    add_grid_arguments,
+    add_optimizers_argument,
+    add_problems_argument,
+    limit_threads,
+    run_grid_command,
+    seeds_or_default,
+)
 
 ALL_TASKS = {**TASKS, **QUICK_TASKS}
 BASELINE = "botorch-default"
 # The default grid, in the reports' order; `gennes`, `lbfgs-paper` and `cma` are the paper's, registered by the
 # repository's `benchmarks` package (defaults keep the names registered, see default_optimizers).
 OPTIMIZERS = ("gennes", "gennes-hybrid", "lbfgs-paper", "botorch-default", "cma", "lbfgs-same-starts")
-DEFAULTS = {"tasks": list(TASKS), "optimizers": list(OPTIMIZERS), "acquisitions": ["logei"],
+DEFAULTS = {"problems": list(TASKS), "optimizers": list(OPTIMIZERS), "acquisitions": ["logei"],
             "q": [1, 4], "seeds": 5}
-QUICK = {"tasks": list(QUICK_TASKS), "optimizers": [BASELINE, "gennes"], "acquisitions": ["logei"], "q": [1, 2],
+QUICK = {"problems": list(QUICK_TASKS), "optimizers": [BASELINE, "gennes"], "acquisitions": ["logei"], "q": [1, 2],
          "seeds": 1}
 DEFAULT_STATES = "results/acqf_states.pt"
 DEFAULT_OUT = "results/compare_acqf.jsonl"
@@ -139,6 +151,36 @@ def run_compare_spec(spec: Mapping[str, Any], states: Mapping[str, FrozenState],
     result = {"value": run.value, "n_evals": run.n_evals, "wall_time": run.wall_time,
               "trace": thin_trace(run.trace), "candidates": run.candidates.tolist()}
     return {"result": result, "state": state.metadata()}
+
+
+def estimate(specs: Sequence[Mapping[str, Any]], states: Mapping[str, FrozenState]) -> Iterator[str | CellCost]:
+    """Time one call per optimizer and case, and cost the grid's runs without running them.
+
+    A case is a frozen state, an acquisition and q; its acquisition is rebuilt once in this process (one thread)
+    and each optimizer (with its options) maximizes it once, seed 0, after its untimed warm-up, as a run does. A run
+    costs that call.
+
+    Args:
+        specs: The grid (:func:`make_specs`).
+        states: The frozen states by name.
+
+    Yields:
+        A header, then as they are measured one `CellCost` per case and optimizer.
+    """
+    limit_threads()
+    cells: dict[tuple[str, str, int, str], list[Mapping[str, Any]]] = defaultdict(list)
+    for spec in specs:
+        cells[(spec["state"], spec["acquisition"], spec["q"], spec["optimizer"])].append(spec)
+    yield f"{'case':36s} {'optimizer':20s} {'call (s)':>9s} {'points':>8s} {COST_COLUMNS}"
+    case, acq_function = None, None
+    for (state, acquisition, q, optimizer), cell_specs in cells.items():
+        if case != (state, acquisition, q):  # the optimizers of a case come one after another
+            case, acq_function = (state, acquisition, q), rebuild_acquisition(states[state], acquisition, q)
+        warm_up(optimizer, acquisition, q)
+        run = run_acqf_optimizer(get_acqf_optimizer(optimizer).make(spec_task(cell_specs[0])), acq_function,
+                                 states[state].bounds, q, 0)
+        yield CellCost(f"{f'{state} {acquisition} q={q}':36s} {optimizer:20s} {run.cpu_time:9.2f} {run.n_evals:8d}",
+                       cell_specs, run.cpu_time / 3600)
 
 
 # ------------------------------------------------------------------------------------------------- summaries
@@ -349,15 +391,17 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                         f"({DEFAULT_STATES})")
     parser.add_argument("--refreeze", action="store_true", help="freeze the tasks' states again (new BO runs)")
     parser.add_argument("--freeze-only", action="store_true", help="freeze the states and exit")
-    parser.add_argument("--tasks", nargs="+", choices=sorted(ALL_TASKS), help=f"tasks (default {DEFAULTS['tasks']})")
-    parser.add_argument("--optimizers", nargs="+", metavar="NAME",
-                        help=f"registered names ({', '.join(ACQF_OPTIMIZERS)}; default those of {' '.join(OPTIMIZERS)} "
-                             "registered: python -m benchmarks compare-acqf registers the paper's gennes, lbfgs-paper "
-                             "and cma) or import paths package.module:function of optimize_acqf-compatible callables")
-    parser.add_argument("--acquisitions", nargs="+", choices=ACQUISITIONS, help="acquisitions (default logei)")
+    add_problems_argument(parser, "--tasks", choices=sorted(ALL_TASKS), metavar="TASK",
+                          help=f"tasks whose frozen states are compared, among {', '.join(sorted(ALL_TASKS))} "
+                               f"(default {' '.join(DEFAULTS['problems'])})")
+    add_optimizers_argument(parser, help=f"registered names ({', '.join(ACQF_OPTIMIZERS)}; default those of "
+                                         f"{' '.join(OPTIMIZERS)} registered: python -m benchmarks compare-acqf "
+                                         "registers the paper's gennes, lbfgs-paper and cma) or import paths "
+                                         "package.module:function of optimize_acqf-compatible callables")
+    add_acquisitions_argument(parser, choices=ACQUISITIONS, help="acquisitions (default logei)")
     parser.add_argument("--q", nargs="+", type=int, help="candidates per batch (default 1 4)")
     add_grid_arguments(parser, default_out=DEFAULT_OUT, default_report=DEFAULT_REPORT, default_seeds=DEFAULTS["seeds"],
-                       quick=QUICK)
+                       quick=QUICK, estimate="after freezing the states, time one call per optimizer and case")
     parser.set_defaults(run=_main)
 
 
@@ -365,7 +409,7 @@ def _main(args: argparse.Namespace) -> int:
     if args.report:
         return run_report_command(args, "compare-acqf", write_report)
     preset = QUICK if args.quick else DEFAULTS
-    tasks = [ALL_TASKS[name] for name in args.tasks or preset["tasks"]]
+    tasks = [ALL_TASKS[name] for name in args.problems or preset["problems"]]
     try:
         specs_args = (args.optimizers or default_optimizers(preset["optimizers"]),
                       args.acquisitions or preset["acquisitions"], args.q or preset["q"],
@@ -378,5 +422,7 @@ def _main(args: argparse.Namespace) -> int:
     if args.freeze_only:
         return 0
     specs = make_specs(states, *specs_args)
-    run = functools.partial(run_compare_spec, states={state.name: state for state in states}, plugins=plugin_modules())
-    return run_grid_command(specs, run, args, "compare-acqf", settings=spec_settings)
+    by_name = {state.name: state for state in states}
+    run = functools.partial(run_compare_spec, states=by_name, plugins=plugin_modules())
+    return run_grid_command(specs, run, args, "compare-acqf", settings=spec_settings,
+                            estimate=functools.partial(estimate, states=by_name))

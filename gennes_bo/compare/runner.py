@@ -5,6 +5,12 @@ Workers only compute: `run(spec)` returns the record body and the parent process
 at most the runs in flight (they are redone on the next call, never duplicated). The executor is a local process
 pool by default (one CPU thread per worker) or, given a scheduler address, a Dask `distributed` cluster through
 `Client.get_executor()`.
+
+A grid command also shares its options here: `add_grid_arguments` (records, seeds, workers, `--report`, `--quick`,
+`--estimate`, `--yes`) and one spelling per concept (`--optimizers`, `--problems`, `--acquisitions`, `--dims`), each
+command's earlier spelling kept as an alias; and its `--estimate` step: a command measures what its cells cost
+(:class:`CellCost`), :func:`print_estimate` prints and totals it, and :func:`estimate_or_confirm` asks for `--yes`
+before a fresh grid estimated above :data:`LONG_GRID_HOURS` CPU hours starts.
 """
 
 from __future__ import annotations
@@ -13,16 +19,40 @@ import argparse
 import contextlib
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tqdm.auto import tqdm
 
-from gennes_bo.compare.records import StaleRecordsError, append_record, check_settings, environment, pending
+from gennes_bo.compare.records import StaleRecordsError, append_record, check_settings, environment, pending, run_key
 
 RunFunction = Callable[[Mapping[str, Any]], dict[str, Any]]
+LONG_GRID_HOURS = 1.0  # a fresh grid estimated above this many CPU hours asks for --yes before it starts
+COST_COLUMNS = f"{'runs':>5s} {'CPU h':>7s}"  # what print_estimate adds to a cell's line: end a header with it
+
+
+@dataclass(frozen=True)
+class CellCost:
+    """What one cell of a grid costs, as a command's estimate measured it.
+
+    Attributes:
+        label: The cell and what was measured (`hartmann6 q=16  botorch-default  1.20 s per call`), printed
+            followed by the cell's run count and CPU hours (:data:`COST_COLUMNS`).
+        specs: The cell's runs.
+        hours: CPU hours of one of them.
+    """
+
+    label: str
+    specs: Sequence[Mapping[str, Any]]
+    hours: float
+
+
+# `specs -> lines`: a command's measurement, yielded as it goes: text lines (headers, what was timed) and the
+# cost of every cell of the grid.
+Estimate = Callable[[Sequence[Mapping[str, Any]]], Iterable[str | CellCost]]
 
 
 def limit_threads() -> None:
@@ -148,9 +178,16 @@ def run_grid(specs: Sequence[Mapping[str, Any]], run: RunFunction, out: str | Pa
 
 
 def run_grid_command(specs: Sequence[Mapping[str, Any]], run: RunFunction, args: argparse.Namespace, command: str,
-                     settings: Callable[[Mapping[str, Any]], Any] | None = None) -> int:
+                     settings: Callable[[Mapping[str, Any]], Any] | None = None,
+                     estimate: Estimate | None = None) -> int:
     """The run step of a grid command: :func:`run_grid` on the executor of `args.workers` / `args.scheduler`,
-    into `args.out`, then a one-line summary; records of other settings exit with a message naming `command`."""
+    into `args.out`, then a one-line summary; records of other settings exit with a message naming `command`.
+
+    With `estimate`, :func:`estimate_or_confirm` comes first: `--estimate` prints the grid's CPU hours instead of
+    running it, and a fresh grid above :data:`LONG_GRID_HOURS` exits asking for `--yes`.
+    """
+    if estimate is not None and estimate_or_confirm(specs, args, command, estimate):
+        return 0
     try:
         with make_executor(args.workers, args.scheduler) as executor:
             n = run_grid(specs, run, args.out, executor, progress=not args.no_progress, desc=command,
@@ -174,14 +211,111 @@ def _describe(spec: Mapping[str, Any]) -> str:
     return " ".join(f"{k}={spec[k]}" for k in keys if k in spec)
 
 
+# ------------------------------------------------------------------------------------- --estimate and --yes
+def print_estimate(measured: Iterable[str | CellCost], specs: Sequence[Mapping[str, Any]], out: str | Path) -> float:
+    """Print a command's estimate as it is measured, each cell with its runs and CPU hours, then the total line
+    `estimated CPU hours: X for N runs (Y for the M not yet recorded)`.
+
+    Args:
+        measured: The command's :data:`Estimate` of `specs`: text lines and the cost of every cell.
+        specs: The grid.
+        out: Its records (read after the measurement, which may record runs).
+
+    Returns:
+        The estimated CPU hours of the runs not yet recorded.
+
+    Raises:
+        ValueError: When the cells' runs are not the grid's (an estimate that leaves runs out, or counts some twice).
+    """
+    costs = []
+    for item in measured:
+        if isinstance(item, CellCost):
+            costs.append(item)
+            print(f"{item.label} {len(item.specs):5d} {item.hours * len(item.specs):7.2f}", flush=True)
+        else:
+            print(item, flush=True)
+    costed = sorted(run_key(spec) for cost in costs for spec in cost.specs)
+    if costed != sorted(run_key(spec) for spec in specs):
+        raise ValueError(f"the estimate costed {len(costed)} runs of a grid of {len(specs)}, not each run once")
+    todo = {run_key(spec) for spec in pending(specs, out)}
+    total = sum(cost.hours * len(cost.specs) for cost in costs)
+    left = sum(cost.hours for cost in costs for spec in cost.specs if run_key(spec) in todo)
+    print(f"estimated CPU hours: {total:.1f} for {len(specs)} runs ({left:.1f} for the {len(todo)} not yet recorded)",
+          flush=True)
+    return left
+
+
+def estimate_or_confirm(specs: Sequence[Mapping[str, Any]], args: argparse.Namespace, command: str,
+                        estimate: Estimate) -> bool:
+    """The `--estimate` / `--yes` step of a grid command, before any run.
+
+    With `args.estimate`, print the grid's estimate (:func:`print_estimate`) and return True: the command stops.
+    Otherwise a fresh grid (none of its runs recorded in `args.out`) is estimated first unless `args.yes` or
+    `args.quick`, and one above :data:`LONG_GRID_HOURS` CPU hours exits asking for `--yes`; a resumed grid starts
+    without a word. Returns False: run the grid.
+
+    Raises:
+        SystemExit: `gennes-bo COMMAND: about X CPU hours; rerun with --yes to start`.
+    """
+    fresh = len(specs) > 0 and len(pending(specs, args.out)) == len(specs)
+    if not args.estimate and (not fresh or args.yes or args.quick):
+        return False
+    hours = print_estimate(estimate(specs), specs, args.out)
+    if args.estimate:
+        return True
+    if hours > LONG_GRID_HOURS:
+        raise SystemExit(f"gennes-bo {command}: about {hours:.1f} CPU hours; rerun with --yes to start")
+    return False
+
+
+def add_estimate_arguments(parser: argparse.ArgumentParser, measures: str | None) -> None:
+    """`--estimate` (when the command says what it `measures`) and `--yes` (unless the command has its own)."""
+    if measures is not None:
+        parser.add_argument("--estimate", action="store_true",
+                            help=f"{measures}, print the grid's CPU hours and exit (one CPU thread, this process)")
+    if "--yes" not in parser._option_string_actions:  # regime-map registers its own
+        parser.add_argument("--yes", action="store_true",
+                            help=f"start a fresh grid estimated above {LONG_GRID_HOURS:g} CPU hour without asking "
+                                 "(a resumed grid or --quick never asks)")
+
+
+# ------------------------------------------------------------------------------------------- shared options
+def add_optimizers_argument(parser: argparse.ArgumentParser, *aliases: str, help: str, metavar: str = "NAME",
+                            **kwargs: Any) -> None:
+    """`--optimizers` (`args.optimizers`): what a grid compares; `aliases` are the command's earlier spellings
+    (`--methods`), shown after it in the help."""
+    _add_list_argument(parser, "optimizers", aliases, help=help, metavar=metavar, **kwargs)
+
+
+def add_problems_argument(parser: argparse.ArgumentParser, *aliases: str, help: str, metavar: str = "PROBLEM",
+                          **kwargs: Any) -> None:
+    """`--problems` (`args.problems`): what a grid runs on; `aliases` are the command's earlier spellings
+    (`--functions`, `--tasks`, `--cells`)."""
+    _add_list_argument(parser, "problems", aliases, help=help, metavar=metavar, **kwargs)
+
+
+def add_acquisitions_argument(parser: argparse.ArgumentParser, *aliases: str, help: str, **kwargs: Any) -> None:
+    """`--acquisitions` (`args.acquisitions`), a list even where the command used to take one (`--acquisition`)."""
+    _add_list_argument(parser, "acquisitions", aliases, help=help, metavar="ACQUISITION", **kwargs)
+
+
+def add_dims_argument(parser: argparse.ArgumentParser, *aliases: str, help: str, **kwargs: Any) -> None:
+    """`--dims` (`args.dims`, integers), a list even where the command used to take one (`--dim`)."""
+    _add_list_argument(parser, "dims", aliases, help=help, metavar="D", type=int, **kwargs)
+
+
+def _add_list_argument(parser: argparse.ArgumentParser, name: str, aliases: Sequence[str], **kwargs: Any) -> None:
+    parser.add_argument(f"--{name}", *aliases, dest=name, nargs="+", **kwargs)
+
+
 def add_grid_arguments(parser: argparse.ArgumentParser, *, default_out: str, default_report: str,
-                       default_seeds: int | str,
-                       quick: Mapping[str, Any], seeds_aliases: Sequence[str] = ()) -> None:
+                       default_seeds: int | str, quick: Mapping[str, Any], seeds_aliases: Sequence[str] = (),
+                       estimate: str | None = None) -> None:
     """The options every benchmark command shares, with their defaults in the help.
 
     `--out`, `--seeds` (`args.seeds` is None when not given, so that `--quick` can change the default),
-    `--workers`, `--scheduler`, `--report` (an optional path: `--report` alone writes `default_report`), `--quick`
-    and `--no-progress`.
+    `--workers`, `--scheduler`, `--report` (an optional path: `--report` alone writes `default_report`), `--quick`,
+    `--no-progress`, `--yes` and, with `estimate`, `--estimate` (see :func:`estimate_or_confirm`).
 
     Args:
         parser: The command's parser.
@@ -191,6 +325,8 @@ def add_grid_arguments(parser: argparse.ArgumentParser, *, default_out: str, def
             when cells differ (`10 in the main grid, 5 in the secondary`); shown in the help.
         quick: The `--quick` preset, shown in the help.
         seeds_aliases: Other spellings of `--seeds` (e.g. `--folds`, where a seed is a fold).
+        estimate: What the command's `--estimate` measures (`time one acquisition call per optimizer and cell`);
+            None: no `--estimate` here (the command registers its own).
     """
     parser.add_argument("--out", default=default_out, metavar="JSONL",
                         help=f"records, one line per finished run; resumed if present (default {default_out})")
@@ -207,6 +343,7 @@ def add_grid_arguments(parser: argparse.ArgumentParser, *, default_out: str, def
     parser.add_argument("--quick", action="store_true",
                         help=f"tiny preset for tests: {dict(quick)} (explicit options still win)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_estimate_arguments(parser, estimate)
 
 
 def _count(minimum: int) -> Callable[[str], int]:

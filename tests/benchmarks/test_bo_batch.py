@@ -62,12 +62,14 @@ def test_secondary_grid_cells_and_replacements() -> None:
         ("levy10", 4, 8, 0, "random"), ("levy10", 4, 8, 0, "sobol"), ("levy10", 4, 8, 1, "random"),
         ("levy10", 4, 8, 1, "sobol")]
     assert planned_seeds(custom[0]) is None
-    only = make_specs("secondary", ["random"], q=[32], acquisition="qlognei")  # the noiseless qLogNEI cells at q = 32
+    only = make_specs("secondary", ["random"], q=[32], acquisitions=["qlognei"])  # the noiseless qLogNEI cells, q = 32
     assert {(s["problem"], s["acquisition"], s["q"], s["noise_std"]) for s in only} == {
         (p, "qlognei", 32, 0.0) for p in three}
-    assert make_specs("main", ["random"], acquisition="qucb") == []
-    with pytest.raises(ValueError, match="acquisition"):
-        make_specs("main", ["random"], acquisition="ei")
+    assert make_specs("main", ["random"], acquisitions=["qucb"]) == []
+    both = make_specs("secondary", ["random"], q=[16], acquisitions=["qlognei", "qucb"])
+    assert {(s["acquisition"], s["q"], s["noise_std"]) for s in both} == {("qlognei", 16, 0.0), ("qucb", 16, 0.0)}
+    with pytest.raises(ValueError, match="`acquisitions` must be among"):
+        make_specs("main", ["random"], acquisitions=["ei"])
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [

@@ -1,5 +1,5 @@
-"""`gennes-bo device-timing`: the cells, a quick CPU run through the CLI (records, resume, report), the clear exit
-without a CUDA device, and a report that shows failed and missing calls."""
+"""`gennes-bo device-timing`: the cells, a quick CPU run through the CLI (records, resume, report, `--estimate`),
+the clear exit without a CUDA device, and a report that shows failed and missing calls."""
 
 from __future__ import annotations
 
@@ -76,3 +76,14 @@ def test_report_gives_ratios_verdicts_failures_and_missing_calls(tmp_path) -> No
     assert "`gennes-hybrid` 4 s vs `botorch-default` 5 s (at most)" in text  # cpu
     assert "`gennes-hybrid` 8 s vs `botorch-default` 2 s (slower)" in text  # cuda
     assert "| `botorch-sequential` | 6 | -1 | not run | — | — |" in text
+
+
+def test_estimate_times_each_call_once_per_device_and_records_nothing(tmp_path) -> None:
+    out = tmp_path / "device.jsonl"
+    lines = run_cli("device-timing", "--quick", "--estimate", "--devices", "cpu", "cuda", "--optimizers", "random",
+                    "--out", str(out)).splitlines()
+    assert ("no CUDA device here" in lines[0]) is not torch.cuda.is_available()
+    cells = [line.split() for line in lines if line.startswith("hartmann6:2 ")]
+    assert [(c[3], c[4], c[7]) for c in cells] == [("random", "cpu", "1"), ("random", "cuda", "1")]
+    assert lines[-1].startswith("estimated CPU hours: 0.0 for 2 runs (0.0 for the 2 not yet recorded)")
+    assert not out.exists()

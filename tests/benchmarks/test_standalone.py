@@ -25,7 +25,7 @@ def _main(*args: str) -> str:
 
 def test_suite_is_resumable_and_reported(tmp_path: Path) -> None:
     out = tmp_path / "records.jsonl"
-    specs = make_specs(["rastrigin", "alpine1"], ["ga", "random"], [0, 1], dim=2, max_evals=300)
+    specs = make_specs(["rastrigin", "alpine1"], ["ga", "random"], [0, 1], dims=[2], max_evals=300)
     with SerialExecutor() as executor:
         assert run_grid(specs, run_standalone_spec, out, executor, progress=False, settings=method_settings) == 8
         assert run_grid(specs, run_standalone_spec, out, executor, progress=False, settings=method_settings) == 0

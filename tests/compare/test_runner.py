@@ -11,7 +11,14 @@ import pytest
 from benchmarks.table1 import make_specs, run_table1_spec
 from gennes_bo.compare.records import StaleRecordsError, append_record, load_records, run_key
 from gennes_bo.compare.report import describe_settings, settings_rows
-from gennes_bo.compare.runner import add_grid_arguments, make_executor, run_grid, seeds_or_default
+from gennes_bo.compare.runner import (
+    CellCost,
+    add_grid_arguments,
+    make_executor,
+    print_estimate,
+    run_grid,
+    seeds_or_default,
+)
 
 
 def _square(spec: dict) -> dict:
@@ -118,3 +125,16 @@ def test_grid_arguments_show_their_defaults_and_report_to_the_default_path(capsy
         with pytest.raises(SystemExit):
             parser.parse_args(bad)
     assert "argument --seeds: must be >= 1, got 0" in capsys.readouterr().err
+
+
+def test_print_estimate_totals_the_cells_and_what_is_not_yet_recorded(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "records.jsonl"
+    specs = [{"x": x} for x in range(5)]
+    append_record(out, {"spec": specs[0], "value": 0})
+    measured = ["cell   runs  CPU h", CellCost("cheap", specs[:2], 0.25), CellCost("dear", specs[2:], 1.5)]
+    assert print_estimate(measured, specs, out) == pytest.approx(0.25 + 3 * 1.5)
+    assert capsys.readouterr().out.splitlines() == [
+        "cell   runs  CPU h", "cheap     2    0.50", "dear     3    4.50",
+        "estimated CPU hours: 5.0 for 5 runs (4.8 for the 4 not yet recorded)"]
+    with pytest.raises(ValueError, match="costed 2 runs of a grid of 5"):
+        print_estimate([CellCost("cheap", specs[:2], 0.25)], specs, out)  # a run left out is a bug, not zero hours

@@ -36,7 +36,7 @@ def test_test_specs_run_every_optimizer_and_the_oracle_on_its_seeds_only():
 
 
 def test_the_oracle_takes_botorchs_10x_modes_and_both_pipelines():
-    spec = make_specs("test", ["ackley10-q64"])[0]
+    spec = make_specs("test", ["ackley10-q16-ucb"])[0]
     components = oracle_components(spec)
     assert {"botorch-10x", "botorch-10x-sequential", "gennes-stage", "lbfgs-same-starts",
             "botorch-default", "botorch-sequential"} <= set(components)
@@ -104,3 +104,8 @@ def test_quick_run_records_and_reports(tmp_path):
     text = report.read_text()
     assert "| hartmann6-q1 | low-d, sequential | 6 | 1 | qlognei | `botorch-default` |" in text
     assert text == write_report(records, report, text.split("`")[1])
+
+
+def test_the_oracle_runs_botorchs_sequential_mode_at_10x_where_the_joint_one_is_out_of_reach():
+    components = oracle_components(make_specs("test", ["hartmann6-in150-q16"])[0])
+    assert "botorch-10x-sequential" in components and "botorch-10x" not in components

@@ -123,10 +123,12 @@ def run_hpo_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     space = task.space()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # BoTorchSampler's, once per call
-        return _run_study(spec, task, space, SAMPLERS[spec["sampler"]].build(spec["seed"], space, spec["trials"]))
+        return run_study(spec, task, space, SAMPLERS[spec["sampler"]].build(spec["seed"], space, spec["trials"]))
 
 
-def _run_study(spec: Mapping[str, Any], task: Any, space: Mapping[str, Any], sampler: Any) -> dict[str, Any]:
+def run_study(spec: Mapping[str, Any], task: Any, space: Mapping[str, Any], sampler: Any) -> dict[str, Any]:
+    """One study of `task` (anything with `evaluate(params) -> loss`) over `space` with `sampler`: `spec["trials"]`
+    trials asked `spec["batch"]` at a time; the record body of `run_hpo_spec`."""
     import optuna
 
     study = optuna.create_study(direction="minimize", sampler=sampler)

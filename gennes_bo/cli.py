@@ -45,6 +45,8 @@ COMMANDS: dict[str, Command] = {
                         "large-batch BO (q = 8 to 32): acquisition optimizers side by side"),
     "regime-map": Command("benchmarks.regime_map", "where the acquisition optimizer decides the BO outcome: a "
                           "regime map with an oracle"),
+    "hpo-bayesmark": Command("benchmarks.hpo_bayesmark", "HPO on bayesmark's problems (dev/test split): "
+                             "GennesSampler against Optuna's samplers, SMAC3, HEBO and Vizier"),
     "hpo": Command("benchmarks.hpo", "HPO of scikit-learn models: GennesSampler against Optuna's samplers"),
     "device-timing": Command("benchmarks.device_timing",
                              "bo-batch's acquisition time on CPU and CUDA, side by side"),

@@ -70,7 +70,7 @@ def main() -> None:
             sampler = StartupCountsRunning(floor=args.floor, seed=seed, warn_independent_sampling=False)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                record = hpo._run_study(spec, task, task.space(), sampler)
+                record = hpo.run_study(spec, task, task.space(), sampler)
             runs[name].setdefault(VARIANT, {})[seed] = record
             print(f"{name} seed {seed}: best loss {record['final_best']:.4g}", flush=True)
     norm = Normalizer(grouped)

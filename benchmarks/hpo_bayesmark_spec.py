@@ -1,0 +1,81 @@
+"""The grid of `gennes-bo hpo-bayesmark`: protocols, samplers and splits, shared by the command and its report.
+
+Two protocols on bayesmark's scikit-learn problems (`benchmarks.bayesmark_problems`): **sequential**, 60 trials
+(ask, evaluate, tell), read at 20, 40 and 60; and the NeurIPS 2020 challenge's **batch** protocol, shortened to
+8 rounds of 8 (ask 8, evaluate 8, tell 8), read after 2, 4 and 8 rounds. Every sampler runs with its defaults;
+TPE is multivariate, with `constant_liar` in the batch protocol. Problems are split into dev and test by a hash of
+their name (`bayesmark_problems.split_of`): the sampler's defaults are chosen on dev (with the six tasks of
+`gennes-bo hpo` as extra dev problems), test runs once per change of defaults, after the settings are committed,
+and the README quotes test only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+PROTOCOLS = {"sequential": {"batch": 1, "trials": 60, "checkpoints": (20, 40, 60)},
+             "batch8": {"batch": 8, "trials": 64, "checkpoints": (16, 32, 64)}}
+SEEDS = {"dev": 10, "test": 5}
+TARGET = "gennes"
+BASELINES = ("tpe", "gp")  # the acceptance's paired comparisons
+DEFAULT_OUT = "results/hpo_bayesmark.jsonl"
+DEFAULT_REPORT = "docs/results/hpo_bayesmark.md"
+
+
+@dataclass(frozen=True)
+class Sampler:
+    """A sampler of the grid.
+
+    Attributes:
+        description: One line for the report.
+        splits: The splits it runs on (the expensive external ones may run on a subset of seeds: `seeds`).
+        seeds: Seeds per problem where fewer than the split's (None: the split's).
+    """
+
+    description: str
+    seeds: int | None = None
+
+
+SAMPLERS: dict[str, Sampler] = {
+    "random": Sampler("Optuna's RandomSampler"),
+    "tpe": Sampler("Optuna's TPESampler, multivariate (constant_liar=True in the batch protocol)"),
+    "gp": Sampler("Optuna's GPSampler (defaults)"),
+    "botorch": Sampler("optuna-integration's BoTorchSampler (defaults)"),
+    "smac": Sampler("SMAC3's HyperparameterOptimizationFacade through the benchmark's Optuna adapter"),
+    TARGET: Sampler("ours: GennesSampler with its defaults"),
+    "hebo": Sampler("HEBO 0.3.6 (the 2020 challenge's winner) in its own virtual environment", seeds=3),
+    "vizier": Sampler("Google Vizier's GP bandit (0.1.24) in its own virtual environment", seeds=3),
+}
+
+
+def make_sampler(name: str, seed: int, space: Mapping[str, Any], trials: int, batch: int) -> Any:
+    """The Optuna sampler `name` for one study of `space` with `trials` trials asked `batch` at a time."""
+    import optuna
+
+    if name == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    if name == "tpe":
+        return optuna.samplers.TPESampler(seed=seed, multivariate=True, constant_liar=batch > 1)
+    if name in ("hebo", "vizier"):
+        from benchmarks import hpo_external
+
+        factory = hpo_external.hebo_sampler if name == "hebo" else hpo_external.vizier_sampler
+        return factory(seed, space, trials, batch_size=batch)
+    from benchmarks.hpo_spec import SAMPLERS as HPO_SAMPLERS
+
+    return HPO_SAMPLERS[name].build(seed, space, trials)
+
+
+def sampler_settings(name: str) -> Any:
+    """What the sampler resolves to, recorded with each run."""
+    from benchmarks.hpo_spec import SAMPLERS as HPO_SAMPLERS
+
+    if name == "tpe":
+        return {"multivariate": True, "constant_liar": "in the batch protocol"}
+    if name in ("hebo", "vizier"):
+        from benchmarks import hpo_external
+
+        return hpo_external.settings(name)
+    return HPO_SAMPLERS[name].settings() if name in HPO_SAMPLERS else None

@@ -5,7 +5,7 @@ Two routes, both through Ax's `Client` with a custom generation strategy (Sobol 
 - `--space continuous` (default): Hartmann6 over six float parameters. Ax's modular BoTorch generator passes the
   `optimizer_kwargs` of `model_gen_options` straight to `botorch.optim.optimize_acqf`, so
   `gen_candidates=gen_candidates_gennes` swaps the candidate generator while Ax keeps its own surrogate,
-  acquisition function and defaults. GENNES settings ride along as `gennes_*` keys of `options`.
+  acquisition function and defaults. GENNES settings ride along as one value, `options["gennes_settings"]`.
 - `--space mixed`: Hartmann6 with three integer parameters (5 levels each), one unordered choice parameter (5
   values) and two floats. Ax sends such spaces to its mixed optimizers, which reject `gen_candidates`, so the
   BoTorch step takes `acquisition_class=GennesAcquisition` (`gennes_bo.integrations.ax`), which routes them to

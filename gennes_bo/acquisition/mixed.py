@@ -28,6 +28,7 @@ import torch
 from botorch.acquisition import AcquisitionFunction
 from botorch.generation.gen import gen_candidates_scipy
 from botorch.optim.initializers import initialize_q_batch
+from botorch.optim.utils.acquisition_utils import get_X_baseline
 from botorch.utils.sampling import manual_seed
 from torch import Tensor
 
@@ -37,6 +38,7 @@ from gennes_bo.acquisition.mixed_polish import AlternatingSettings, alternate, e
 from gennes_bo.acquisition.mixed_space import MixedSpace
 from gennes_bo.acquisition.optimize import AcqfOptimizationInfo
 from gennes_bo.acquisition.options import (
+    MAX_AVOID_RINGS,
     MIXED_CONFIG,
     MIXED_RESTARTS,
     MIXED_TEMPERATURE,
@@ -76,6 +78,8 @@ def optimize_acqf_mixed_gennes(
     Every candidate is valid: each discrete dimension takes one of its allowed values, each categorical dimension
     one of its categories, continuous dimensions lie in `bounds`, and fixed features hold their values exactly;
     and it satisfies the linear constraints within half of BoTorch's tolerance (5e-9 in float64, 5e-7 in float32).
+    A candidate never repeats a point already evaluated (the acquisition's `X_baseline`), pending or chosen earlier
+    in the batch while an unevaluated discrete neighbour exists (:func:`off_known`).
 
     Args:
         acq_function: The acquisition function to maximize (LogEI / qLogEI recommended); q > 1 needs
@@ -180,8 +184,11 @@ def _greedy_batch(acq_function: AcquisitionFunction, space: MixedSpace, q: int, 
             if step:
                 pending = torch.stack(chosen)
                 acq_function.set_X_pending(pending if base_pending is None else torch.cat([base_pending, pending]))
-            chosen.append(search_point(acq_function, space, raw_samples, num_restarts, config, settings,
-                                       seed=None if seed is None else seed + step, constraints=constraints))
+            point = search_point(acq_function, space, raw_samples, num_restarts, config, settings,
+                                 seed=None if seed is None else seed + step, constraints=constraints)
+            known = [x for x in (get_X_baseline(acq_function), base_pending, *(p.unsqueeze(0) for p in chosen))
+                     if x is not None]
+            chosen.append(off_known(acq_function, space, point, torch.cat(known) if known else None, constraints))
     finally:
         if q > 1:
             acq_function.set_X_pending(base_pending)
@@ -189,6 +196,39 @@ def _greedy_batch(acq_function: AcquisitionFunction, space: MixedSpace, q: int, 
     if q == 1 or not space.continuous:
         return candidates
     return _joint_polish(acq_function, space, candidates, config.polish_maxiter, constraints)
+
+
+def off_known(acq_function: AcquisitionFunction, space: MixedSpace, point: Tensor, known: Tensor | None,
+              constraints: MixedConstraints | None = None) -> Tensor:
+    """`point` (`d`), or, when it repeats a known point (`n x d`: evaluated, pending or already in the batch), the
+    unknown point of highest acquisition value among its discrete neighbours, widening ring by ring up to
+    `MAX_AVOID_RINGS` moves, as BoTorch's discrete optimizers avoid `X_avoid`; `point` itself when every one is
+    known or there is no discrete dimension. Two points are the same when every dimension is equal (continuous
+    ones within 1e-9 of the box width)."""
+    if known is None or not len(known):
+        return point
+    tolerance = 1e-9 * (space.bounds[1] - space.bounds[0]).clamp_min(1.0)
+
+    def is_known(X: Tensor) -> Tensor:
+        return ((X.unsqueeze(-2) - known.to(X)).abs() <= tolerance).all(-1).any(-1)
+
+    if not bool(is_known(point.unsqueeze(0))[0]):
+        return point
+    ring, seen = point.unsqueeze(0), point.unsqueeze(0)
+    for _ in range(MAX_AVOID_RINGS):
+        neighbours, _ = space.neighbours(ring)
+        neighbours = neighbours.unique(dim=0)
+        neighbours = neighbours[~((neighbours.unsqueeze(-2) - seen).abs() <= tolerance).all(-1).any(-1)]
+        if constraints is not None and len(neighbours):
+            neighbours = neighbours[constraints.is_feasible(neighbours)]
+        if not len(neighbours):
+            return point
+        unknown = neighbours[~is_known(neighbours)]
+        if len(unknown):
+            with torch.no_grad():
+                return unknown[acq_function(unknown.unsqueeze(-2)).argmax()]
+        ring, seen = neighbours, torch.cat([seen, neighbours])
+    return point
 
 
 def search_point(acq_function: AcquisitionFunction, space: MixedSpace, raw_samples: int, num_restarts: int,

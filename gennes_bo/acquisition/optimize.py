@@ -5,10 +5,10 @@ own machinery (raw-sample initialization, batching, sequential greedy q-batches,
 features, `return_best_only`) with :func:`gen_candidates_gennes` as the candidate generator, so the two differ
 only where they should: how each restart is improved.
 
-q-batches (`q > 1`, `sequential=False`) are searched greedily by default (`batch_strategy="greedy"`): q
+q-batches (`q > 1`, `sequential=False`) are searched greedily by default (`AcqfSettings.batch_strategy`): q
 single-point GENNES searches, each with the points already chosen pending (BoTorch's sequential greedy
 scheme), then one joint L-BFGS-B polish of the whole `q x d` batch. Only the first step screens `raw_samples`
-points; later steps re-screen the best of them (`greedy_rescreen`). :func:`optimize_acqf_greedy` is the same
+points; later steps re-screen the best of them (`AcqfSettings.rescreen`). :func:`optimize_acqf_greedy` is the same
 scheme around any `gen_candidates`. Why greedy, and what it gains on GP states frozen from real BO runs:
 docs/design.md#greedy-q-batches.
 
@@ -303,7 +303,7 @@ def optimize_acqf_greedy(
         q: Batch size.
         num_restarts: Initial conditions per greedy step.
         raw_samples: Raw samples per greedy step.
-        options: BoTorch options (and `gennes_*` keys, read by `gen_candidates_gennes` and for the polish's
+        options: BoTorch options (and `"gennes_settings"`, read by `gen_candidates_gennes` and for the polish's
             iteration cap).
         inequality_constraints: As in `optimize_acqf`, intra-point only (1-d `indices`): a greedy step places one
             point.
@@ -336,7 +336,7 @@ def optimize_acqf_greedy(
         if is_inter_point(inequality_constraints, equality_constraints):
             raise UnsupportedAcqfArgumentError(
                 "optimize_acqf_greedy places one point at a time, so it cannot honor inter-point constraints (2-d "
-                "`indices`); use optimize_acqf_gennes(..., batch_strategy='joint')"
+                "`indices`); use optimize_acqf_gennes(..., settings=AcqfSettings(batch_strategy='joint'))"
             )
         region = _check_constraints(bounds, q, inequality_constraints, equality_constraints, fixed_features, True)
     constraints = {"inequality_constraints": inequality_constraints or None,

@@ -1,9 +1,9 @@
-"""How GENNES settings travel through BoTorch's `options` dict, and the defaults for acquisition optimization.
+"""The defaults of acquisition optimization, and the parser of the `gennes_*` option keys of earlier versions.
 
-`optimize_acqf` hands its `options` to the initializer and to `gen_candidates`; GENNES settings ride along as
-`options["gennes_config"]` (a :class:`GennesConfig` or a dict of its fields) and/or `gennes_<field>` keys
-(e.g. `options={"gennes_population_size": 16}`), plus `gennes_seed`. Every other key keeps its BoTorch meaning
-and is given to the L-BFGS-B polish (`gen_candidates_scipy`). A misspelled `gennes_*` key raises.
+GENNES settings travel as one `AcqfSettings` (`gennes_bo.acquisition.settings`). Earlier versions carried them as
+`options["gennes_config"]` (a :class:`GennesConfig` or a dict of its fields), `gennes_<field>` keys and
+`gennes_seed`: :func:`split_options` still reads those (the mixed optimizer's `options` take them without a
+warning; `optimize_acqf_gennes` and the `gen_candidates` hook warn). A misspelled `gennes_*` key raises.
 """
 
 from __future__ import annotations
@@ -83,6 +83,7 @@ MIXED_CONFIG = ACQF_DEFAULT_CONFIG.replace(n_generators=4, population_size=8, n_
 MIXED_RESTARTS = (4, 1024)  # (num_restarts, raw_samples) of each point's polish
 MIXED_MAXITER_CONTINUOUS = 100  # L-BFGS-B iterations per continuous step: fewer alternations than BoTorch's 8
 MIXED_TEMPERATURE = 1.0  # initial spread of the category sampling, in cells; follows the noise schedule
+MAX_AVOID_RINGS = 3  # how many discrete moves away a repeated point looks for an unevaluated one
 
 
 # The paper's BO settings (Section 4.2): one generator of 5 hidden layers, N = 10, alpha = 0.99.

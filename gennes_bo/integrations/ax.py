@@ -18,8 +18,9 @@ them afterwards (its `rounding_func`, which both GENNES routes apply); integers 
 optimizer as discrete dimensions.
 
 The optimizers run with their own defaults; `optimizer_kwargs` of `model_gen_options` override them (BoTorch's
-names, plus `gennes_*` keys in `options`). The `gen_candidates` route of docs/guides/ax.md works only on continuous
-spaces: Ax passes `optimizer_kwargs` to `optimize_acqf_mixed_alternating` too, which rejects `gen_candidates`.
+names, plus `settings=AcqfSettings(...)` and `seed`, on both routes). The `gen_candidates` route of
+docs/guides/ax.md works only on continuous spaces: Ax passes `optimizer_kwargs` to `optimize_acqf_mixed_alternating`
+too, which rejects `gen_candidates`.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from torch import Tensor
 
 from gennes_bo.acquisition.mixed import optimize_acqf_mixed_gennes
 from gennes_bo.acquisition.optimize import optimize_acqf_gennes
+from gennes_bo.acquisition.settings import SETTINGS_KEY
 
 GENNES_ROUTES = {"optimize_acqf", "optimize_acqf_mixed", "optimize_acqf_mixed_alternating"}
 # Keys of the GENNES routes (our `settings` and `seed`, and `options` with L-BFGS settings); dropped where Ax's own
@@ -95,6 +97,9 @@ class GennesAcquisition(Acquisition):
             candidates, values = optimize_acqf_gennes(**common, **options)
         else:
             self.last_optimizer = "optimize_acqf_mixed_gennes"
+            settings = options.pop("settings", None)
+            if settings is not None:  # the mixed optimizer takes them in its options, as the gen_candidates hook does
+                options["options"] = {**options.get("options", {}), SETTINGS_KEY: settings}
             choices = ssd.discrete_choices
             candidates, values = optimize_acqf_mixed_gennes(
                 **common,

@@ -288,3 +288,24 @@ def test_settings_in_options_carry_the_config_and_the_seed(model):
                                    **kwargs)
     with pytest.raises(GennesOptionError, match="must be an AcqfSettings"):
         optimize_acqf_mixed_gennes(acqf, BOUNDS, DISCRETE, CATEGORICAL, q=2, options={"gennes_settings": 1}, **kwargs)
+
+
+def test_a_candidate_never_repeats_an_evaluated_point_while_a_neighbour_is_new():
+    from botorch.acquisition import qLogNoisyExpectedImprovement
+
+    from gennes_bo.acquisition.mixed import off_known
+
+    bounds = torch.tensor([[0.0, 0.0], [4.0, 2.0]], dtype=torch.float64)
+    discrete, categorical = {0: [0.0, 1.0, 2.0, 3.0, 4.0]}, {1: [0.0, 1.0, 2.0]}
+    X = torch.tensor([[2.0, 1.0], [0.0, 0.0], [4.0, 2.0]], dtype=torch.float64)  # the best is (2, 1)
+    model = SingleTaskGP(X, -((X - X.new_tensor([2.0, 1.0])) ** 2).sum(-1, keepdim=True)).eval()
+    acqf = qLogNoisyExpectedImprovement(model, X, sampler=SobolQMCNormalSampler(torch.Size([16]), seed=0))
+    space = MixedSpace.build(bounds, discrete, categorical)
+    moved = off_known(acqf, space, X[0], X)
+    assert not ((moved == X).all(-1)).any() and (moved - X[0]).abs().sum() > 0
+    assert torch.equal(off_known(acqf, space, X.new_tensor([1.0, 2.0]), X), X.new_tensor([1.0, 2.0]))  # new: kept
+    everything = torch.cartesian_prod(torch.arange(5.0), torch.arange(3.0)).double()
+    assert torch.equal(off_known(acqf, space, X[0], everything), X[0])  # nothing new left: the point itself
+    candidates, _ = optimize_acqf_mixed_gennes(acqf, bounds, discrete, categorical, q=3, seed=0, **TINY)
+    keys = {tuple(x.tolist()) for x in X}
+    assert not keys & {tuple(x.tolist()) for x in candidates} and len({tuple(x.tolist()) for x in candidates}) == 3

@@ -139,9 +139,10 @@ def run_study(spec: Mapping[str, Any], task: Any, space: Mapping[str, Any], samp
     while len(values) < spec["trials"]:
         batch, asked = [], []
         for _ in range(min(spec["batch"], spec["trials"] - len(values))):
-            clock = time.process_time()
+            clock, worker = time.process_time(), getattr(sampler, "worker_cpu_s", 0.0)
             batch.append(study.ask(space))
-            asked.append(time.process_time() - clock)
+            # an external sampler's own process (HEBO, Vizier) counts too
+            asked.append(time.process_time() - clock + getattr(sampler, "worker_cpu_s", 0.0) - worker)
         losses = []
         for trial in batch:
             clock = time.process_time()

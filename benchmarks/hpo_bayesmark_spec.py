@@ -77,5 +77,5 @@ def sampler_settings(name: str) -> Any:
     if name in ("hebo", "vizier"):
         from benchmarks import hpo_external
 
-        return hpo_external.settings(name)
+        return hpo_external.external_settings(hpo_external.HEBO if name == "hebo" else hpo_external.VIZIER)
     return HPO_SAMPLERS[name].settings() if name in HPO_SAMPLERS else None

@@ -81,6 +81,8 @@ def _cells(split: str, rows: Sequence[tuple]) -> tuple[Cell, ...]:
 _BOTH_10X = ("botorch-10x", "botorch-10x-sequential")
 # BoTorch's joint mode at 10x is out of reach at q = 16 in d >= 60 and at q = 64 (one call of the oracle's joint 10x
 # component ran for more than 45 minutes at q = 16 in d = 60): there the oracle's 10x component is the sequential mode.
+# Hartmann6 in d = 150 at q = 16 is left out of the test map: its oracle alone would cost about 3.4 CPU hours (the
+# dev states' call times at d = 150, q = 16), a quarter of the map's budget; d = 150 is measured at q = 1.
 _SEQUENTIAL_10X = ("botorch-10x-sequential",)
 # name, regime, problem, dim, embed, q, acquisition, n_init, iterations, seeds, oracle seeds, [beta, oracle 10x]
 TEST_CELLS = _cells("test", [
@@ -88,8 +90,6 @@ TEST_CELLS = _cells("test", [
     ("hartmann6-in60-q1", "high-d, embedded", "hartmann", 6, 60, 1, "qlognei", 20, 30, 10, 10),
     ("hartmann6-in150-q1", "high-d, embedded", "hartmann", 6, 150, 1, "qlognei", 20, 30, 10, 10),
     ("hartmann6-in60-q16", "high-d, embedded, batch", "hartmann", 6, 60, 16, "qlognei", 32, 4, 5, 5, 2.0,
-     _SEQUENTIAL_10X),
-    ("hartmann6-in150-q16", "high-d, embedded, batch", "hartmann", 6, 150, 16, "qlognei", 32, 4, 5, 5, 2.0,
      _SEQUENTIAL_10X),
     ("ackley60-q1", "high-d, full", "ackley", 60, 0, 1, "qlognei", 20, 30, 10, 10),
     ("hartmann6-q64", "very large batch", "hartmann", 6, 0, 64, "qlognei", 64, 3, 5, 5, 2.0, _SEQUENTIAL_10X),

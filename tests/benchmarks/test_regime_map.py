@@ -107,5 +107,5 @@ def test_quick_run_records_and_reports(tmp_path):
 
 
 def test_the_oracle_runs_botorchs_sequential_mode_at_10x_where_the_joint_one_is_out_of_reach():
-    components = oracle_components(make_specs("test", ["hartmann6-in150-q16"])[0])
+    components = oracle_components(make_specs("test", ["hartmann6-in60-q16"])[0])
     assert "botorch-10x-sequential" in components and "botorch-10x" not in components

@@ -20,6 +20,7 @@ from typing import Any
 from benchmarks.regime_spec import (
     ABLATION,
     BOTORCH_MODES,
+    CELLS,
     DEV_CELLS,
     OPTIMIZERS,
     TARGET,
@@ -187,6 +188,14 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
             f"{VALUE_TOLERANCE:g} (log units for qLogNEI, relative otherwise); median CPU seconds per call.")
         report.table(["dev cell", "regime", "d", "q", "states", "gennes-stage vs lbfgs", "gennes-stage vs default",
                       "botorch-default", "botorch-sequential", "gennes-stage", ABLATION], dev_rows(dev))
+        rules = policy_rule(dev)
+        report.paragraph("The rule of the [design notes](../design.md#the-pipeline-policy), bucket by bucket (W/T/L of "
+                         "the GENNES stage against the same pipeline without it; median CPU seconds per call):")
+        report.table(["bucket", "states", "gennes vs lbfgs", "gennes (s)", "lbfgs (s)", "faster BoTorch mode (s)",
+                      "pipeline"],
+                     [[f"{d}, {q}", rule["states"], "/".join(map(str, rule["wtl"])), f"{rule['times']['gennes']:.2f}",
+                       f"{rule['times']['lbfgs']:.2f}", f"{rule['times']['faster mode']:.2f}", f"`{rule['choice']}`"]
+                      for (d, q), rule in sorted(rules.items())])
     report.section("Cells").table(
         ["cell", "split", "problem", "d", "embedded in", "q", "acquisition", "initial points", "iterations", "seeds",
          "oracle seeds", "oracle's 10x modes"],
@@ -247,6 +256,46 @@ def dev_rows(records: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
                      *(_median_time(states, name) for name in ("botorch-default", "botorch-sequential",
                                                                "gennes-stage", ABLATION))])
     return rows
+
+
+def bucket_of(d: int, q: int) -> tuple[str, str]:
+    """The policy's bucket of a search dimension and batch size (docs/design.md#the-pipeline-policy)."""
+    return ("d < 30" if d < 30 else "d >= 30"), ("q = 1" if q == 1 else "q = 2-32" if q <= 32 else "q >= 33")
+
+
+def policy_rule(records: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The rule of docs/design.md#the-pipeline-policy applied to the dev states, bucket by bucket.
+
+    In each bucket of (d, q), over its states pooled: a pipeline wins on value when its wins minus its losses
+    against the other are at least 2 and at least 20 % of the states; the choice is the pipeline that wins on value
+    if its median CPU time is at most `TIME_TARGET` times the faster BoTorch mode's median, else the pipeline of
+    lower median time.
+
+    Returns:
+        `(d bucket, q bucket) -> {"states", "wtl" (gennes against lbfgs), "times" (median seconds of "gennes",
+        "lbfgs" and the faster mode), "choice"}`.
+    """
+    pooled: dict[tuple[str, str], list[tuple[Cell, Mapping[str, Any]]]] = defaultdict(list)
+    for record in records:
+        cell = CELLS[record["spec"]["cell"]]
+        pooled[bucket_of(cell.search_dim, cell.q)].extend((cell, state) for state in record["states"])
+    rules = {}
+    for bucket, states in pooled.items():
+        scores = [relative_improvement(s["gennes-stage"]["value"], s[ABLATION]["value"], cell.acquisition)
+                  for cell, s in states]
+        wins, ties, losses = win_tie_loss(scores, VALUE_TOLERANCE)
+        margin = max(2, 0.2 * len(states))
+        times = {"gennes": statistics.median(s["gennes-stage"]["cpu_time"] for _, s in states),
+                 "lbfgs": statistics.median(s[ABLATION]["cpu_time"] for _, s in states),
+                 "faster mode": statistics.median(min(s[m]["cpu_time"] for m in BOTORCH_MODES if m in s)
+                                                  for _, s in states)}
+        winner = "gennes" if wins - losses >= margin else "lbfgs" if losses - wins >= margin else None
+        if winner is not None and times[winner] <= TIME_TARGET * times["faster mode"]:
+            choice = winner
+        else:
+            choice = min(("gennes", "lbfgs"), key=lambda name: times[name])
+        rules[bucket] = {"states": len(states), "wtl": (wins, ties, losses), "times": times, "choice": choice}
+    return rules
 
 
 def dev_wtl(states: Sequence[Mapping[str, Any]], cell: Cell, ours: str, theirs: str) -> tuple[int, int, int]:

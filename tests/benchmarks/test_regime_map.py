@@ -109,3 +109,24 @@ def test_quick_run_records_and_reports(tmp_path):
 def test_the_oracle_runs_botorchs_sequential_mode_at_10x_where_the_joint_one_is_out_of_reach():
     components = oracle_components(make_specs("test", ["hartmann6-in60-q16"])[0])
     assert "botorch-10x-sequential" in components and "botorch-10x" not in components
+
+
+def _state(gennes: float, lbfgs: float, times: tuple[float, float, float]) -> dict:
+    return {"gennes-stage": {"value": gennes, "cpu_time": times[0]},
+            "lbfgs-same-starts": {"value": lbfgs, "cpu_time": times[1]},
+            "botorch-default": {"value": lbfgs, "cpu_time": times[2]}}
+
+
+def test_the_policy_rule_takes_a_clear_value_winner_within_time_else_the_faster_pipeline():
+    from benchmarks.regime_report import policy_rule
+
+    def record(cell, states):
+        return {"spec": {"kind": "regime-dev", "cell": cell}, "states": states}
+
+    clear = [_state(-1.0, -1.1, (1.0, 0.5, 2.0))] * 5  # gennes wins every state, within 1.1x of the default's time
+    ties = [_state(-1.0, -1.0, (1.0, 0.5, 2.0))] * 5  # the same values: the faster pipeline
+    slow = [_state(-1.0, -1.1, (3.0, 0.5, 2.0))] * 5  # gennes wins but is slower than 1.1x the default
+    rules = policy_rule([record("levy6-q1", clear), record("levy60-q1", ties), record("levy10-q64", slow)])
+    assert rules[("d < 30", "q = 1")]["choice"] == "gennes" and rules[("d < 30", "q = 1")]["wtl"] == (5, 0, 0)
+    assert rules[("d >= 30", "q = 1")]["choice"] == "lbfgs"
+    assert rules[("d < 30", "q >= 33")]["choice"] == "lbfgs"

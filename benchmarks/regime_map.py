@@ -2,8 +2,9 @@
 
 Each test cell (`benchmarks.regime_spec.TEST_CELLS`) is a BO regime: Hartmann6 at q = 1; Hartmann6 embedded in
 d = 60 and 150 at q = 1, and in d = 60 at q = 16; Ackley-60; q = 64 on Hartmann6 and Ackley-10; qUCB with
-beta = 10; and qMES, a rugged acquisition. Every run is a BoTorch BO loop (`gennes_bo.compare.bo_loop.run_bo_loop`: `SingleTaskGP` with
-BoTorch's default, dimension-scaled priors, refitted every iteration) on a problem whose optimum each seed moves
+beta = 10; and qMES, a rugged acquisition. Every run is a BoTorch BO loop
+(`gennes_bo.compare.bo_loop.run_bo_loop`: `SingleTaskGP` with BoTorch's default, dimension-scaled priors, refitted
+every iteration) on a problem whose optimum each seed moves
 (and, embedded, whose active coordinates each seed draws), from the same scrambled Sobol design for every
 optimizer of a seed. Side by side: BoTorch's joint default (`botorch-default`, 20 restarts, 1024 raw samples), its
 `sequential=True` (`botorch-sequential`, q > 1), ours (`gennes-hybrid`: `optimize_acqf_gennes` with its default

@@ -45,6 +45,8 @@ SAMPLERS: dict[str, Sampler] = {
     "botorch": Sampler("optuna-integration's BoTorchSampler (defaults)"),
     "smac": Sampler("SMAC3's HyperparameterOptimizationFacade through the benchmark's Optuna adapter"),
     TARGET: Sampler("ours: GennesSampler with its defaults"),
+    "gennes-iwarp": Sampler("dev lever: GennesSampler whose GP warps its inputs (GPSurrogate(input_warping=True), a "
+                            "Kumaraswamy CDF per parameter, as HEBO does)"),
     "hebo": Sampler("HEBO 0.3.6 (the 2020 challenge's winner) in its own virtual environment", seeds=3),
     "vizier": Sampler("Google Vizier's GP bandit (0.1.24) in its own virtual environment", seeds=3),
 }
@@ -63,6 +65,11 @@ def make_sampler(name: str, seed: int, space: Mapping[str, Any], trials: int, ba
 
         factory = hpo_external.hebo_sampler if name == "hebo" else hpo_external.vizier_sampler
         return factory(seed, space, trials, batch_size=batch)
+    if name == "gennes-iwarp":
+        from gennes_bo.integrations.optuna import GennesSampler
+        from gennes_bo.models import GPSurrogate
+
+        return GennesSampler(seed=seed, warn_independent_sampling=False, surrogate=GPSurrogate(input_warping=True))
     from benchmarks.hpo_spec import SAMPLERS as HPO_SAMPLERS
 
     return HPO_SAMPLERS[name].build(seed, space, trials)
@@ -74,6 +81,10 @@ def sampler_settings(name: str) -> Any:
 
     if name == "tpe":
         return {"multivariate": True, "constant_liar": "in the batch protocol"}
+    if name == "gennes-iwarp":
+        from gennes_bo.models import GPSurrogate
+
+        return {**HPO_SAMPLERS["gennes"].settings(), "surrogate": GPSurrogate(input_warping=True).to_dict()}
     if name in ("hebo", "vizier"):
         from benchmarks import hpo_external
 

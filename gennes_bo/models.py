@@ -25,21 +25,34 @@ from torch import Tensor
 WARM_FIT_FTOL = 1e-6
 
 
-def make_gp(X: Tensor, Y: Tensor, bounds: Tensor | None = None) -> SingleTaskGP:
+def make_gp(X: Tensor, Y: Tensor, bounds: Tensor | None = None, *, input_warping: bool = False) -> SingleTaskGP:
     """`SingleTaskGP` with BoTorch's default priors, unfitted.
 
     Args:
         X: `n x d` inputs.
         Y: `n` or `n x m` outputs (standardized by the model).
         bounds: `2 x d` box the inputs are normalized to; None: inputs already in the unit cube.
+        input_warping: Learn a Kumaraswamy CDF per input dimension (BoTorch's `Warp`, as HEBO and BoTorch's
+            warping tutorial do), its concentrations under LogNormal(0, 0.75) priors, fitted with the GP.
     """
     Y = Y.unsqueeze(-1) if Y.dim() == 1 else Y
-    transform = None if bounds is None else Normalize(X.shape[-1], bounds=bounds)
+    transforms = [] if bounds is None else [Normalize(X.shape[-1], bounds=bounds)]
+    if input_warping:
+        from botorch.models.transforms.input import ChainedInputTransform, Warp
+        from gpytorch.priors import LogNormalPrior
+
+        d = X.shape[-1]
+        transforms.append(Warp(d, list(range(d)), concentration1_prior=LogNormalPrior(0.0, 0.75**0.5),
+                               concentration0_prior=LogNormalPrior(0.0, 0.75**0.5)))
+        transform = transforms[0] if len(transforms) == 1 else ChainedInputTransform(
+            **{f"tf{i}": t for i, t in enumerate(transforms)})
+    else:
+        transform = transforms[0] if transforms else None
     return SingleTaskGP(X, Y, input_transform=transform, outcome_transform=Standardize(m=Y.shape[-1]))
 
 
 def fit_gp(X: Tensor, Y: Tensor, bounds: Tensor | None = None, *, start: dict[str, Tensor] | None = None,
-           ftol: float | None = None) -> SingleTaskGP:
+           ftol: float | None = None, input_warping: bool = False) -> SingleTaskGP:
     """:func:`make_gp`, fitted by maximizing the marginal log-likelihood (`fit_gpytorch_mll`).
 
     Args:
@@ -49,8 +62,9 @@ def fit_gp(X: Tensor, Y: Tensor, bounds: Tensor | None = None, *, start: dict[st
         start: Raw hyperparameters by name (`model.named_parameters()` of an earlier fit of the same shape) that the
             first fitting attempt starts from.
         ftol: L-BFGS-B's relative tolerance on the likelihood (None: BoTorch's default).
+        input_warping: As in :func:`make_gp`.
     """
-    model = make_gp(X, Y, bounds)
+    model = make_gp(X, Y, bounds, input_warping=input_warping)
     if start is not None:
         with torch.no_grad():
             for name, parameter in model.named_parameters():
@@ -97,25 +111,28 @@ class GPSurrogate:
         warm_start: Start each fit from the hyperparameters of this surrogate's previous fit of the same shape, and
             stop L-BFGS-B at `WARM_FIT_FTOL`: about 6x faster, nearly as good (docs/design.md#gp-fit-warm-starts).
             The fits then depend on the surrogate's history; False fits each from BoTorch's initial values.
+        input_warping: Learn a Kumaraswamy CDF per input (:func:`make_gp`).
     """
 
-    def __init__(self, *, warp_outputs: bool = True, warm_start: bool = True) -> None:
+    def __init__(self, *, warp_outputs: bool = True, warm_start: bool = True, input_warping: bool = False) -> None:
         self.warp_outputs = bool(warp_outputs)
         self.warm_start = bool(warm_start)
+        self.input_warping = bool(input_warping)
         self._last: tuple[tuple[int, int], dict[str, Tensor]] | None = None  # (input dim, outputs), parameters
 
     def __call__(self, X: Tensor, Y: Tensor, n_objectives: int = 1) -> Model:
         if self.warp_outputs:
             Y = torch.cat([warp(Y[:, :n_objectives]), Y[:, n_objectives:]], dim=-1)
         if not self.warm_start:
-            return fit_gp(X, Y)
+            return fit_gp(X, Y, input_warping=self.input_warping)
         shape = (X.shape[-1], Y.shape[-1])
         start = self._last[1] if self._last is not None and self._last[0] == shape else None
-        model = fit_gp(X, Y, start=start, ftol=WARM_FIT_FTOL)
+        model = fit_gp(X, Y, start=start, ftol=WARM_FIT_FTOL, input_warping=self.input_warping)
         self._last = shape, {name: value.detach().clone() for name, value in model.named_parameters()}
         return model
 
     def to_dict(self) -> dict[str, Any]:
         """The settings, for records."""
         return {"model": "SingleTaskGP", "warp_outputs": self.warp_outputs, "warm_start": self.warm_start,
+                **({"input_warping": "Kumaraswamy"} if self.input_warping else {}),
                 **({"ftol": WARM_FIT_FTOL} if self.warm_start else {})}

@@ -50,6 +50,8 @@ def gen_candidates_gennes(
     `default_acqf_config(q)`; the generator seed is `settings.step_seed(acquisition_function)`, so that each step of
     a sequential q-batch gets its own); other options go to the polish (`gen_candidates_scipy`). With
     `settings.pipeline == "lbfgs"` no GENNES stage runs: this is `gen_candidates_scipy` with BoTorch's options.
+    Settings that `optimize_acqf_gennes` did not resolve take the GENNES stage (`pipeline="auto"` here means
+    "gennes": the policy chooses for `optimize_acqf_gennes`, a caller names this hook to get GENNES).
 
     Args:
         initial_conditions: `b x q x d` starting points (a 2-d `q x d` tensor is one restart, as in
@@ -93,7 +95,7 @@ def gen_candidates_gennes(
         raise ValueError(f"`initial_conditions` must be b x q x d or q x d, got {tuple(initial_conditions.shape)}")
     b, q, d = ics.shape
     settings, botorch_options = settings_from_options(options)
-    settings = settings.resolve(q, d - len(fixed_features or {}), greedy=False, screens=False)
+    settings = settings.resolve(q, d - len(fixed_features or {}), greedy=False, screens=False, policy=False)
     if settings.pipeline == "lbfgs":  # no GENNES stage: BoTorch's own candidate generator, as optimize_acqf runs it
         return gen_candidates_scipy(initial_conditions, acquisition_function, lower_bounds=lower_bounds,
                                     upper_bounds=upper_bounds, options=botorch_options or None,

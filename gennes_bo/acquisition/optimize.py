@@ -158,6 +158,7 @@ def optimize_acqf_gennes(
         warm_start: A :class:`~gennes_bo.acquisition.warm_start.GeneratorCarry` held across the calls of a BO
             loop: each GENNES stage (each greedy step) starts from the generators the previous stage trained, in
             this call or the last one, and leaves its own (docs/design.md#warm-starts). None: fresh generators.
+            With a warm start, `pipeline="auto"` runs the GENNES stage.
         **ic_gen_kwargs: Passed to the initial-condition generator, as in `optimize_acqf`. The keywords `config`,
             `batch_strategy` and `greedy_rescreen` of earlier versions still work and warn: they are fields of
             `settings` now.
@@ -201,8 +202,10 @@ def optimize_acqf_gennes(
               and not inter_point and _takes_pending_points(acq_function))
     n_free = bounds.shape[1] - len(fixed_features or {})
     # sequential=True builds the batch one point at a time as the greedy strategy does: the same per-step budget
+    # Warm starts carry trained generators: with them, "auto" keeps the GENNES stage whatever the policy says.
     settings = settings.resolve(q, n_free, greedy=greedy or (sequential and q > 1),
-                                screens=batch_initial_conditions is None and ic_generator is None)
+                                screens=batch_initial_conditions is None and ic_generator is None,
+                                policy=warm_start is None)
     botorch_options = {**botorch_options, SETTINGS_KEY: settings}
     if settings.seed is not None:
         botorch_options.setdefault("seed", settings.seed)

@@ -107,7 +107,8 @@ class AcqfSettings:
         """Whether every default is filled in (what :meth:`resolve` returns)."""
         return isinstance(self.config, GennesConfig) and self.pipeline != "auto" and self.num_restarts is not None
 
-    def resolve(self, q: int, d: int | None, *, greedy: bool, screens: bool = True) -> AcqfSettings:
+    def resolve(self, q: int, d: int | None, *, greedy: bool, screens: bool = True, policy: bool = True
+                ) -> AcqfSettings:
         """The settings of one call, every default filled in.
 
         Args:
@@ -118,6 +119,8 @@ class AcqfSettings:
                 `sequential=True`): each step is then a one-point search with the one-point defaults.
             screens: Whether raw samples are screened (False when the caller gives initial conditions or its own
                 generator of them: `raw_samples` then stays as given).
+            policy: Whether `pipeline="auto"` asks the policy (`optimize_acqf_gennes`); False resolves it to
+                `"gennes"` (the `gen_candidates_gennes` hook, which a caller names to get the GENNES stage).
 
         Returns:
             Settings with a full `config`, restarts, the strategy that runs and a concrete `pipeline`.
@@ -133,7 +136,7 @@ class AcqfSettings:
             raw_samples=self.raw_samples if self.raw_samples is not None or not screens else raw_samples,
             batch_strategy=strategy,
             pipeline=(self.pipeline if self.pipeline != "auto" or d is None
-                      else choose_pipeline(q=q, d=d, greedy=greedy)),
+                      else choose_pipeline(q=q, d=d, greedy=greedy) if policy else "gennes"),
         )
 
     def step_config(self, q: int) -> GennesConfig:

@@ -31,8 +31,9 @@ SMALL = {"num_restarts": 2, "raw_samples": 16}
 
 
 def fast(config: GennesConfig, **fields) -> AcqfSettings:
-    """Settings with a few short GENNES steps: these tests check the contract, not the optimization."""
-    return AcqfSettings(config=config, **fields)
+    """Settings with a few short GENNES steps, the GENNES stage on (the policy may turn it off at these sizes):
+    these tests check the contract, not the optimization."""
+    return AcqfSettings(config=config, **{"pipeline": "gennes", **fields})
 BOTORCH_OPTIONS = {"maxiter": 10}
 
 
@@ -315,10 +316,8 @@ def test_return_info_counts_evaluations(logei, bounds, fast_config):
 
 
 def test_gennes_options_reach_the_generators(logei, bounds):
-    _, _, few = optimize_acqf_gennes(logei, bounds, 1, options={"gennes_n_iterations": 2, "gennes_n_polish": 0},
-                                     return_info=True, **SMALL)
-    _, _, more = optimize_acqf_gennes(logei, bounds, 1, options={"gennes_n_iterations": 4, "gennes_n_polish": 0},
-                                      return_info=True, **SMALL)
+    few, more = (optimize_acqf_gennes(logei, bounds, 1, return_info=True, **SMALL, settings=AcqfSettings(
+        config={"n_iterations": n, "n_polish": 0}, pipeline="gennes"))[2] for n in (2, 4))
     # Two more steps of n_generators x population_size members; the polish starts from the same initial conditions.
     step = ACQF_SINGLE_CONFIG.n_generators * ACQF_SINGLE_CONFIG.population_size  # the q = 1 default
     assert more.n_acqf_evals - few.n_acqf_evals == 2 * step

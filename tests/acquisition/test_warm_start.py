@@ -11,7 +11,7 @@ from botorch.acquisition import qLogExpectedImprovement
 from botorch.models import SingleTaskGP
 from botorch.sampling import SobolQMCNormalSampler
 
-from gennes_bo.acquisition import GeneratorCarry, optimize_acqf_gennes
+from gennes_bo.acquisition import AcqfSettings, GeneratorCarry, optimize_acqf_gennes
 from gennes_bo.gennes.search import GennesSearch, WarmStartMismatchError
 
 SMALL = {"num_restarts": 2, "raw_samples": 16}
@@ -42,7 +42,7 @@ def test_warm_starts_are_deterministic_and_change_the_search(qlogei, bounds, fas
 
 
 def test_without_a_carry_and_with_a_new_one_a_single_stage_is_the_same(logei, bounds, fast_config) -> None:
-    kwargs = {"config": fast_config, "seed": 3, **SMALL}
+    kwargs = {"settings": AcqfSettings(config=fast_config, pipeline="gennes"), "seed": 3, **SMALL}
     plain = optimize_acqf_gennes(logei, bounds, 1, **kwargs)
     carried = optimize_acqf_gennes(logei, bounds, 1, warm_start=GeneratorCarry(), **kwargs)
     assert torch.equal(plain[0], carried[0]) and torch.equal(plain[1], carried[1])

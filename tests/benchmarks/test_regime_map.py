@@ -130,3 +130,15 @@ def test_the_policy_rule_takes_a_clear_value_winner_within_time_else_the_faster_
     assert rules[("d < 30", "q = 1")]["choice"] == "gennes" and rules[("d < 30", "q = 1")]["wtl"] == (5, 0, 0)
     assert rules[("d >= 30", "q = 1")]["choice"] == "lbfgs"
     assert rules[("d < 30", "q >= 33")]["choice"] == "lbfgs"
+
+
+def test_the_policy_is_what_the_rule_gave_on_the_committed_dev_states():
+    from pathlib import Path
+
+    from benchmarks.regime_report import policy_rule
+    from gennes_bo.acquisition.policy import POLICY
+    from gennes_bo.compare.records import load_records
+
+    path = Path(__file__).resolve().parents[2] / "results" / "regime_dev.jsonl"
+    rules = policy_rule(load_records(path))
+    assert rules and all(POLICY[(d == "d >= 30", q)] == rule["choice"] for (d, q), rule in rules.items())

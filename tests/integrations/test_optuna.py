@@ -335,8 +335,8 @@ def recorded_fits(monkeypatch) -> list[tuple]:
     fits = []
     original = models.fit_gp
 
-    def recording_fit(X, Y, bounds=None, *, start=None, ftol=None):
-        model = original(X, Y, bounds, start=start, ftol=ftol)
+    def recording_fit(X, Y, bounds=None, *, start=None, ftol=None, **kwargs):
+        model = original(X, Y, bounds, start=start, ftol=ftol, **kwargs)
         fits.append((start, ftol, {name: value.detach().clone() for name, value in model.named_parameters()}))
         return model
 

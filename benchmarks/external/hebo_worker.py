@@ -23,27 +23,11 @@ non-finite losses; they are replaced here by the worst finite loss, so that a cr
 Stdout carries the responses only: whatever else is written to it (pymoo's notice on import) goes to stderr.
 """
 
-import json
-import os
 import random
-import sys
 import time
-import traceback
 import warnings
 
-
-def _claim_stdout():
-    """The responses' stream; file descriptor 1 and `sys.stdout` are pointed at stderr for everything else."""
-    responses = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    return responses
-
-
-def _specs(space):
-    if not isinstance(space, dict) or not space:
-        raise ValueError(f"`space` must be a non-empty object of name -> spec, got {space!r}")
-    return [dict(spec, name=name) for name, spec in space.items()]
+from worker_protocol import claim_stdout, clean, serve, specs_of
 
 
 def _to_hebo(spec):
@@ -63,19 +47,10 @@ def _to_hebo(spec):
     raise ValueError(f"unsupported type {kind!r} for {name!r} (float, int or cat)")
 
 
-def _clean(spec, value):
-    """A HEBO value as a plain JSON value inside the declared bounds."""
-    if spec["type"] == "float":
-        return min(max(float(value), float(spec["low"])), float(spec["high"]))
-    if spec["type"] == "int":
-        return min(max(int(round(float(value))), int(spec["low"])), int(spec["high"]))
-    return str(value)
-
-
 def suggest(request, modules):
     """The response to one request (see the module's docstring)."""
     np, pd, torch, DesignSpace, HEBO = modules
-    specs = _specs(request["space"])
+    specs = specs_of(request["space"])
     names = [s["name"] for s in specs]
     history = request.get("history") or []
     count = int(request.get("n_suggestions", 1))
@@ -104,12 +79,12 @@ def suggest(request, modules):
         optimizer.observe(frame, losses.reshape(-1, 1))
     phase = "initial" if optimizer.X.shape[0] < optimizer.rand_sample else "model"
     rows = optimizer.suggest(n_suggestions=count)
-    suggestions = [{s["name"]: _clean(s, row[s["name"]]) for s in specs} for _, row in rows.iterrows()]
+    suggestions = [{s["name"]: clean(s, row[s["name"]]) for s in specs} for _, row in rows.iterrows()]
     return {"suggestions": suggestions, "phase": phase}
 
 
 def main():
-    responses = _claim_stdout()
+    responses = claim_stdout()
     warnings.simplefilter("ignore")
     start = time.perf_counter()
     import numpy as np
@@ -126,19 +101,7 @@ def main():
     from hebo.optimizers.hebo import HEBO
 
     modules = (np, pd, torch, DesignSpace, HEBO)
-    print(f"hebo_worker: imports {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        wall, cpu = time.perf_counter(), time.process_time()
-        try:
-            response = suggest(json.loads(line), modules)
-        except Exception as exc:  # reported to the caller; the worker keeps serving
-            traceback.print_exc(file=sys.stderr)
-            response = {"error": f"{type(exc).__name__}: {exc}"}
-        response.update(time_s=round(time.perf_counter() - wall, 4), cpu_s=round(time.process_time() - cpu, 4))
-        responses.write(json.dumps(response) + "\n")
-        responses.flush()
+    serve("hebo_worker", suggest, modules, responses, start)
 
 
 if __name__ == "__main__":

@@ -32,39 +32,15 @@ values would refit the GP once per point). The same check applies to a single su
 propose an evaluated point again.
 """
 
-import json
 import math
 import os
-import sys
 import time
-import traceback
 import warnings
+
+from worker_protocol import claim_stdout, clean, serve, specs_of
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-
-def _claim_stdout():
-    """The responses' stream; file descriptor 1 and `sys.stdout` are pointed at stderr for everything else."""
-    responses = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    return responses
-
-
-def _specs(space):
-    if not isinstance(space, dict) or not space:
-        raise ValueError(f"`space` must be a non-empty object of name -> spec, got {space!r}")
-    return [dict(spec, name=name) for name, spec in space.items()]
-
-
-def _clean(spec, value):
-    """A Vizier value as a plain JSON value inside the declared bounds."""
-    if spec["type"] == "float":
-        return min(max(float(value), float(spec["low"])), float(spec["high"]))
-    if spec["type"] == "int":
-        return min(max(int(round(float(value))), int(spec["low"])), int(spec["high"]))
-    return str(value)
 
 
 def _problem(specs, vz):
@@ -87,7 +63,7 @@ def _problem(specs, vz):
 def _trials(specs, history, vz):
     trials = []
     for number, entry in enumerate(history):
-        params = {s["name"]: _clean(s, entry["params"][s["name"]]) for s in specs}
+        params = {s["name"]: clean(s, entry["params"][s["name"]]) for s in specs}
         trial = vz.Trial(id=number + 1, parameters=params)
         loss = math.inf if entry.get("loss") is None else float(entry["loss"])
         if math.isfinite(loss):
@@ -132,7 +108,7 @@ def _replace_duplicates(specs, suggestions, history, problem, tol, seed, quasi_r
         if len(distinct) == len(suggestions):
             break
         for suggestion in designer.suggest(len(suggestions) - len(distinct)):
-            params = {s["name"]: _clean(s, suggestion.parameters[s["name"]].value) for s in specs}
+            params = {s["name"]: clean(s, suggestion.parameters[s["name"]].value) for s in specs}
             point = _unit(specs, params)
             if not any(near(point, other) for other in kept):
                 kept.append(point)
@@ -144,7 +120,7 @@ def _replace_duplicates(specs, suggestions, history, problem, tol, seed, quasi_r
 def suggest(request, modules):
     """The response to one request (see the module's docstring)."""
     jax, vza, vz, padding, gp_bandit, quasi_random = modules
-    specs = _specs(request["space"])
+    specs = specs_of(request["space"])
     history = request.get("history") or []
     count = int(request.get("n_suggestions", 1))
     seed = int(request.get("seed", 0))
@@ -159,7 +135,7 @@ def suggest(request, modules):
     designer = gp_bandit.VizierGPBandit(problem, rng=jax.random.PRNGKey(derived), padding_schedule=pad)
     if history:
         designer.update(vza.CompletedTrials(_trials(specs, history, vz)), vza.ActiveTrials())
-    suggestions = [{s["name"]: _clean(s, t.parameters[s["name"]].value) for s in specs}
+    suggestions = [{s["name"]: clean(s, t.parameters[s["name"]].value) for s in specs}
                    for t in designer.suggest(count=count)]
     suggestions, n_filled = _replace_duplicates(specs, suggestions, history, problem,
                                                 float(options.get("dup_tol", 0.01)), derived % (2**16), quasi_random)
@@ -167,7 +143,7 @@ def suggest(request, modules):
 
 
 def main():
-    responses = _claim_stdout()
+    responses = claim_stdout()
     warnings.simplefilter("ignore")
     start = time.perf_counter()
     import absl.logging
@@ -182,19 +158,7 @@ def main():
     from vizier.pyvizier.converters import padding
 
     modules = (jax, vza, vz, padding, gp_bandit, quasi_random)
-    print(f"vizier_worker: imports {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        wall, cpu = time.perf_counter(), time.process_time()
-        try:
-            response = suggest(json.loads(line), modules)
-        except Exception as exc:  # reported to the caller; the worker keeps serving
-            traceback.print_exc(file=sys.stderr)
-            response = {"error": f"{type(exc).__name__}: {exc}"}
-        response.update(time_s=round(time.perf_counter() - wall, 4), cpu_s=round(time.process_time() - cpu, 4))
-        responses.write(json.dumps(response) + "\n")
-        responses.flush()
+    serve("vizier_worker", suggest, modules, responses, start)
 
 
 if __name__ == "__main__":

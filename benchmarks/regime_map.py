@@ -48,7 +48,7 @@ from benchmarks.regime_spec import (
     task_of,
 )
 
-QUICK = {"cells": ["hartmann6-q1"], "seeds": 1, "optimizers": ["botorch-default", "sobol"]}
+QUICK = {"cells": ["hartmann6-q1"], "seeds": 1, "optimizers": ["botorch-default", "sobol"], "iterations": 3}
 LONG_GRID_HOURS = 1.0  # a grid estimated above this asks for --yes before it starts (a resumed one does not)
 
 
@@ -263,7 +263,8 @@ def _main(args: argparse.Namespace) -> int:
     preset = QUICK if args.quick else {}
     try:
         specs = make_specs(args.split, args.cells or preset.get("cells"),
-                           args.optimizers or preset.get("optimizers"), args.seeds or preset.get("seeds"))
+                           args.optimizers or preset.get("optimizers"), args.seeds or preset.get("seeds"),
+                           preset.get("iterations"))
     except ValueError as err:
         raise SystemExit(f"gennes-bo regime-map: {err}") from err
     todo = pending(specs, args.out)

@@ -122,7 +122,7 @@ def capture_iterations(cell: Cell) -> tuple[int, ...]:
 
 
 def make_specs(split: str = "test", cells: Sequence[str] | None = None, optimizers: Sequence[str] | None = None,
-               seeds: int | None = None) -> list[dict[str, Any]]:
+               seeds: int | None = None, iterations: int | None = None) -> list[dict[str, Any]]:
     """The runs of a split, seed-major: every cell and optimizer of seed 0, then of seed 1, ...
 
     Args:
@@ -131,6 +131,7 @@ def make_specs(split: str = "test", cells: Sequence[str] | None = None, optimize
         cells: Cell names of the split (default all).
         optimizers: Test split only: optimizers to run (default each cell's).
         seeds: Seeds per cell replacing the cells' (the oracle keeps at most its own number).
+        iterations: BO iterations replacing the cells' (`--quick`).
 
     Raises:
         ValueError: For an unknown split or cell, or a cell of the other split.
@@ -150,19 +151,19 @@ def make_specs(split: str = "test", cells: Sequence[str] | None = None, optimize
             if seed >= n_seeds:
                 continue
             if split == "dev":
-                specs.append(_spec(cell, seed, "dev-probe"))
+                specs.append(_spec(cell, seed, "dev-probe", iterations))
                 continue
             for optimizer in optimizers or cell.optimizers:
                 if optimizer == "oracle" and seed >= min(cell.oracle_seeds, n_seeds):
                     continue
-                specs.append(_spec(cell, seed, optimizer))
+                specs.append(_spec(cell, seed, optimizer, iterations))
     return specs
 
 
-def _spec(cell: Cell, seed: int, optimizer: str) -> dict[str, Any]:
+def _spec(cell: Cell, seed: int, optimizer: str, iterations: int | None = None) -> dict[str, Any]:
     spec = {"kind": f"regime-{cell.split}", "cell": cell.name, "problem": cell.problem, "dim": cell.dim,
             "embed": cell.embed, "q": cell.q, "acquisition": cell.acquisition, "n_init": cell.n_init,
-            "iterations": cell.iterations, "seed": seed, "optimizer": optimizer}
+            "iterations": iterations or cell.iterations, "seed": seed, "optimizer": optimizer}
     if cell.acquisition == "qucb":
         spec["beta"] = cell.beta
     return spec

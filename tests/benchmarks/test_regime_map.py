@@ -98,7 +98,7 @@ def test_quick_run_records_and_reports(tmp_path):
     assert main(["regime-map", "--quick", "--workers", "0", "--out", str(out), "--no-progress"]) == 0
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert {r["spec"]["optimizer"] for r in records} == {"botorch-default", "sobol"}
-    assert all(len(r["regret"]) == 10 + 30 and r["settings"] for r in records)
+    assert all(len(r["regret"]) == 10 + 3 and r["settings"] for r in records)  # --quick: 3 iterations
     assert main(["regime-map", "--out", str(out), "--dev-out", str(tmp_path / "none.jsonl"),
                  "--report", str(report)]) == 0
     text = report.read_text()

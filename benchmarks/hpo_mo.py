@@ -7,6 +7,7 @@ first 10 are random, with one sampler and seed. The record holds every trial's o
 value). The report gives the hypervolume of the feasible points found, against BoTorch's reference point of the
 problem, after 20 and 30 trials, and paired Wilcoxon tests of ours against GPSampler over seeds.
 
+    gennes-bo hpo-mo --estimate                 # CPU hours, from one short study per sampler
     gennes-bo hpo-mo --yes --workers 2          # results/hpo_mo.jsonl
     gennes-bo hpo-mo --report                   # docs/results/hpo_mo.md
 """
@@ -17,7 +18,7 @@ import argparse
 import statistics
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,31 @@ def spec_settings(spec: Mapping[str, Any]) -> Any:
     from gennes_bo.models import GPSurrogate
 
     return {"surrogate": GPSurrogate().to_dict(), "acquisition": SamplerAcquisition().to_dict()}
+
+
+def estimate(specs: Sequence[Mapping[str, Any]]) -> Iterator[str | Any]:
+    """Time one study per sampler (the startup trials and 5 model-based ones, not recorded) on each problem of the
+    grid, and cost each run as its startup trials at the study's startup rate plus its other trials at the
+    model-based rate.
+
+    Yields:
+        The measurement lines, then one `CellCost` per problem and sampler.
+    """
+    from gennes_bo.compare.runner import COST_COLUMNS, CellCost, limit_threads
+
+    limit_threads()
+    cells: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for spec in specs:
+        cells.setdefault((spec["problem"], spec["sampler"]), []).append(spec)
+    yield f"{'problem':26s} {'sampler':8s} {'startup s':>9s} {'model s':>8s} {COST_COLUMNS}"
+    for (problem, sampler), cell_specs in cells.items():
+        trials = cell_specs[0]["trials"]
+        probe = run_spec({**cell_specs[0], "seed": 0, "trials": min(trials, STARTUP + 5)})
+        times = probe["sampler_time"]
+        startup = sum(times[:STARTUP]) / len(times[:STARTUP])
+        model = sum(times[STARTUP:]) / max(len(times[STARTUP:]), 1)
+        seconds = min(trials, STARTUP) * startup + max(trials - STARTUP, 0) * model
+        yield CellCost(f"{problem:26s} {sampler:8s} {startup:9.3f} {model:8.3f}", cell_specs, seconds / 3600)
 
 
 def run_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
@@ -164,7 +190,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                           help=f"problems (default all: {' '.join(PROBLEMS)})")
     parser.add_argument("--samplers", nargs="+", choices=list(SAMPLERS), help="samplers (default all)")
     add_grid_arguments(parser, default_out=DEFAULT_OUT, default_report=DEFAULT_REPORT, default_seeds=SEEDS,
-                       quick=QUICK)
+                       quick=QUICK, estimate="time one short study per problem and sampler")
     parser.set_defaults(run=_main)
 
 
@@ -178,4 +204,4 @@ def _main(args: argparse.Namespace) -> int:
     specs = make_specs(args.problems or preset.get("problems", PROBLEMS), args.samplers or
                        preset.get("samplers", SAMPLERS), seeds_or_default(args, QUICK, SEEDS),
                        preset.get("trials", TRIALS))
-    return run_grid_command(specs, run_spec, args, "hpo-mo", settings=spec_settings)
+    return run_grid_command(specs, run_spec, args, "hpo-mo", settings=spec_settings, estimate=estimate)

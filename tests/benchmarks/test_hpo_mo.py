@@ -30,3 +30,12 @@ def test_quick_run_and_report(tmp_path):
     assert all(len(r["values"]) == 12 and len(r["constraint"]) == 12 for r in records)
     assert main(["hpo-mo", "--out", str(out), "--report", str(report)]) == 0
     assert "| constrained-branincurrin | `gp` | 1 |" in report.read_text()
+
+
+def test_estimate_costs_each_cell_without_recording(tmp_path, capsys):
+    out = tmp_path / "mo.jsonl"
+    assert main(["hpo-mo", "--quick", "--estimate", "--samplers", "random", "--out", str(out)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[1].split()[:2] == ["branincurrin", "random"]
+    assert lines[-1].startswith("estimated CPU hours: 0.0 for 1 runs (0.0 for the 1 not yet recorded)")
+    assert not out.exists()

@@ -150,4 +150,4 @@ def test_readme_setup_is_what_ci_runs():
     assert len(setup) == 2, f"the README's Setup section should hold two commands, got {setup}"
     assert re.fullmatch(r'python -m pip install "?(\S+?)"? -e "?(\S+?)"? && gennes-bo demo', setup[0]), setup[0]
     assert shlex.split(setup[0])[4:7] == [torch_pin, "-e", extras], (setup[0], install)
-    assert shlex.split(setup[1]) == tests == ["python", "-m", "pytest", "-q"]
+    assert shlex.split(setup[1]) == tests == ["python", "-m", "pytest", "-q", "-n", "2"]

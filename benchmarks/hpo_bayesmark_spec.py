@@ -47,6 +47,8 @@ SAMPLERS: dict[str, Sampler] = {
     TARGET: Sampler("ours: GennesSampler with its defaults"),
     "gennes-iwarp": Sampler("dev lever: GennesSampler whose GP warps its inputs (GPSurrogate(input_warping=True), a "
                             "Kumaraswamy CDF per parameter, as HEBO does)"),
+    "gennes-logei": Sampler("dev lever: GennesSampler with analytic LogEI where a trial has no pending points, "
+                            "constraints or second objective (SamplerAcquisition(analytic=True))"),
     "hebo": Sampler("HEBO 0.3.6 (the 2020 challenge's winner) in its own virtual environment", seeds=3),
     "vizier": Sampler("Google Vizier's GP bandit (0.1.24) in its own virtual environment", seeds=3),
 }
@@ -70,6 +72,10 @@ def make_sampler(name: str, seed: int, space: Mapping[str, Any], trials: int, ba
         from gennes_bo.models import GPSurrogate
 
         return GennesSampler(seed=seed, warn_independent_sampling=False, surrogate=GPSurrogate(input_warping=True))
+    if name == "gennes-logei":
+        from gennes_bo.integrations.optuna import GennesSampler, SamplerAcquisition
+
+        return GennesSampler(seed=seed, warn_independent_sampling=False, acquisition=SamplerAcquisition(analytic=True))
     from benchmarks.hpo_spec import SAMPLERS as HPO_SAMPLERS
 
     return HPO_SAMPLERS[name].build(seed, space, trials)
@@ -85,6 +91,10 @@ def sampler_settings(name: str) -> Any:
         from gennes_bo.models import GPSurrogate
 
         return {**HPO_SAMPLERS["gennes"].settings(), "surrogate": GPSurrogate(input_warping=True).to_dict()}
+    if name == "gennes-logei":
+        from gennes_bo.integrations.optuna import SamplerAcquisition
+
+        return {**HPO_SAMPLERS["gennes"].settings(), "acquisition": SamplerAcquisition(analytic=True).to_dict()}
     if name in ("hebo", "vizier"):
         from benchmarks import hpo_external
 

@@ -29,7 +29,7 @@ require("optuna", "optuna", "The Optuna sampler (gennes_bo.integrations.optuna)"
 
 import numpy as np
 import torch
-from botorch.acquisition import AcquisitionFunction, qLogNoisyExpectedImprovement
+from botorch.acquisition import AcquisitionFunction, LogExpectedImprovement, qLogNoisyExpectedImprovement
 from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
 from botorch.acquisition.multi_objective.objective import IdentityMCMultiOutputObjective
 from botorch.acquisition.objective import GenericMCObjective
@@ -92,6 +92,9 @@ class SamplerAcquisition:
             neighbors (widening up to `MAX_AVOID_RINGS` moves), as BoTorch's discrete optimizers do with `X_avoid`.
             Set False when repeating a configuration is informative (a noisy objective).
         mc_samples: Sobol base samples of the Monte-Carlo acquisition.
+        analytic: Where a trial has one objective, no constraints and no pending points, use analytic LogEI
+            (`best_f`: the largest posterior mean at the evaluated points) in place of Monte-Carlo qLogNEI; it needs
+            no samples of the joint posterior at the baseline, so a trial costs less.
     """
 
     settings: AcqfSettings | None = None
@@ -99,6 +102,7 @@ class SamplerAcquisition:
     pending: bool = True
     avoid_repeats: bool = True
     mc_samples: int = MC_SAMPLES
+    analytic: bool = False
 
     def __post_init__(self) -> None:
         if self.settings is not None and not isinstance(self.settings, AcqfSettings):
@@ -111,9 +115,14 @@ class SamplerAcquisition:
 
     def build(self, model: Model, X_baseline: Tensor, X_pending: Tensor | None, n_objectives: int,
               n_constraints: int, seed: int) -> AcquisitionFunction:
-        """The acquisition over `X_baseline` (`n x d`), with pending points: qLogNEI of output 0 for one objective,
+        """The acquisition over `X_baseline` (`n x d`), with pending points: qLogNEI of output 0 (or LogEI, see
+        `analytic`) for one objective,
         qLogNEHVI of outputs `0 .. n_objectives - 1` for several (reference point: each objective's worst fitted
         value at the baseline, less a tenth of its range), the outputs after them constrained to <= 0."""
+        if self.analytic and n_objectives == 1 and not n_constraints and X_pending is None:
+            with torch.no_grad():
+                best_f = model.posterior(X_baseline).mean[..., 0].max()
+            return LogExpectedImprovement(model, best_f=best_f)
         sampler = SobolQMCNormalSampler(sample_shape=torch.Size([self.mc_samples]), seed=seed)
         constraints = [_output(n_objectives + i) for i in range(n_constraints)] or None
         with warnings.catch_warnings():
@@ -145,7 +154,8 @@ class SamplerAcquisition:
         """The settings, for records (a custom optimizer by its name)."""
         optimizer = None if self.optimizer is None else getattr(self.optimizer, "__name__", None) or repr(
             self.optimizer)
-        return {"acquisition": "qLogNEI (qLogNEHVI for several objectives)",
+        return {"acquisition": "qLogNEI (qLogNEHVI for several objectives)"
+                + ("; LogEI with one objective, no constraints and no pending points" if self.analytic else ""),
                 "settings": (self.settings or AcqfSettings()).to_dict(),
                 "optimizer": optimizer or "optimize_acqf_gennes", "pending": self.pending,
                 "avoid_repeats": self.avoid_repeats, "mc_samples": self.mc_samples}

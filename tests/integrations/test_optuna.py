@@ -192,6 +192,29 @@ def test_a_users_surrogate_is_fitted_and_used():
     assert min(t.value for t in study.trials) < 0.2
 
 
+def test_analytic_logei_only_where_one_point_needs_no_monte_carlo():
+    from botorch.acquisition import LogExpectedImprovement, qLogNoisyExpectedImprovement
+
+    X = torch.rand(8, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    model = fit_gp(X, -((X - 0.4) ** 2).sum(-1, keepdim=True))
+    analytic = SamplerAcquisition(analytic=True)
+    acqf = analytic.build(model, X, None, 1, 0, seed=0)
+    assert isinstance(acqf, LogExpectedImprovement)
+    assert acqf.best_f.item() == pytest.approx(model.posterior(X).mean.max().item())
+    assert isinstance(analytic.build(model, X, X[:1], 1, 0, seed=0), qLogNoisyExpectedImprovement)  # pending
+    assert isinstance(SamplerAcquisition().build(model, X, None, 1, 0, seed=0), qLogNoisyExpectedImprovement)
+    assert "LogEI with one objective" in analytic.to_dict()["acquisition"]
+    assert "LogEI with one objective" not in SamplerAcquisition().to_dict()["acquisition"]
+
+
+def test_an_analytic_study_finds_the_minimum(fast_config):
+    acquisition = SamplerAcquisition(settings=AcqfSettings(num_restarts=2, raw_samples=64, config=fast_config),
+                                     analytic=True)
+    study = optuna.create_study(sampler=GennesSampler(seed=0, n_startup_trials=4, acquisition=acquisition))
+    study.optimize(quadratic, n_trials=12)
+    assert study.best_value < 0.02
+
+
 def test_arguments_of_earlier_versions_warn_and_set_the_surrogate_and_acquisition(fast_config):
     with pytest.warns(DeprecationWarning, match="GennesSampler's `raw_samples` is deprecated"):
         sampler = GennesSampler(raw_samples=64, num_restarts=2, config=fast_config, avoid_repeats=False,

@@ -157,8 +157,11 @@ class Worker:
     def _start(self) -> subprocess.Popen[str]:
         handle, name = tempfile.mkstemp(prefix=f"{self.optimizer.name.lower()}-worker-", suffix=".log")
         self._log = Path(name)
-        with os.fdopen(handle, "ab") as stderr:  # `-I`: the environment's own packages only, no PYTHONPATH
-            self._process = subprocess.Popen([self._python, "-I", str(self.optimizer.script)], stdin=subprocess.PIPE,
+        # `-E -s`: the environment's own packages only (no PYTHONPATH, no user site), and the script's folder, which
+        # holds worker_protocol.py (`-I` would drop it)
+        with os.fdopen(handle, "ab") as stderr:
+            self._process = subprocess.Popen([self._python, "-E", "-s", str(self.optimizer.script)],
+                                             stdin=subprocess.PIPE,
                                              stdout=subprocess.PIPE, stderr=stderr, text=True, encoding="utf-8")
         self._finalizer = weakref.finalize(self, _stop, self._process, self._log)
         logger.debug("started the %s worker, pid %d", self.optimizer.name, self._process.pid)

@@ -27,7 +27,7 @@ import random
 import time
 import warnings
 
-from worker_protocol import claim_stdout, clean, serve, specs_of
+from worker_protocol import claim_stdout, clean, request_fields, serve, specs_of
 
 
 def _to_hebo(spec):
@@ -52,13 +52,7 @@ def suggest(request, modules):
     np, pd, torch, DesignSpace, HEBO = modules
     specs = specs_of(request["space"])
     names = [s["name"] for s in specs]
-    history = request.get("history") or []
-    count = int(request.get("n_suggestions", 1))
-    seed = int(request.get("seed", 0))
-    step = int(request.get("step", len(history)))
-    options = request.get("options") or {}
-    if count < 1:
-        raise ValueError(f"`n_suggestions` must be >= 1, got {count}")
+    history, count, seed, step, options = request_fields(request)
 
     derived = (seed * 1000003 + step) % (2**32)
     random.seed(derived)

@@ -37,7 +37,7 @@ import os
 import time
 import warnings
 
-from worker_protocol import claim_stdout, clean, serve, specs_of
+from worker_protocol import claim_stdout, clean, request_fields, serve, specs_of
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -121,13 +121,7 @@ def suggest(request, modules):
     """The response to one request (see the module's docstring)."""
     jax, vza, vz, padding, gp_bandit, quasi_random = modules
     specs = specs_of(request["space"])
-    history = request.get("history") or []
-    count = int(request.get("n_suggestions", 1))
-    seed = int(request.get("seed", 0))
-    step = int(request.get("step", len(history)))
-    options = request.get("options") or {}
-    if count < 1:
-        raise ValueError(f"`n_suggestions` must be >= 1, got {count}")
+    history, count, seed, step, options = request_fields(request)
 
     derived = (seed * 1000003 + step) % (2**31)
     problem = _problem(specs, vz)

@@ -26,6 +26,17 @@ def specs_of(space):
     return [dict(spec, name=name) for name, spec in space.items()]
 
 
+def request_fields(request):
+    """`(history, count, seed, step, options)` of a request: `n_suggestions` (default 1, at least 1), `seed`
+    (default 0), `step` (default: the history's length) and `options` (default none)."""
+    history = request.get("history") or []
+    count = int(request.get("n_suggestions", 1))
+    if count < 1:
+        raise ValueError(f"`n_suggestions` must be >= 1, got {count}")
+    return history, count, int(request.get("seed", 0)), int(request.get("step", len(history))), \
+        request.get("options") or {}
+
+
 def clean(spec, value):
     """An optimizer's value as a plain JSON value inside the declared bounds."""
     if spec["type"] == "float":

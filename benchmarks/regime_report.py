@@ -104,28 +104,33 @@ def verdicts(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
     """The issue's acceptance targets, each with its numbers."""
     lines = []
     incomplete = [s["cell"].name for s in summaries if not s["complete"]]
+    recorded = {s["cell"].name for s in summaries}
+    unrecorded = [cell.name for cell in TEST_CELLS if cell.name not in recorded]
     lines.append(f"**Map complete:** {'yes' if not incomplete else 'no, missing runs in ' + ', '.join(incomplete)} "
-                 f"({len(summaries)} of {len(TEST_CELLS)} test cells recorded).")
+                 f"({len(summaries)} of {len(TEST_CELLS)} test cells recorded"
+                 + (f"; not started: {', '.join(unrecorded)}" if unrecorded else "") + ").")
+    # Until the map is complete, each verdict below speaks of the recorded runs only.
+    scope = "so far, on the recorded runs: " if incomplete or unrecorded else ""
     with_headroom = [s for s in summaries if s.get("headroom")]
     if not with_headroom:
-        lines.append("**Headroom:** no cell has significant headroom (oracle below the better BoTorch mode, "
+        lines.append(f"**Headroom:** {scope}no cell has significant headroom (oracle below the better BoTorch mode, "
                      "one-sided p < 0.05): there, no acquisition optimizer can change the outcome measurably.")
     else:
         captured = [s for s in with_headroom if s.get("capture", math.nan) >= 0.5]
-        lines.append(f"**Capture where there is headroom (target: at least half in every such cell):** "
+        lines.append(f"**Capture where there is headroom (target: at least half in every such cell):** {scope}"
                      f"{len(captured)} of {len(with_headroom)} cells: "
                      + ", ".join(f"{s['cell'].name} {_percent(s.get('capture'))}" for s in with_headroom) + ".")
     better = [s["cell"].name for s in summaries if _modes(s) and all(_significant(s[f"vs {m}"], better=True)
                                                                        for m in _modes(s))]
-    lines.append(f"**Significantly better than both BoTorch modes (target: at least 2 cells):** {len(better)}"
+    lines.append(f"**Significantly better than both BoTorch modes (target: at least 2 cells):** {scope}{len(better)}"
                  + (f" ({', '.join(better)})" if better else "") + ".")
     worse = [f"{s['cell'].name} vs `{m}`" for s in summaries for m in _modes(s)
              if _significant(s[f"vs {m}"], better=False)]
-    lines.append("**Never significantly worse than either mode:** "
+    lines.append(f"**Never significantly worse than either mode:** {scope}"
                  + ("met." if not worse else f"missed in {', '.join(worse)}."))
     slow = [f"{s['cell'].name} {s['time_ratio']:.2f}x" for s in summaries
             if s.get("time_ratio", 0) > TIME_TARGET]
-    lines.append(f"**Median acquisition time at most {TIME_TARGET}x the faster mode's in every cell:** "
+    lines.append(f"**Median acquisition time at most {TIME_TARGET}x the faster mode's in every cell:** {scope}"
                  + ("met." if not slow else f"missed in {', '.join(slow)}."))
     return lines
 

@@ -82,7 +82,9 @@ def test_headroom_capture_and_verdicts_from_records():
     assert summary["capture"] == pytest.approx(0.5) and summary["pipeline"] == "lbfgs"
     assert summary["vs botorch-default"][0] == (cell.seeds, 0, 0)
     text = "\n".join(verdicts([summary]))
-    assert "1 of 1 cells: hartmann6-q1 50%" in text and "(target: at least 2 cells):** 1 (hartmann6-q1)" in text
+    assert "1 of 1 cells: hartmann6-q1 50%" in text
+    assert "(target: at least 2 cells):** so far, on the recorded runs: 1 (hartmann6-q1)" in text
+    assert "not started: hartmann6-in60-q1" in text  # a one-cell map: the verdicts say they are partial
 
 
 def test_dev_wtl_compares_log_values_by_difference():

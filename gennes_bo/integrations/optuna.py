@@ -94,7 +94,8 @@ class SamplerAcquisition:
         mc_samples: Sobol base samples of the Monte-Carlo acquisition.
         analytic: Where a trial has one objective, no constraints and no pending points, use analytic LogEI
             (`best_f`: the largest posterior mean at the evaluated points) in place of Monte-Carlo qLogNEI; it needs
-            no samples of the joint posterior at the baseline, so a trial costs less.
+            no samples of the joint posterior at the baseline, so a trial costs less. Off by default: it scored
+            lower on bayesmark's dev problems (docs/design.md, "What the dev rules gave").
     """
 
     settings: AcqfSettings | None = None

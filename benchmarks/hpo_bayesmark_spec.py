@@ -54,6 +54,23 @@ SAMPLERS: dict[str, Sampler] = {
 }
 
 
+# Dev levers: GennesSampler with one of its defaults changed, as (name -> the argument that changes and its value).
+DEV_LEVERS = {
+    "gennes-iwarp": ("surrogate", {"input_warping": True}),
+    "gennes-logei": ("acquisition", {"analytic": True}),
+}
+
+
+def _lever_arguments(name: str) -> dict[str, Any]:
+    """GennesSampler's keyword argument that dev lever `name` sets: `{"surrogate": GPSurrogate(...)}` or
+    `{"acquisition": SamplerAcquisition(...)}`."""
+    from gennes_bo.integrations.optuna import SamplerAcquisition
+    from gennes_bo.models import GPSurrogate
+
+    argument, fields = DEV_LEVERS[name]
+    return {argument: (GPSurrogate if argument == "surrogate" else SamplerAcquisition)(**fields)}
+
+
 def make_sampler(name: str, seed: int, space: Mapping[str, Any], trials: int, batch: int) -> Any:
     """The Optuna sampler `name` for one study of `space` with `trials` trials asked `batch` at a time."""
     import optuna
@@ -67,15 +84,10 @@ def make_sampler(name: str, seed: int, space: Mapping[str, Any], trials: int, ba
 
         factory = hpo_external.hebo_sampler if name == "hebo" else hpo_external.vizier_sampler
         return factory(seed, space, trials, batch_size=batch)
-    if name == "gennes-iwarp":
+    if name in DEV_LEVERS:
         from gennes_bo.integrations.optuna import GennesSampler
-        from gennes_bo.models import GPSurrogate
 
-        return GennesSampler(seed=seed, warn_independent_sampling=False, surrogate=GPSurrogate(input_warping=True))
-    if name == "gennes-logei":
-        from gennes_bo.integrations.optuna import GennesSampler, SamplerAcquisition
-
-        return GennesSampler(seed=seed, warn_independent_sampling=False, acquisition=SamplerAcquisition(analytic=True))
+        return GennesSampler(seed=seed, warn_independent_sampling=False, **_lever_arguments(name))
     from benchmarks.hpo_spec import SAMPLERS as HPO_SAMPLERS
 
     return HPO_SAMPLERS[name].build(seed, space, trials)
@@ -87,14 +99,9 @@ def sampler_settings(name: str) -> Any:
 
     if name == "tpe":
         return {"multivariate": True, "constant_liar": "in the batch protocol"}
-    if name == "gennes-iwarp":
-        from gennes_bo.models import GPSurrogate
-
-        return {**HPO_SAMPLERS["gennes"].settings(), "surrogate": GPSurrogate(input_warping=True).to_dict()}
-    if name == "gennes-logei":
-        from gennes_bo.integrations.optuna import SamplerAcquisition
-
-        return {**HPO_SAMPLERS["gennes"].settings(), "acquisition": SamplerAcquisition(analytic=True).to_dict()}
+    if name in DEV_LEVERS:
+        return {**HPO_SAMPLERS[TARGET].settings(),
+                **{argument: value.to_dict() for argument, value in _lever_arguments(name).items()}}
     if name in ("hebo", "vizier"):
         from benchmarks import hpo_external
 

@@ -17,6 +17,7 @@ from botorch.fit import fit_gpytorch_mll
 from botorch.models import SingleTaskGP
 from botorch.models.model import Model
 from botorch.models.transforms import Normalize, Standardize
+from botorch.models.transforms.input import ChainedInputTransform
 from gpytorch.mlls import ExactMarginalLogLikelihood
 from torch import Tensor
 
@@ -38,16 +39,14 @@ def make_gp(X: Tensor, Y: Tensor, bounds: Tensor | None = None, *, input_warping
     Y = Y.unsqueeze(-1) if Y.dim() == 1 else Y
     transforms = [] if bounds is None else [Normalize(X.shape[-1], bounds=bounds)]
     if input_warping:
-        from botorch.models.transforms.input import ChainedInputTransform, Warp
+        from botorch.models.transforms.input import Warp
         from gpytorch.priors import LogNormalPrior
 
         d = X.shape[-1]
         transforms.append(Warp(d, list(range(d)), concentration1_prior=LogNormalPrior(0.0, 0.75**0.5),
                                concentration0_prior=LogNormalPrior(0.0, 0.75**0.5)))
-        transform = transforms[0] if len(transforms) == 1 else ChainedInputTransform(
-            **{f"tf{i}": t for i, t in enumerate(transforms)})
-    else:
-        transform = transforms[0] if transforms else None
+    transform = (None if not transforms else transforms[0] if len(transforms) == 1
+                 else ChainedInputTransform(**{f"tf{i}": t for i, t in enumerate(transforms)}))
     return SingleTaskGP(X, Y, input_transform=transform, outcome_transform=Standardize(m=Y.shape[-1]))
 
 

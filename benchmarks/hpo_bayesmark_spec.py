@@ -49,6 +49,9 @@ SAMPLERS: dict[str, Sampler] = {
                             "Kumaraswamy CDF per parameter, as HEBO does)"),
     "gennes-logei": Sampler("dev lever: GennesSampler with analytic LogEI where a trial has no pending points, "
                             "constraints or second objective (SamplerAcquisition(analytic=True))"),
+    "gennes-refit3": Sampler("dev lever: GennesSampler whose GP fits its hyperparameters on every third trial and "
+                             "reuses them in between (GPSurrogate(refit_every=3))"),
+    "gennes-refit5": Sampler("dev lever: as gennes-refit3, fitting on every fifth trial (GPSurrogate(refit_every=5))"),
     "hebo": Sampler("HEBO 0.3.6 (the 2020 challenge's winner) in its own virtual environment", seeds=3),
     "vizier": Sampler("Google Vizier's GP bandit (0.1.24) in its own virtual environment", seeds=3),
 }
@@ -58,6 +61,8 @@ SAMPLERS: dict[str, Sampler] = {
 DEV_LEVERS = {
     "gennes-iwarp": ("surrogate", {"input_warping": True}),
     "gennes-logei": ("acquisition", {"analytic": True}),
+    "gennes-refit3": ("surrogate", {"refit_every": 3}),
+    "gennes-refit5": ("surrogate", {"refit_every": 5}),
 }
 
 

@@ -65,9 +65,7 @@ def fit_gp(X: Tensor, Y: Tensor, bounds: Tensor | None = None, *, start: dict[st
     """
     model = make_gp(X, Y, bounds, input_warping=input_warping)
     if start is not None:
-        with torch.no_grad():
-            for name, parameter in model.named_parameters():
-                parameter.copy_(start[name])
+        _load(model, start)
     options = None if ftol is None else {"ftol": ftol}
     if options and model.num_outputs > 1:  # several outputs go to BoTorch's batched L-BFGS-B: ftol needs factr unset
         options["factr"] = None
@@ -75,6 +73,14 @@ def fit_gp(X: Tensor, Y: Tensor, bounds: Tensor | None = None, *, start: dict[st
         warnings.simplefilter("ignore")  # fitting warnings on tiny data sets (BoTorch retries on its own)
         fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model),
                          optimizer_kwargs=None if options is None else {"options": options})
+    return model
+
+
+def _load(model: SingleTaskGP, parameters: dict[str, Tensor]) -> SingleTaskGP:
+    """`model` with its raw hyperparameters set to `parameters` (by name, as `named_parameters()` gives them)."""
+    with torch.no_grad():
+        for name, parameter in model.named_parameters():
+            parameter.copy_(parameters[name])
     return model
 
 
@@ -111,13 +117,23 @@ class GPSurrogate:
             stop L-BFGS-B at `WARM_FIT_FTOL`: about 6x faster, nearly as good (docs/design.md#gp-fit-warm-starts).
             The fits then depend on the surrogate's history; False fits each from BoTorch's initial values.
         input_warping: Learn a Kumaraswamy CDF per input (:func:`make_gp`).
+        refit_every: Fit the hyperparameters on every `refit_every`-th call only (with `warm_start`); the calls in
+            between condition a GP with the last fit's hyperparameters on the new data, without fitting. 1 fits on
+            every call.
     """
 
-    def __init__(self, *, warp_outputs: bool = True, warm_start: bool = True, input_warping: bool = False) -> None:
+    def __init__(self, *, warp_outputs: bool = True, warm_start: bool = True, input_warping: bool = False,
+                 refit_every: int = 1) -> None:
+        if not isinstance(refit_every, int) or isinstance(refit_every, bool) or refit_every < 1:
+            raise ValueError(f"`refit_every` must be an integer >= 1, got {refit_every!r}")
+        if refit_every > 1 and not warm_start:
+            raise ValueError("`refit_every` > 1 reuses the last fit's hyperparameters: it needs `warm_start=True`")
         self.warp_outputs = bool(warp_outputs)
         self.warm_start = bool(warm_start)
         self.input_warping = bool(input_warping)
+        self.refit_every = refit_every
         self._last: tuple[tuple[int, int], dict[str, Tensor]] | None = None  # (input dim, outputs), parameters
+        self._since_fit = 0  # calls since the last fit of the hyperparameters
 
     def __call__(self, X: Tensor, Y: Tensor, n_objectives: int = 1) -> Model:
         if self.warp_outputs:
@@ -126,12 +142,17 @@ class GPSurrogate:
             return fit_gp(X, Y, input_warping=self.input_warping)
         shape = (X.shape[-1], Y.shape[-1])
         start = self._last[1] if self._last is not None and self._last[0] == shape else None
+        if start is not None and self._since_fit + 1 < self.refit_every:
+            self._since_fit += 1
+            return _load(make_gp(X, Y, input_warping=self.input_warping), start).eval()
         model = fit_gp(X, Y, start=start, ftol=WARM_FIT_FTOL, input_warping=self.input_warping)
         self._last = shape, {name: value.detach().clone() for name, value in model.named_parameters()}
+        self._since_fit = 0
         return model
 
     def to_dict(self) -> dict[str, Any]:
         """The settings, for records."""
         return {"model": "SingleTaskGP", "warp_outputs": self.warp_outputs, "warm_start": self.warm_start,
                 **({"input_warping": "Kumaraswamy"} if self.input_warping else {}),
+                **({"refit_every": self.refit_every} if self.refit_every > 1 else {}),
                 **({"ftol": WARM_FIT_FTOL} if self.warm_start else {})}

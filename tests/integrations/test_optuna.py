@@ -382,6 +382,29 @@ def test_each_gp_fit_starts_from_the_previous_fit_of_the_same_shape(make_sampler
     assert len(recorded_fits) == 5 and recorded_fits[3][0] is not None and recorded_fits[4][0] is None
 
 
+def test_refit_every_fits_on_every_kth_call_and_conditions_on_the_new_data_between(recorded_fits):
+    surrogate = GPSurrogate(refit_every=3)
+    X = torch.rand(8, 2, dtype=torch.double)
+    Y = (X**2).sum(-1, keepdim=True)
+    models = [surrogate(X[:n], Y[:n]) for n in range(3, 9)]
+    assert len(recorded_fits) == 2  # calls 1 and 4
+    fitted = recorded_fits[0][2]
+    between = dict(models[1].named_parameters())
+    assert all(torch.equal(between[name], fitted[name]) for name in fitted)  # the first fit's hyperparameters
+    assert models[1].train_inputs[0].shape[0] == 4 and not models[1].training  # on the new data, ready to predict
+    with torch.no_grad():
+        assert torch.isfinite(models[2].posterior(X).mean).all()
+    assert surrogate.to_dict()["refit_every"] == 3 and "refit_every" not in GPSurrogate().to_dict()
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [({"refit_every": 0}, "integer >= 1"),
+                                               ({"refit_every": 2.0}, "integer >= 1"),
+                                               ({"refit_every": 2, "warm_start": False}, "warm_start")])
+def test_refit_every_rejects_bad_values(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        GPSurrogate(**kwargs)
+
+
 def test_without_gp_warm_starts_a_suggestion_depends_only_on_the_seed_and_the_trials(make_sampler, recorded_fits):
     study = optuna.create_study(sampler=make_sampler(seed=0, n_startup_trials=3, warm_start=False))
     study.optimize(quadratic, n_trials=6)

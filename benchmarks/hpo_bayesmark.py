@@ -38,7 +38,7 @@ def make_specs(split: str, problems: Sequence[str] | None = None, samplers: Sequ
     Args:
         split: `"dev"` or `"test"`.
         problems: Problem names of the split (default all of it).
-        samplers: Names of `SAMPLERS` (default all).
+        samplers: Names of `SAMPLERS` (default the split's: `default_samplers`).
         protocols: Names of `PROTOCOLS` (default both).
         seeds: Seeds per problem (default the split's); a sampler with fewer seeds of its own keeps those.
 
@@ -46,6 +46,7 @@ def make_specs(split: str, problems: Sequence[str] | None = None, samplers: Sequ
         ValueError: For an unknown split, problem, sampler or protocol, or a problem of the other split.
     """
     from benchmarks.bayesmark_problems import DEV_PROBLEMS, TEST_PROBLEMS, get_problem, split_of
+    from benchmarks.hpo_bayesmark_spec import default_samplers
 
     if split not in SPLITS:
         raise ValueError(f"`split` must be one of {SPLITS}, got {split!r}")
@@ -63,7 +64,7 @@ def make_specs(split: str, problems: Sequence[str] | None = None, samplers: Sequ
     for protocol in protocols or PROTOCOLS:
         for seed in range(n_seeds):
             for problem in names:
-                for sampler in samplers or SAMPLERS:
+                for sampler in samplers or default_samplers(split):
                     if seed >= min(n_seeds, SAMPLERS[sampler].seeds or n_seeds):
                         continue
                     specs.append({"kind": "hpo-bayesmark", "split": split, "problem": problem, "sampler": sampler,
@@ -167,7 +168,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--split", choices=SPLITS, default="dev", help="which problems (default dev)")
     add_problems_argument(parser, metavar="NAME", help="problems of the split (default all of it)")
     parser.add_argument("--samplers", nargs="+", metavar="NAME", choices=list(SAMPLERS),
-                        help=f"samplers (default all: {' '.join(SAMPLERS)})")
+                        help=f"samplers (default all: {' '.join(SAMPLERS)}; the dev levers on dev only)")
     parser.add_argument("--protocols", nargs="+", choices=list(PROTOCOLS),
                         help="sequential (60 trials) and/or batch8 (8 rounds of 8) (default both)")
     add_grid_arguments(parser, default_out=DEFAULT_OUT, default_report=DEFAULT_REPORT,

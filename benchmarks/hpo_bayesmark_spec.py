@@ -30,8 +30,8 @@ class Sampler:
 
     Attributes:
         description: One line for the report.
-        splits: The splits it runs on (the expensive external ones may run on a subset of seeds: `seeds`).
-        seeds: Seeds per problem where fewer than the split's (None: the split's).
+        seeds: Seeds per problem where fewer than the split's (None: the split's); the expensive external samplers
+            run on a subset of seeds.
     """
 
     description: str
@@ -58,12 +58,18 @@ SAMPLERS: dict[str, Sampler] = {
 
 
 # Dev levers: GennesSampler with one of its defaults changed, as (name -> the argument that changes and its value).
+# They run on dev only, unless named (`default_samplers`).
 DEV_LEVERS = {
     "gennes-iwarp": ("surrogate", {"input_warping": True}),
     "gennes-logei": ("acquisition", {"analytic": True}),
     "gennes-refit3": ("surrogate", {"refit_every": 3}),
     "gennes-refit5": ("surrogate", {"refit_every": 5}),
 }
+
+
+def default_samplers(split: str) -> list[str]:
+    """The samplers a split runs when none are named: all on dev, all but the dev levers on test."""
+    return [name for name in SAMPLERS if split == "dev" or name not in DEV_LEVERS]
 
 
 def _lever_arguments(name: str) -> dict[str, Any]:

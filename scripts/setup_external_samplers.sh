@@ -31,9 +31,10 @@ DIR="$(cd "$DIR" && pwd)"
 "$DIR/vizier-venv/bin/python" -m pip install "google-vizier[jax]==0.1.24" "jax==0.4.38" "jaxlib==0.4.38" \
   "equinox==0.11.7" "chex==0.1.88" "flax==0.10.2" "optax==0.2.4" "numpy<2.1" "tfp-nightly==0.26.0.dev20250201"
 
-# Both optimizers must import (their workers read requests on stdin: an empty stdin ends them at once).
-"$DIR/hebo-venv/bin/python" -I "$ROOT/benchmarks/external/hebo_worker.py" </dev/null
-"$DIR/vizier-venv/bin/python" -I "$ROOT/benchmarks/external/vizier_worker.py" </dev/null
+# Both optimizers must import, started as benchmarks/hpo_external.py starts them (`-E -s`, which keep the
+# script's folder for worker_protocol.py); their workers read requests on stdin, so an empty stdin ends them at once.
+"$DIR/hebo-venv/bin/python" -E -s "$ROOT/benchmarks/external/hebo_worker.py" </dev/null
+"$DIR/vizier-venv/bin/python" -E -s "$ROOT/benchmarks/external/vizier_worker.py" </dev/null
 
 echo "export GENNES_BO_HEBO_PYTHON=$DIR/hebo-venv/bin/python"
 echo "export GENNES_BO_VIZIER_PYTHON=$DIR/vizier-venv/bin/python"

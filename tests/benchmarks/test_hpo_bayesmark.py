@@ -13,7 +13,7 @@ pytest.importorskip("sklearn")
 from benchmarks.bayesmark_problems import DEV_PROBLEMS, TEST_PROBLEMS  # noqa: E402
 from benchmarks.hpo_bayesmark import make_specs  # noqa: E402
 from benchmarks.hpo_bayesmark_report import common, paired_scores  # noqa: E402
-from benchmarks.hpo_bayesmark_spec import PROTOCOLS, SAMPLERS, make_sampler  # noqa: E402
+from benchmarks.hpo_bayesmark_spec import DEV_LEVERS, PROTOCOLS, SAMPLERS, make_sampler  # noqa: E402
 from gennes_bo.cli import main  # noqa: E402
 
 
@@ -22,6 +22,8 @@ def test_specs_keep_to_the_split_and_give_the_external_samplers_fewer_seeds():
     assert {s["problem"] for s in specs} == set(TEST_PROBLEMS[:2]) and {s["trials"] for s in specs} == {60}
     seeds = {name: {s["seed"] for s in specs if s["sampler"] == name} for name in SAMPLERS}
     assert seeds["gennes"] == set(range(5)) and seeds["hebo"] == seeds["vizier"] == set(range(3))
+    assert not any(seeds[name] for name in DEV_LEVERS)  # levers are chosen on dev: test never runs them unasked
+    assert {s["sampler"] for s in make_specs("dev", problems=DEV_PROBLEMS[:1])} == set(SAMPLERS)
     batch = make_specs("dev", problems=DEV_PROBLEMS[:1], samplers=["tpe"], protocols=["batch8"])
     assert {(s["batch"], s["trials"]) for s in batch} == {(8, 64)} and len(batch) == 10
     with pytest.raises(ValueError, match="belongs to the test split"):

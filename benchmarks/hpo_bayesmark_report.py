@@ -80,6 +80,9 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
         "seed and checkpoint, ranked by best loss so far (1 is best), averaged. Each table holds the problem x seed "
         "pairs that all its samplers ran; paired tests are two-sided Wilcoxon over those pairs, on the normalized "
         "score at the last checkpoint.")
+    recorded = {record["spec"]["sampler"] for record in records}
+    report.table(["sampler", "what"], [[f"`{name}`", entry.description] for name, entry in SAMPLERS.items()
+                                       if name in recorded])
     for split in ("test", "dev"):
         for protocol, protocol_spec in PROTOCOLS.items():
             runs, times = group(records, split, protocol)

@@ -44,7 +44,8 @@ SAMPLERS: dict[str, Sampler] = {
     "gp": Sampler("Optuna's GPSampler (defaults)"),
     "botorch": Sampler("optuna-integration's BoTorchSampler (defaults)"),
     "smac": Sampler("SMAC3's HyperparameterOptimizationFacade through the benchmark's Optuna adapter"),
-    TARGET: Sampler("ours: GennesSampler with its defaults"),
+    TARGET: Sampler("ours: GennesSampler with its defaults (the dev records predate refit_every=5: today's default "
+                    "is gennes-refit5 there)"),
     "gennes-iwarp": Sampler("dev lever: GennesSampler whose GP warps its inputs (GPSurrogate(input_warping=True), a "
                             "Kumaraswamy CDF per parameter, as HEBO does)"),
     "gennes-logei": Sampler("dev lever: GennesSampler with analytic LogEI where a trial has no pending points, "

@@ -101,9 +101,10 @@ def _gennes_settings(avoid_repeats: bool = True, warp_outputs: bool = True, warm
 
 
 def _gp_fit_settings(warm_start_gp: bool) -> dict[str, Any]:
-    from gennes_bo.models import WARM_FIT_FTOL
+    from gennes_bo.models import REFIT_EVERY, WARM_FIT_FTOL
 
-    return {"warm_start_gp": warm_start_gp, **({"gp_fit_ftol": WARM_FIT_FTOL} if warm_start_gp else {})}
+    return {"warm_start_gp": warm_start_gp,
+            **({"gp_fit_ftol": WARM_FIT_FTOL, "refit_every": REFIT_EVERY} if warm_start_gp else {})}
 
 
 def _gp_settings() -> dict[str, Any]:

@@ -22,7 +22,7 @@ from optuna.trial import TrialState, create_trial  # noqa: E402
 
 from gennes_bo import AcqfSettings  # noqa: E402
 from gennes_bo.integrations.optuna import GennesSampler, SamplerAcquisition, _constraint_values  # noqa: E402
-from gennes_bo.models import WARM_FIT_FTOL, GPSurrogate, fit_gp, warp  # noqa: E402
+from gennes_bo.models import REFIT_EVERY, WARM_FIT_FTOL, GPSurrogate, fit_gp, warp  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 CATEGORY_COST = {"a": 1.0, "b": 0.0, "c": 2.0}
@@ -35,11 +35,11 @@ def make_sampler(fast_config):
     """GennesSampler with a small acquisition search (2 restarts, 64 raw samples, a short GENNES run); the keywords
     of its surrogate and acquisition set theirs."""
 
-    def make(*, pending=True, avoid_repeats=True, warp_outputs=True, warm_start=True, **kwargs):
+    def make(*, pending=True, avoid_repeats=True, warp_outputs=True, warm_start=True, refit_every=None, **kwargs):
         settings = AcqfSettings(num_restarts=2, raw_samples=64, config=fast_config)
         acquisition = SamplerAcquisition(settings=settings, pending=pending, avoid_repeats=avoid_repeats)
-        return GennesSampler(surrogate=GPSurrogate(warp_outputs=warp_outputs, warm_start=warm_start),
-                             acquisition=acquisition, **kwargs)
+        surrogate = GPSurrogate(warp_outputs=warp_outputs, warm_start=warm_start, refit_every=refit_every)
+        return GennesSampler(surrogate=surrogate, acquisition=acquisition, **kwargs)
 
     return make
 
@@ -368,7 +368,7 @@ def recorded_fits(monkeypatch) -> list[tuple]:
 
 
 def test_each_gp_fit_starts_from_the_previous_fit_of_the_same_shape(make_sampler, recorded_fits):
-    sampler = make_sampler(seed=0, n_startup_trials=3)
+    sampler = make_sampler(seed=0, n_startup_trials=3, refit_every=1)
     study = optuna.create_study(sampler=sampler)
     study.optimize(quadratic, n_trials=6)
     assert len(recorded_fits) == 3 and recorded_fits[0][0] is None
@@ -394,7 +394,13 @@ def test_refit_every_fits_on_every_kth_call_and_conditions_on_the_new_data_betwe
     assert models[1].train_inputs[0].shape[0] == 4 and not models[1].training  # on the new data, ready to predict
     with torch.no_grad():
         assert torch.isfinite(models[2].posterior(X).mean).all()
-    assert surrogate.to_dict()["refit_every"] == 3 and "refit_every" not in GPSurrogate().to_dict()
+    assert surrogate.to_dict()["refit_every"] == 3
+
+
+def test_by_default_warm_fits_refit_every_fifth_call_and_cold_fits_every_call():
+    assert GPSurrogate().refit_every == REFIT_EVERY == 5 and GPSurrogate().to_dict()["refit_every"] == 5
+    assert GPSurrogate(warm_start=False).refit_every == 1  # a cold fit has no hyperparameters to reuse
+    assert "refit_every" not in GPSurrogate(refit_every=1).to_dict()
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [({"refit_every": 0}, "integer >= 1"),

@@ -212,10 +212,10 @@ class GennesSampler(BaseSampler):
         warn_independent_sampling: Log a warning when a parameter is sampled independently after the startup
             trials (it lies outside the search space shared by the completed trials).
         surrogate: `(X, Y, n_objectives) -> fitted BoTorch model` (:class:`Surrogate`); default
-            `GPSurrogate()`: a `SingleTaskGP` with warped objectives and warm-started fits
-            (:class:`gennes_bo.models.GPSurrogate`). A warm-started surrogate makes the suggestions depend on the
-            sampler's history too: a study resumed with a new sampler suggests other parameters than one run
-            without a break; `GPSurrogate(warm_start=False)` does not.
+            `GPSurrogate()`: a `SingleTaskGP` with warped objectives and warm-started fits of its hyperparameters on
+            every fifth trial (:class:`gennes_bo.models.GPSurrogate`). A warm-started surrogate makes the
+            suggestions depend on the sampler's history too: a study resumed with a new sampler suggests other
+            parameters than one run without a break; `GPSurrogate(warm_start=False)` does not.
         acquisition: How a trial's parameters are chosen (:class:`SamplerAcquisition`); default
             `SamplerAcquisition()`.
         **deprecated: The keyword arguments of earlier versions (`num_restarts`, `raw_samples`, `config`,

@@ -89,7 +89,7 @@ def cell_summary(cell: Cell, runs: Runs) -> dict[str, Any]:
         if TARGET in runs:
             ours_on = mean_regret(runs[TARGET], seeds)
             gap = best_on - oracle_on
-            summary["capture"] = (best_on - ours_on) / gap if gap > 0 else math.nan
+            summary["capture"] = (best_on - ours_on) / gap if gap > 0 and p < ALPHA else math.nan  # headroom only
     if TARGET in runs:
         for mode in modes:
             summary[f"vs {mode}"] = paired(runs[TARGET], runs[mode])[:2]
@@ -166,7 +166,8 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
         report.section("Verdicts").bullets(verdicts(summaries))
         report.section("Per cell").paragraph(
             "Mean final regret; headroom: oracle against the better BoTorch mode over the oracle's seeds (W/T/L of "
-            "the oracle, one-sided Wilcoxon p); capture: the share of that gap that ours closes; ours against each "
+            "the oracle, one-sided Wilcoxon p); capture: where there is headroom, the share of that gap that ours "
+            "closes (n/a elsewhere: a gap within noise has no share to speak of); ours against each "
             "mode over every seed (W/T/L of ours, lower regret wins; two-sided Wilcoxon p); time: ours' median "
             "acquisition CPU seconds per iteration over the faster mode's; pipeline: what ours' policy ran.")
         report.table(["cell", "regime", "d", "q", "acquisition", "best mode", "best mode's regret", "oracle",

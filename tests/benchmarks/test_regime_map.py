@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 import torch
@@ -85,6 +86,10 @@ def test_headroom_capture_and_verdicts_from_records():
     assert "1 of 1 cells: hartmann6-q1 50%" in text
     assert "(target: at least 2 cells):** so far, on the recorded runs: 1 (hartmann6-q1)" in text
     assert "not started: hartmann6-in60-q1" in text  # a one-cell map: the verdicts say they are partial
+    for seed in range(cell.oracle_seeds):  # the oracle now ahead in mean but within noise: no capture to speak of
+        runs["oracle"][seed] = _record(cell.name, "oracle", seed, 1.0 + seed - (0.5 if seed == 0 else -0.01))
+    summary = cell_summary(cell, runs)
+    assert not summary["headroom"] and math.isnan(summary["capture"])
 
 
 def test_dev_wtl_compares_log_values_by_difference():

@@ -32,10 +32,13 @@ class Sampler:
         description: One line for the report.
         seeds: Seeds per problem where fewer than the split's (None: the split's); the expensive external samplers
             run on a subset of seeds.
+        lever: For a dev lever, GennesSampler's argument that it changes from the defaults and that argument's
+            fields (`("surrogate", {...})` for `GPSurrogate`, `("acquisition", {...})` for `SamplerAcquisition`).
     """
 
     description: str
     seeds: int | None = None
+    lever: tuple[str, dict[str, Any]] | None = None
 
 
 SAMPLERS: dict[str, Sampler] = {
@@ -47,25 +50,24 @@ SAMPLERS: dict[str, Sampler] = {
     TARGET: Sampler("ours: GennesSampler with its defaults (the dev records predate refit_every=5: today's default "
                     "is gennes-refit5 there)"),
     "gennes-iwarp": Sampler("dev lever: GennesSampler whose GP warps its inputs (GPSurrogate(input_warping=True), a "
-                            "Kumaraswamy CDF per parameter, as HEBO does)"),
+                            "Kumaraswamy CDF per parameter, as HEBO does)",
+                            lever=("surrogate", {"input_warping": True})),
     "gennes-logei": Sampler("dev lever: GennesSampler with analytic LogEI where a trial has no pending points, "
-                            "constraints or second objective (SamplerAcquisition(analytic=True))"),
+                            "constraints or second objective (SamplerAcquisition(analytic=True))",
+                            lever=("acquisition", {"analytic": True})),
     "gennes-refit3": Sampler("dev lever: GennesSampler whose GP fits its hyperparameters on every third trial and "
-                             "reuses them in between (GPSurrogate(refit_every=3))"),
-    "gennes-refit5": Sampler("dev lever: as gennes-refit3, fitting on every fifth trial (GPSurrogate(refit_every=5))"),
+                             "reuses them in between (GPSurrogate(refit_every=3))",
+                             lever=("surrogate", {"refit_every": 3})),
+    "gennes-refit5": Sampler("dev lever: as gennes-refit3, fitting on every fifth trial (GPSurrogate(refit_every=5))",
+                             lever=("surrogate", {"refit_every": 5})),
     "hebo": Sampler("HEBO 0.3.6 (the 2020 challenge's winner) in its own virtual environment", seeds=3),
     "vizier": Sampler("Google Vizier's GP bandit (0.1.24) in its own virtual environment", seeds=3),
 }
 
 
-# Dev levers: GennesSampler with one of its defaults changed, as (name -> the argument that changes and its value).
-# They run on dev only, unless named (`default_samplers`).
-DEV_LEVERS = {
-    "gennes-iwarp": ("surrogate", {"input_warping": True}),
-    "gennes-logei": ("acquisition", {"analytic": True}),
-    "gennes-refit3": ("surrogate", {"refit_every": 3}),
-    "gennes-refit5": ("surrogate", {"refit_every": 5}),
-}
+# Dev levers: GennesSampler with one of its defaults changed (name -> `Sampler.lever`). They run on dev only, unless
+# named (`default_samplers`).
+DEV_LEVERS = {name: sampler.lever for name, sampler in SAMPLERS.items() if sampler.lever is not None}
 
 
 def default_samplers(split: str) -> list[str]:

@@ -37,10 +37,10 @@ from benchmarks.regime_spec import (
     CELLS,
     DEFAULT_OUT,
     DEFAULT_REPORT,
-    DEV_OPTIMIZERS,
     SPLITS,
     capture_iterations,
     cell_of,
+    compared_of,
     make_specs,
     oracle_components,
     problem_of,
@@ -102,8 +102,9 @@ def run_regime_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     bounds = problem.bounds.to(torch.float64)
     task = task_of(spec)
     dev = spec["optimizer"] == "dev-probe"
-    names = DEV_OPTIMIZERS if dev else oracle_components(spec) if spec["optimizer"] == "oracle" else [spec["optimizer"]]
-    for name in names:  # no run pays the one-time import costs
+    names = (compared_of(spec) if dev else oracle_components(spec) if spec["optimizer"] == "oracle"
+             else [spec["optimizer"]])
+    for name in dict.fromkeys([*names, *(["botorch-default"] if dev else [])]):  # no run pays one-time import costs
         if task.q > 1 or name != "botorch-sequential":
             warm_up(name, spec["acquisition"], spec["q"])
     states: list[dict[str, Any]] = []
@@ -116,9 +117,7 @@ def run_regime_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
             if iteration not in captured:
                 return
             state: dict[str, Any] = {"iteration": iteration}
-            for name in DEV_OPTIMIZERS:
-                if task.q == 1 and name == "botorch-sequential":
-                    continue
+            for name in names:
                 run = run_acqf_optimizer(get_acqf_optimizer(name).make(task), acq_function, bounds, task.q,
                                          seed=spec["seed"] * 1000 + iteration)
                 state[name] = {"value": run.value, "cpu_time": run.cpu_time, "points": run.n_evals}
@@ -188,7 +187,7 @@ def estimate(specs: Sequence[Mapping[str, Any]], pending_keys: set[str] | None =
                                              X_baseline=X, beta=cell.beta, bounds=bounds)
             calls: dict[str, float] = {}
             for spec in cell_specs:
-                names = (DEV_OPTIMIZERS if spec["optimizer"] == "dev-probe" else oracle_components(spec)
+                names = (compared_of(spec) if spec["optimizer"] == "dev-probe" else oracle_components(spec)
                          if spec["optimizer"] == "oracle" else [spec["optimizer"]])
                 for optimizer in names:
                     if optimizer in calls or (cell.q == 1 and optimizer == "botorch-sequential"):
@@ -202,7 +201,7 @@ def estimate(specs: Sequence[Mapping[str, Any]], pending_keys: set[str] | None =
             runs = [spec for spec in cell_specs if spec["optimizer"] == optimizer]
             if optimizer == "dev-probe":
                 call = calls["botorch-default"] * cell.iterations + len(capture_iterations(cell)) * sum(
-                    calls.get(name, 0.0) for name in DEV_OPTIMIZERS)
+                    calls.get(name, 0.0) for name in compared_of(runs[0]))
             elif optimizer == "oracle":
                 call = cell.iterations * sum(calls[name] for name in oracle_components(runs[0]))
             else:
@@ -229,7 +228,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                         help="dev: the policy's acquisition-level states; test: the map's BO loops (default test)")
     parser.add_argument("--problems", "--cells", nargs="+", metavar="CELL", dest="cells",
                         help=f"cells of the split (default all): {' '.join(CELLS)}")
-    parser.add_argument("--optimizers", nargs="+", metavar="NAME", help="test split: optimizers (default each cell's)")
+    parser.add_argument("--optimizers", nargs="+", metavar="NAME",
+                        help="test split: optimizers (default each cell's); dev split: optimizers compared on the "
+                        "states (default the policy's four)")
     parser.add_argument("--estimate", action="store_true",
                         help="time one acquisition call per optimizer and cell, print the grid's CPU hours and exit")
     parser.add_argument("--dev-out", default=DEFAULT_OUT["dev"], metavar="JSONL",

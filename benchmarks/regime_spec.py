@@ -129,7 +129,8 @@ def make_specs(split: str = "test", cells: Sequence[str] | None = None, optimize
         split: `"test"` (whole BO loops of every optimizer) or `"dev"` (one loop per seed driven by BoTorch's
             default, every compared optimizer measured on its states).
         cells: Cell names of the split (default all).
-        optimizers: Test split only: optimizers to run (default each cell's).
+        optimizers: Test split: optimizers to run (default each cell's). Dev split: optimizers compared on the
+            states (default `DEV_OPTIMIZERS`), recorded in the spec as `compared` (a lever's probe).
         seeds: Seeds per cell replacing the cells' (the oracle keeps at most its own number).
         iterations: BO iterations replacing the cells' (`--quick`).
 
@@ -151,7 +152,10 @@ def make_specs(split: str = "test", cells: Sequence[str] | None = None, optimize
             if seed >= n_seeds:
                 continue
             if split == "dev":
-                specs.append(_spec(cell, seed, "dev-probe", iterations))
+                spec = _spec(cell, seed, "dev-probe", iterations)
+                if optimizers:
+                    spec["compared"] = list(optimizers)
+                specs.append(spec)
                 continue
             for optimizer in optimizers or cell.optimizers:
                 if optimizer == "oracle" and seed >= min(cell.oracle_seeds, n_seeds):
@@ -167,6 +171,12 @@ def _spec(cell: Cell, seed: int, optimizer: str, iterations: int | None = None) 
     if cell.acquisition == "qucb":
         spec["beta"] = cell.beta
     return spec
+
+
+def compared_of(spec: Mapping[str, Any]) -> tuple[str, ...]:
+    """The optimizers a dev spec measures on its states (BoTorch's sequential mode only where q > 1)."""
+    return tuple(name for name in spec.get("compared", DEV_OPTIMIZERS)
+                 if spec["q"] > 1 or name != "botorch-sequential")
 
 
 def cell_of(spec: Mapping[str, Any]) -> Cell:
@@ -186,7 +196,7 @@ def spec_settings(spec: Mapping[str, Any]) -> dict[str, Any] | None:
     from gennes_bo.compare.registry import get_acqf_optimizer
 
     if spec["optimizer"] == "dev-probe":
-        return {name: get_acqf_optimizer(name).resolved_settings(task_of(spec)) for name in DEV_OPTIMIZERS}
+        return {name: get_acqf_optimizer(name).resolved_settings(task_of(spec)) for name in compared_of(spec)}
     if spec["optimizer"] == "oracle":
         return {name: get_acqf_optimizer(name).resolved_settings(task_of(spec)) for name in oracle_components(spec)}
     return get_acqf_optimizer(spec["optimizer"]).resolved_settings(task_of(spec))

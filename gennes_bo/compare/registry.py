@@ -22,6 +22,9 @@ import path `package.module:function` of an `optimize_acqf`-compatible callable,
 `lbfgs-same-starts`        `gennes-hybrid`'s pipeline (restarts, raw samples, greedy q-batch steps and joint
                            polish) with BoTorch's L-BFGS-B alone (`pipeline="lbfgs"`): the ablation that isolates
                            what the generators add
+`lbfgs-same-starts-joint`  the L-BFGS-only pipeline with the q-batch searched jointly
+                           (`batch_strategy="joint"`: 12 restarts of the `q x d` problem, 512 raw samples)
+`lbfgs-greedy-2starts`     the L-BFGS-only greedy pipeline with two restarts a step instead of four
 `random`                   a floor: a uniformly random batch, not optimized (one acquisition evaluation, its value)
 `sobol`                    a floor: a scrambled Sobol batch, not optimized (one acquisition evaluation, its value)
 =========================  ===================================================================================
@@ -264,6 +267,10 @@ register("botorch-10x", lambda task: partial(optimize_acqf, **BOTORCH_10X), BOTO
          description="optimize_acqf with ten times the default budget: 200 restarts, 10240 raw samples")
 _gennes_entry("lbfgs-same-starts", "gennes-hybrid's restarts and greedy q-batch pipeline with L-BFGS-B alone "
               "(pipeline='lbfgs', the ablation)", pipeline="lbfgs")
+_gennes_entry("lbfgs-same-starts-joint", "the L-BFGS-only pipeline with the q-batch searched jointly "
+              "(pipeline='lbfgs', batch_strategy='joint')", pipeline="lbfgs", batch_strategy="joint")
+_gennes_entry("lbfgs-greedy-2starts", "the L-BFGS-only greedy pipeline with two restarts a step (pipeline='lbfgs', "
+              "num_restarts=2)", pipeline="lbfgs", num_restarts=2)
 register("random", lambda task: random_batch, {"batch": "uniform", "optimized": False},
          description="a floor: a uniformly random q-batch, not optimized (one acquisition evaluation)")
 register("sobol", lambda task: sobol_batch, {"batch": "scrambled sobol", "optimized": False},

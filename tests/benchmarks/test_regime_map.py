@@ -34,6 +34,19 @@ def test_test_specs_run_every_optimizer_and_the_oracle_on_its_seeds_only():
         make_specs("test", ["levy6-q1"])  # a dev cell
     dev = make_specs("dev")
     assert {s["optimizer"] for s in dev} == {"dev-probe"} and len(dev) == sum(c.seeds for c in DEV_CELLS)
+    assert all("compared" not in s for s in dev)  # the policy's probe: the resume keys of its records
+
+
+def test_a_lever_probe_names_the_optimizers_it_compares_on_the_dev_states():
+    from benchmarks.regime_spec import DEV_OPTIMIZERS, compared_of
+
+    probe = make_specs("dev", ["levy10-q64", "levy6-q1"], ["lbfgs-same-starts-joint", "botorch-sequential"])
+    assert {s["optimizer"] for s in probe} == {"dev-probe"}
+    by_cell = {s["cell"]: s for s in probe}
+    assert compared_of(by_cell["levy10-q64"]) == ("lbfgs-same-starts-joint", "botorch-sequential")
+    assert compared_of(by_cell["levy6-q1"]) == ("lbfgs-same-starts-joint",)  # q = 1 has one BoTorch mode
+    assert set(spec_settings(by_cell["levy10-q64"])) == {"lbfgs-same-starts-joint", "botorch-sequential"}
+    assert compared_of(make_specs("dev", ["levy10-q64"])[0]) == DEV_OPTIMIZERS
 
 
 def test_the_oracle_takes_botorchs_10x_modes_and_both_pipelines():

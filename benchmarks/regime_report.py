@@ -185,7 +185,8 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
             report.section("Which component the oracle took").paragraph(
                 "Share of the oracle's calls whose best batch came from each component.").table(
                 ["cell", "component: share of calls"], picks)
-    dev = [record for record in records if record["spec"].get("kind") == "regime-dev"]
+    dev = policy_records(records)
+    probes = [record for record in records if record["spec"].get("kind") == "regime-dev" and is_probe(record)]
     if dev:
         report.section("Dev states: what the pipeline policy was chosen from").paragraph(
             "Loops driven by BoTorch's default on the dev cells; at an early, a middle and the last iteration every "
@@ -202,6 +203,8 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
                      [[f"{d}, {q}", rule["states"], "/".join(map(str, rule["wtl"])), f"{rule['times']['gennes']:.2f}",
                        f"{rule['times']['lbfgs']:.2f}", f"{rule['times']['faster mode']:.2f}", f"`{rule['choice']}`"]
                       for (d, q), rule in sorted(rules.items())])
+    if probes:
+        _batch_section(report, probes)
     report.section("Cells").table(
         ["cell", "split", "problem", "d", "embedded in", "q", "acquisition", "initial points", "iterations", "seeds",
          "oracle seeds", "oracle's 10x modes"],
@@ -249,7 +252,7 @@ def _oracle_picks(cells: Mapping[str, Runs]) -> list[list[str]]:
 def dev_rows(records: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
     """One row per dev cell: W/T/L of the GENNES stage and the median CPU seconds of every compared optimizer."""
     by_cell: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-    for record in records:
+    for record in policy_records(records):
         by_cell[record["spec"]["cell"]].extend(record["states"])
     rows = []
     for cell in DEV_CELLS:
@@ -262,6 +265,16 @@ def dev_rows(records: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
                      *(_median_time(states, name) for name in ("botorch-default", "botorch-sequential",
                                                                "gennes-stage", ABLATION))])
     return rows
+
+
+def is_probe(record: Mapping[str, Any]) -> bool:
+    """Whether a dev record is a lever's probe (it names the optimizers it compared) rather than the policy's."""
+    return "compared" in record["spec"]
+
+
+def policy_records(records: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The dev records that the pipeline policy was chosen from (no lever probe, no test record)."""
+    return [record for record in records if record["spec"].get("kind") == "regime-dev" and not is_probe(record)]
 
 
 def bucket_of(d: int, q: int) -> tuple[str, str]:
@@ -282,7 +295,7 @@ def policy_rule(records: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], d
         "lbfgs" and the faster mode), "choice"}`.
     """
     pooled: dict[tuple[str, str], list[tuple[Cell, Mapping[str, Any]]]] = defaultdict(list)
-    for record in records:
+    for record in policy_records(records):
         cell = CELLS[record["spec"]["cell"]]
         pooled[bucket_of(cell.search_dim, cell.q)].extend((cell, state) for state in record["states"])
     rules = {}
@@ -302,6 +315,65 @@ def policy_rule(records: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], d
             choice = min(("gennes", "lbfgs"), key=lambda name: times[name])
         rules[bucket] = {"states": len(states), "wtl": (wins, ties, losses), "times": times, "choice": choice}
     return rules
+
+
+def batch_rule(probes: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The batch-strategy lever's rule (docs/design.md#the-batch-strategy-lever-the-rule-committed-before-the-probe)
+    on the probe's states, bucket by bucket.
+
+    Each candidate (the current choice `ABLATION` and the probe's optimizers) is *fast* when its median CPU
+    seconds over the bucket's states are at most `TIME_TARGET` times the faster BoTorch mode's median; the choice is
+    the fast candidate with the most value wins minus losses against the current choice (0 for itself; a tie to the
+    faster), or the candidate of lowest median time if none is fast.
+
+    Returns:
+        `(d bucket, q bucket) -> {"states", "faster mode" (median seconds), "candidates": name -> {"time", "fast",
+        "wtl" (against the current choice), "vs default" (W/T/L against BoTorch's joint default)}, "choice"}`.
+    """
+    pooled: dict[tuple[str, str], list[tuple[Cell, Mapping[str, Any]]]] = defaultdict(list)
+    for record in probes:
+        cell = CELLS[record["spec"]["cell"]]
+        pooled[bucket_of(cell.search_dim, cell.q)].extend((cell, state) for state in record["states"])
+    rules = {}
+    for bucket, states in pooled.items():
+        names = [ABLATION, *(n for n in states[0][1] if n not in (ABLATION, "iteration", *BOTORCH_MODES))]
+        faster = statistics.median(min(s[m]["cpu_time"] for m in BOTORCH_MODES if m in s) for _, s in states)
+        candidates = {}
+        for name in names:
+            time = statistics.median(s[name]["cpu_time"] for _, s in states)
+            wtl = win_tie_loss([relative_improvement(s[name]["value"], s[ABLATION]["value"], cell.acquisition)
+                                for cell, s in states], VALUE_TOLERANCE)
+            vs_default = win_tie_loss([relative_improvement(s[name]["value"], s["botorch-default"]["value"],
+                                                            cell.acquisition) for cell, s in states],
+                                      VALUE_TOLERANCE)
+            candidates[name] = {"time": time, "fast": time <= TIME_TARGET * faster, "wtl": wtl,
+                                "vs default": vs_default}
+        fast = [name for name in names if candidates[name]["fast"]]
+        if fast:
+            choice = max(fast, key=lambda n: (candidates[n]["wtl"][0] - candidates[n]["wtl"][2],
+                                              -candidates[n]["time"]))
+        else:
+            choice = min(names, key=lambda n: candidates[n]["time"])
+        rules[bucket] = {"states": len(states), "faster mode": faster, "candidates": candidates, "choice": choice}
+    return rules
+
+
+def _batch_section(report: Report, probes: Sequence[Mapping[str, Any]]) -> None:
+    report.section("Dev states: the batch-strategy lever").paragraph(
+        "The [rule](../design.md#the-batch-strategy-lever-the-rule-committed-before-the-probe) on the dev states of "
+        "d < 30 with q > 1: each candidate's W/T/L in acquisition value against the current choice "
+        f"(`{ABLATION}`) and against BoTorch's joint default (ties within {VALUE_TOLERANCE:g}), its median CPU "
+        "seconds per call, and whether that is within "
+        f"{TIME_TARGET:g}x the faster BoTorch mode's median (fast). Every candidate and both modes were measured "
+        "on the probe's own loops (driven by BoTorch's default, as the policy's).")
+    rows = []
+    for (d, q), rule in sorted(batch_rule(probes).items()):
+        for name, c in rule["candidates"].items():
+            rows.append([f"{d}, {q}", rule["states"], f"`{name}`", "/".join(map(str, c["wtl"])),
+                         "/".join(map(str, c["vs default"])), f"{c['time']:.2f}", f"{rule['faster mode']:.2f}",
+                         "yes" if c["fast"] else "no", "**chosen**" if name == rule["choice"] else ""])
+    report.table(["bucket", "states", "candidate", "vs current", "vs default", "median (s)", "faster mode (s)",
+                  "fast", "choice"], rows)
 
 
 def dev_wtl(states: Sequence[Mapping[str, Any]], cell: Cell, ours: str, theirs: str) -> tuple[int, int, int]:

@@ -152,6 +152,29 @@ def test_the_policy_rule_takes_a_clear_value_winner_within_time_else_the_faster_
     assert rules[("d < 30", "q >= 33")]["choice"] == "lbfgs"
 
 
+def test_the_batch_rule_takes_the_fast_candidate_of_best_value_else_the_fastest():
+    from benchmarks.regime_report import batch_rule
+
+    def state(times, values, iteration=1):  # current, joint, lite, default, sequential
+        names = ("lbfgs-same-starts", "joint", "lite", "botorch-default", "botorch-sequential")
+        rows = zip(names, times, values, strict=True)
+        return {"iteration": iteration, **{n: {"cpu_time": t, "value": v} for n, t, v in rows}}
+
+    def probe(cell, states):
+        return {"spec": {"kind": "regime-dev", "cell": cell, "seed": 0, "compared": ["joint", "lite"]},
+                "states": states}
+
+    # q = 2-32: the current choice is slow; joint is fast but loses on value, lite is fast and ties: lite
+    q16 = [state((4.0, 1.0, 2.0, 2.0, 5.0), (-1.0, -1.5, -1.0, -1.2, -1.1), i) for i in (1, 3, 7)]
+    # q >= 33: nobody is fast: the fastest
+    q64 = [state((9.0, 5.0, 6.0, 1.0, 50.0), (-1.0, -1.0, -1.0, -1.0, -1.0), i) for i in (1, 3)]
+    rules = batch_rule([probe("levy10-q16-ucb", q16), probe("levy10-q64", q64)])
+    assert rules[("d < 30", "q = 2-32")]["choice"] == "lite"
+    assert rules[("d < 30", "q = 2-32")]["candidates"]["joint"]["wtl"] == (0, 0, 3)
+    assert rules[("d < 30", "q >= 33")]["choice"] == "joint"
+    assert rules[("d < 30", "q >= 33")]["faster mode"] == 1.0
+
+
 def test_the_policy_is_what_the_rule_gave_on_the_committed_dev_states():
     from pathlib import Path
 

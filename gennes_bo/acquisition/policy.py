@@ -1,11 +1,13 @@
-"""Which pipeline an acquisition optimization runs when its settings say `pipeline="auto"`.
+"""Which pipeline an acquisition optimization runs when its settings say `pipeline="auto"`, and how many restarts each
+step of a greedy q-batch takes when its settings leave `num_restarts` to the default.
 
 Two pipelines share everything (raw-sample screen, restarts, greedy steps, joint polish) but one stage:
 `"gennes"` trains generators before the L-BFGS-B polish and adds their best samples to its starts; `"lbfgs"` runs
 BoTorch's L-BFGS-B from the initial conditions alone. The table below is what the rule of
 docs/design.md#the-pipeline-policy gave on the regime map's 84 dev states (docs/results/regime_map.md): in no bucket
 was the GENNES stage clearly better than the same pipeline without it, so the faster of the two runs (in high
-dimensions at q = 2-32 by a few percent).
+dimensions at q = 2-32 by a few percent). The greedy steps' restarts are what the batch-strategy lever's rule gave
+on the dev states of d < 30 with q > 1 (docs/design.md#the-batch-strategy-lever-the-rule-committed-before-the-probe).
 """
 
 from __future__ import annotations
@@ -23,6 +25,18 @@ POLICY = {
 }
 
 
+# (search dimension of at least 30, batch size bucket) -> L-BFGS-B restarts of each greedy step, where the rule of
+# docs/design.md#the-batch-strategy-lever-the-rule-committed-before-the-probe changed them; elsewhere a greedy step
+# takes `recommended_restarts`.
+GREEDY_STEP_RESTARTS = {(False, "q = 2-32"): 2}
+
+
+def _bucket(q: int, d: int) -> tuple[bool, str]:
+    if q < 1 or d < 0:
+        raise ValueError(f"`q` must be >= 1 and `d` >= 0, got q={q}, d={d}")
+    return d >= 30, "q = 1" if q == 1 else "q = 2-32" if q <= 32 else "q >= 33"
+
+
 def choose_pipeline(*, q: int, d: int, greedy: bool) -> str:
     """The pipeline of a call with `q` candidates in `d` dimensions.
 
@@ -34,6 +48,15 @@ def choose_pipeline(*, q: int, d: int, greedy: bool) -> str:
     Returns:
         `"gennes"` or `"lbfgs"`.
     """
-    if q < 1 or d < 0:
-        raise ValueError(f"`q` must be >= 1 and `d` >= 0, got q={q}, d={d}")
-    return POLICY[(d >= 30, "q = 1" if q == 1 else "q = 2-32" if q <= 32 else "q >= 33")]
+    return POLICY[_bucket(q, d)]
+
+
+def greedy_step_restarts(*, q: int, d: int) -> int | None:
+    """L-BFGS-B restarts of each step of a greedy q-batch of `q` candidates in `d` dimensions, where the policy
+    sets them (None: `recommended_restarts`).
+
+    Args:
+        q: Candidates of the call.
+        d: Dimension of the search space (free features).
+    """
+    return GREEDY_STEP_RESTARTS.get(_bucket(q, d)) if q > 1 else None

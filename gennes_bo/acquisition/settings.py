@@ -33,7 +33,7 @@ from gennes_bo.acquisition.options import (
     recommended_restarts,
     split_options,
 )
-from gennes_bo.acquisition.policy import PIPELINES, choose_pipeline
+from gennes_bo.acquisition.policy import PIPELINES, choose_pipeline, greedy_step_restarts
 from gennes_bo.gennes.config import GENNES_CONFIG_FIELDS, GennesConfig
 
 SETTINGS_KEY = "gennes_settings"  # the one `options` key that carries the settings to `gen_candidates_gennes`
@@ -50,7 +50,9 @@ class AcqfSettings:
             mapping of some of its fields applied to the default `default_acqf_config(q)` (e.g.
             `{"n_iterations": 60}`), or None for the default.
         num_restarts: L-BFGS-B starts chosen among the raw samples (per greedy step); None takes
-            `recommended_restarts(q, strategy)[0]`. The same as `optimize_acqf_gennes`'s `num_restarts`; give it once.
+            `recommended_restarts(q, strategy)[0]`, or for a greedy q-batch the policy's
+            `greedy_step_restarts(q=q, d=d)` where it sets one. The same as `optimize_acqf_gennes`'s
+            `num_restarts`; give it once.
         raw_samples: Sobol points screened for those starts; None takes `recommended_restarts(q, strategy)[1]`.
         batch_strategy: How a q-batch is searched when BoTorch's `sequential` is False: `"greedy"` (q single-point
             searches, each with the chosen points pending, then a joint L-BFGS-B polish) or `"joint"` (generators
@@ -114,7 +116,7 @@ class AcqfSettings:
         Args:
             q: Candidates of the call.
             d: Dimension of the search space; None (in records of tasks of no fixed dimension) leaves
-                `pipeline="auto"` to the policy of each call.
+                `pipeline="auto"`, and a greedy q-batch's restarts, to the policy of each call.
             greedy: Whether the q-batch is built one point at a time (the greedy strategy or BoTorch's
                 `sequential=True`): each step is then a one-point search with the one-point defaults.
             screens: Whether raw samples are screened (False when the caller gives initial conditions or its own
@@ -129,6 +131,9 @@ class AcqfSettings:
             return self
         strategy = "greedy" if greedy and q > 1 else ("joint" if q > 1 else self.batch_strategy)
         restarts, raw_samples = recommended_restarts(q, "greedy" if greedy else "joint")
+        if greedy and policy and q > 1 and self.num_restarts is None:
+            # The policy's restarts a step depend on d: without it (a record of no fixed dimension), each call's.
+            restarts = None if d is None else greedy_step_restarts(q=q, d=d) or restarts
         return replace(
             self,
             config=self.step_config(1 if greedy else q),

@@ -24,7 +24,8 @@ import path `package.module:function` of an `optimize_acqf`-compatible callable,
                            what the generators add
 `lbfgs-same-starts-joint`  the L-BFGS-only pipeline with the q-batch searched jointly
                            (`batch_strategy="joint"`: 12 restarts of the `q x d` problem, 512 raw samples)
-`lbfgs-greedy-2starts`     the L-BFGS-only greedy pipeline with two restarts a step instead of four
+`lbfgs-greedy-2starts`     the L-BFGS-only greedy pipeline with two restarts a step at every q and d (the default's
+                           count only below d = 30 at q = 2-32, `policy.greedy_step_restarts`)
 `random`                   a floor: a uniformly random batch, not optimized (one acquisition evaluation, its value)
 `sobol`                    a floor: a scrambled Sobol batch, not optimized (one acquisition evaluation, its value)
 =========================  ===================================================================================

@@ -69,13 +69,17 @@ def test_restart_counts_default_to_the_recommendation(qlogei, bounds, q, monkeyp
         seen.update(num_restarts=num_restarts, raw_samples=raw_samples)
         return torch.zeros(q, bounds.shape[1], dtype=bounds.dtype), torch.tensor(0.0)
 
+    from gennes_bo.acquisition.policy import greedy_step_restarts
+
+    restarts, raw_samples = recommended_restarts(q, "greedy")
+    greedy = (greedy_step_restarts(q=q, d=bounds.shape[1]) or restarts, raw_samples)  # the policy's, where set
     monkeypatch.setattr(module, "optimize_acqf", spy)
     optimize_acqf_gennes(qlogei, bounds, q=q)
-    assert (seen["num_restarts"], seen["raw_samples"]) == recommended_restarts(q)
+    assert (seen["num_restarts"], seen["raw_samples"]) == greedy
     optimize_acqf_gennes(qlogei, bounds, q=q, batch_initial_conditions=torch.rand(2, q, 3, dtype=torch.float64))
     assert seen["raw_samples"] is None  # as in BoTorch: given initial conditions, no raw samples
     optimize_acqf_gennes(qlogei, bounds, q=q, sequential=True)  # one point per step, as the greedy steps
-    assert (seen["num_restarts"], seen["raw_samples"]) == recommended_restarts(q, "greedy")
+    assert (seen["num_restarts"], seen["raw_samples"]) == greedy
     optimize_acqf_gennes(qlogei, bounds, q=q, settings=AcqfSettings(batch_strategy="joint"))
     assert (seen["num_restarts"], seen["raw_samples"]) == recommended_restarts(q, "joint")
 

@@ -185,3 +185,17 @@ def test_the_policy_is_what_the_rule_gave_on_the_committed_dev_states():
     path = Path(__file__).resolve().parents[2] / "results" / "regime_dev.jsonl"
     rules = policy_rule(load_records(path))
     assert rules and all(POLICY[(d == "d >= 30", q)] == rule["choice"] for (d, q), rule in rules.items())
+
+
+def test_the_greedy_step_restarts_are_what_the_batch_rule_gave_on_the_committed_probe():
+    from pathlib import Path
+
+    from benchmarks.regime_report import batch_rule, is_probe
+    from gennes_bo.acquisition.policy import GREEDY_STEP_RESTARTS
+    from gennes_bo.compare.records import load_records
+
+    path = Path(__file__).resolve().parents[2] / "results" / "regime_dev.jsonl"
+    rules = batch_rule([record for record in load_records(path) if is_probe(record)])
+    restarts = {"lbfgs-same-starts": None, "lbfgs-greedy-2starts": 2}  # what each candidate's choice sets
+    assert rules and all(GREEDY_STEP_RESTARTS.get((d == "d >= 30", q)) == restarts[rule["choice"]]
+                         for (d, q), rule in rules.items())

@@ -218,9 +218,15 @@ def test_ablation_uses_the_restarts_gennes_gets(monkeypatch, q):
     acqf.forward = lambda X: X.sum(dim=(-1, -2))
     acqf.set_X_pending = lambda X=None: None  # an acquisition that takes pending points: greedy q-batches
     bounds = torch.stack([torch.zeros(2), torch.ones(2)]).double()
+    from gennes_bo.acquisition.policy import greedy_step_restarts
+
     result = run_method(acqf, bounds, q, "lbfgs-same-starts", seed=3)
-    assert (seen["num_restarts"], seen["raw_samples"]) == recommended_restarts(q)
-    assert (result["resolved"]["num_restarts"], result["resolved"]["raw_samples"]) == recommended_restarts(q)
+    restarts, raw_samples = recommended_restarts(q)
+    expected = (greedy_step_restarts(q=q, d=2) or restarts, raw_samples)  # the default's, policy included
+    assert (seen["num_restarts"], seen["raw_samples"]) == expected
+    # the record's task has no fixed dimension: a greedy q-batch's restarts are left to each call's policy
+    assert (result["resolved"]["num_restarts"], result["resolved"]["raw_samples"]) == (
+        restarts if q == 1 else None, raw_samples)
     assert "lbfgs-same-starts" in module.METHODS
     assert seen["q"] == q and seen["pipeline"] == "lbfgs"
 

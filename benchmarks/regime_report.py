@@ -224,10 +224,15 @@ def _cell_row(summary: Mapping[str, Any]) -> list[str]:
         w, t, l = summary["oracle_wtl"]
         headroom = f"{'**yes**' if summary['headroom'] else 'no'} ({w}/{t}/{l}, p = {summary['headroom_p']:.2g})"
     return [cell.name, cell.regime, cell.search_dim, cell.q, cell.acquisition, f"`{best}`" if best else "",
-            fmt(means.get(best, math.nan)) if best else "", fmt(means.get("oracle", math.nan)), headroom,
-            fmt(means.get(TARGET, math.nan)), _percent(summary.get("capture")),
+            _mean_of(means, best), _mean_of(means, "oracle"), headroom, _mean_of(means, TARGET),
+            _percent(summary.get("capture")),
             _vs_text(summary.get("vs botorch-default")), _vs_text(summary.get("vs botorch-sequential")),
             f"{summary['time_ratio']:.2f}x" if "time_ratio" in summary else "", summary.get("pipeline", "")]
+
+
+def _mean_of(means: Mapping[str, float], name: str | None) -> str:
+    """A mean final regret of the per-cell table; empty where the optimizer has no run yet."""
+    return fmt(means[name]) if name in means else ""
 
 
 def _mean_cell(runs: Runs, name: str) -> str:

@@ -98,6 +98,11 @@ def test_headroom_capture_and_verdicts_from_records():
     text = "\n".join(verdicts([summary]))
     assert "1 of 1 cells: hartmann6-q1 50%" in text
     assert "(target: at least 2 cells):** so far, on the recorded runs: 1 (hartmann6-q1)" in text
+    from benchmarks.regime_report import _cell_row
+
+    no_oracle = {name: seeds for name, seeds in runs.items() if name != "oracle"}
+    row = _cell_row(cell_summary(cell, no_oracle))  # a cell whose oracle has not run yet: empty, not "nan"
+    assert row[7] == "" and row[8] == "" and "nan" not in " ".join(map(str, row))
     assert "not started: hartmann6-in60-q1" in text  # a one-cell map: the verdicts say they are partial
     for seed in range(cell.oracle_seeds):  # the oracle now ahead in mean but within noise: no capture to speak of
         runs["oracle"][seed] = _record(cell.name, "oracle", seed, 1.0 + seed - (0.5 if seed == 0 else -0.01))

@@ -283,8 +283,27 @@ def policy_records(records: Sequence[Mapping[str, Any]]) -> list[Mapping[str, An
 
 
 def bucket_of(d: int, q: int) -> tuple[str, str]:
-    """The policy's bucket of a search dimension and batch size (docs/design.md#the-pipeline-policy)."""
-    return ("d < 30" if d < 30 else "d >= 30"), ("q = 1" if q == 1 else "q = 2-32" if q <= 32 else "q >= 33")
+    """The policy's bucket of a search dimension and batch size (docs/design.md#the-pipeline-policy), as the
+    report prints it."""
+    from gennes_bo.acquisition.policy import policy_bucket
+
+    high, q_bucket = policy_bucket(q=q, d=d)
+    return ("d >= 30" if high else "d < 30"), q_bucket
+
+
+def pooled_states(records: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], list[tuple[Cell, Mapping[str, Any]]]]:
+    """The dev states of `records`, pooled by the policy's bucket of their cell: `bucket -> [(cell, state)]`."""
+    pooled: dict[tuple[str, str], list[tuple[Cell, Mapping[str, Any]]]] = defaultdict(list)
+    for record in records:
+        cell = CELLS[record["spec"]["cell"]]
+        pooled[bucket_of(cell.search_dim, cell.q)].extend((cell, state) for state in record["states"])
+    return pooled
+
+
+def pooled_wtl(states: Sequence[tuple[Cell, Mapping[str, Any]]], ours: str, theirs: str) -> tuple[int, int, int]:
+    """W/T/L of `ours` against `theirs` in acquisition value over pooled `(cell, state)` pairs."""
+    return win_tie_loss([relative_improvement(s[ours]["value"], s[theirs]["value"], cell.acquisition)
+                         for cell, s in states], VALUE_TOLERANCE)
 
 
 def policy_rule(records: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -299,15 +318,9 @@ def policy_rule(records: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], d
         `(d bucket, q bucket) -> {"states", "wtl" (gennes against lbfgs), "times" (median seconds of "gennes",
         "lbfgs" and the faster mode), "choice"}`.
     """
-    pooled: dict[tuple[str, str], list[tuple[Cell, Mapping[str, Any]]]] = defaultdict(list)
-    for record in policy_records(records):
-        cell = CELLS[record["spec"]["cell"]]
-        pooled[bucket_of(cell.search_dim, cell.q)].extend((cell, state) for state in record["states"])
     rules = {}
-    for bucket, states in pooled.items():
-        scores = [relative_improvement(s["gennes-stage"]["value"], s[ABLATION]["value"], cell.acquisition)
-                  for cell, s in states]
-        wins, ties, losses = win_tie_loss(scores, VALUE_TOLERANCE)
+    for bucket, states in pooled_states(policy_records(records)).items():
+        wins, ties, losses = pooled_wtl(states, "gennes-stage", ABLATION)
         margin = max(2, 0.2 * len(states))
         times = {"gennes": statistics.median(s["gennes-stage"]["cpu_time"] for _, s in states),
                  "lbfgs": statistics.median(s[ABLATION]["cpu_time"] for _, s in states),
@@ -335,24 +348,16 @@ def batch_rule(probes: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], dic
         `(d bucket, q bucket) -> {"states", "faster mode" (median seconds), "candidates": name -> {"time", "fast",
         "wtl" (against the current choice), "vs default" (W/T/L against BoTorch's joint default)}, "choice"}`.
     """
-    pooled: dict[tuple[str, str], list[tuple[Cell, Mapping[str, Any]]]] = defaultdict(list)
-    for record in probes:
-        cell = CELLS[record["spec"]["cell"]]
-        pooled[bucket_of(cell.search_dim, cell.q)].extend((cell, state) for state in record["states"])
     rules = {}
-    for bucket, states in pooled.items():
+    for bucket, states in pooled_states(probes).items():
         names = [ABLATION, *(n for n in states[0][1] if n not in (ABLATION, "iteration", *BOTORCH_MODES))]
         faster = statistics.median(min(s[m]["cpu_time"] for m in BOTORCH_MODES if m in s) for _, s in states)
         candidates = {}
         for name in names:
             time = statistics.median(s[name]["cpu_time"] for _, s in states)
-            wtl = win_tie_loss([relative_improvement(s[name]["value"], s[ABLATION]["value"], cell.acquisition)
-                                for cell, s in states], VALUE_TOLERANCE)
-            vs_default = win_tie_loss([relative_improvement(s[name]["value"], s["botorch-default"]["value"],
-                                                            cell.acquisition) for cell, s in states],
-                                      VALUE_TOLERANCE)
-            candidates[name] = {"time": time, "fast": time <= TIME_TARGET * faster, "wtl": wtl,
-                                "vs default": vs_default}
+            candidates[name] = {"time": time, "fast": time <= TIME_TARGET * faster,
+                                "wtl": pooled_wtl(states, name, ABLATION),
+                                "vs default": pooled_wtl(states, name, "botorch-default")}
         fast = [name for name in names if candidates[name]["fast"]]
         if fast:
             choice = max(fast, key=lambda n: (candidates[n]["wtl"][0] - candidates[n]["wtl"][2],
@@ -383,9 +388,7 @@ def _batch_section(report: Report, probes: Sequence[Mapping[str, Any]]) -> None:
 
 def dev_wtl(states: Sequence[Mapping[str, Any]], cell: Cell, ours: str, theirs: str) -> tuple[int, int, int]:
     """W/T/L of `ours` against `theirs` in acquisition value over the dev states of `cell`."""
-    scores = [relative_improvement(s[ours]["value"], s[theirs]["value"], cell.acquisition) for s in states
-              if ours in s and theirs in s]
-    return win_tie_loss(scores, VALUE_TOLERANCE)
+    return pooled_wtl([(cell, s) for s in states if ours in s and theirs in s], ours, theirs)
 
 
 def _dev_wtl(states: Sequence[Mapping[str, Any]], cell: Cell, ours: str, theirs: str) -> str:

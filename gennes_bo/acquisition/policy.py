@@ -31,7 +31,9 @@ POLICY = {
 GREEDY_STEP_RESTARTS = {(False, "q = 2-32"): 2}
 
 
-def _bucket(q: int, d: int) -> tuple[bool, str]:
+def policy_bucket(*, q: int, d: int) -> tuple[bool, str]:
+    """The key of `POLICY` and `GREEDY_STEP_RESTARTS` for a call of `q` candidates in `d` dimensions:
+    `(d >= 30, "q = 1" | "q = 2-32" | "q >= 33")`."""
     if q < 1 or d < 0:
         raise ValueError(f"`q` must be >= 1 and `d` >= 0, got q={q}, d={d}")
     return d >= 30, "q = 1" if q == 1 else "q = 2-32" if q <= 32 else "q >= 33"
@@ -48,7 +50,7 @@ def choose_pipeline(*, q: int, d: int, greedy: bool) -> str:
     Returns:
         `"gennes"` or `"lbfgs"`.
     """
-    return POLICY[_bucket(q, d)]
+    return POLICY[policy_bucket(q=q, d=d)]
 
 
 def greedy_step_restarts(*, q: int, d: int) -> int | None:
@@ -59,4 +61,4 @@ def greedy_step_restarts(*, q: int, d: int) -> int | None:
         q: Candidates of the call.
         d: Dimension of the search space (free features).
     """
-    return GREEDY_STEP_RESTARTS.get(_bucket(q, d)) if q > 1 else None
+    return GREEDY_STEP_RESTARTS.get(policy_bucket(q=q, d=d)) if q > 1 else None

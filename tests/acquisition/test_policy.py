@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from gennes_bo.acquisition.policy import GREEDY_STEP_RESTARTS, POLICY, choose_pipeline, greedy_step_restarts
+from gennes_bo.acquisition.policy import (
+    GREEDY_STEP_RESTARTS,
+    POLICY,
+    choose_pipeline,
+    greedy_step_restarts,
+    policy_bucket,
+)
 from gennes_bo.acquisition.settings import AcqfSettings
 
 
@@ -12,6 +18,7 @@ from gennes_bo.acquisition.settings import AcqfSettings
                                                 (32, 29, (False, "q = 2-32")), (33, 30, (True, "q >= 33")),
                                                 (64, 10, (False, "q >= 33")), (1, 0, (False, "q = 1"))])
 def test_each_call_falls_in_one_bucket(q, d, bucket):
+    assert policy_bucket(q=q, d=d) == bucket
     assert choose_pipeline(q=q, d=d, greedy=q > 1) == POLICY[bucket]
 
 

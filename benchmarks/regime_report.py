@@ -20,6 +20,7 @@ from typing import Any
 from benchmarks.regime_spec import (
     ABLATION,
     BOTORCH_MODES,
+    LEVERS,
     CELLS,
     DEV_CELLS,
     OPTIMIZERS,
@@ -186,7 +187,6 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
                 "Share of the oracle's calls whose best batch came from each component.").table(
                 ["cell", "component: share of calls"], picks)
     dev = policy_records(records)
-    probes = [record for record in records if record["spec"].get("kind") == "regime-dev" and is_probe(record)]
     if dev:
         report.section("Dev states: what the pipeline policy was chosen from").paragraph(
             "Loops driven by BoTorch's default on the dev cells; at an early, a middle and the last iteration every "
@@ -203,8 +203,8 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
                      [[f"{d}, {q}", rule["states"], "/".join(map(str, rule["wtl"])), f"{rule['times']['gennes']:.2f}",
                        f"{rule['times']['lbfgs']:.2f}", f"{rule['times']['faster mode']:.2f}", f"`{rule['choice']}`"]
                       for (d, q), rule in sorted(rules.items())])
-    if probes:
-        _batch_section(report, probes)
+    for lever, probes in lever_probes(records).items():
+        _batch_section(report, lever, probes)
     report.section("Cells").table(
         ["cell", "split", "problem", "d", "embedded in", "q", "acquisition", "initial points", "iterations", "seeds",
          "oracle seeds", "oracle's 10x modes"],
@@ -291,13 +291,29 @@ def bucket_of(d: int, q: int) -> tuple[str, str]:
     return ("d >= 30" if high else "d < 30"), q_bucket
 
 
-def pooled_states(records: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], list[tuple[Cell, Mapping[str, Any]]]]:
-    """The dev states of `records`, pooled by the policy's bucket of their cell: `bucket -> [(cell, state)]`."""
-    pooled: dict[tuple[str, str], list[tuple[Cell, Mapping[str, Any]]]] = defaultdict(list)
+def pooled_states(records: Sequence[Mapping[str, Any]], by_acquisition: bool = False
+                  ) -> dict[tuple[str, ...], list[tuple[Cell, Mapping[str, Any]]]]:
+    """The dev states of `records`, pooled by the policy's bucket of their cell (and, with `by_acquisition`,
+    qUCB apart from the other acquisitions): `bucket -> [(cell, state)]`."""
+    pooled: dict[tuple[str, ...], list[tuple[Cell, Mapping[str, Any]]]] = defaultdict(list)
     for record in records:
         cell = CELLS[record["spec"]["cell"]]
-        pooled[bucket_of(cell.search_dim, cell.q)].extend((cell, state) for state in record["states"])
+        bucket = bucket_of(cell.search_dim, cell.q)
+        if by_acquisition:
+            bucket = (*bucket, "qUCB" if cell.acquisition == "qucb" else "other acquisitions")
+        pooled[bucket].extend((cell, state) for state in record["states"])
     return pooled
+
+
+def lever_probes(records: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    """The dev records of each lever of `LEVERS` that has any (a lever's probe compares exactly its optimizers)."""
+    probes: dict[str, list[Mapping[str, Any]]] = {}
+    for name, lever in LEVERS.items():
+        found = [record for record in records if record["spec"].get("kind") == "regime-dev" and is_probe(record)
+                 and tuple(record["spec"]["compared"]) == lever.compared]
+        if found:
+            probes[name] = found
+    return probes
 
 
 def pooled_wtl(states: Sequence[tuple[Cell, Mapping[str, Any]]], ours: str, theirs: str) -> tuple[int, int, int]:
@@ -335,9 +351,10 @@ def policy_rule(records: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], d
     return rules
 
 
-def batch_rule(probes: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
-    """The batch-strategy lever's rule (docs/design.md#the-batch-strategy-lever-the-rule-committed-before-the-probe)
-    on the probe's states, bucket by bucket.
+def batch_rule(probes: Sequence[Mapping[str, Any]], by_acquisition: bool = False
+               ) -> dict[tuple[str, ...], dict[str, Any]]:
+    """The batch-strategy lever's rule (docs/design.md#the-batch-strategy-lever-the-rule-committed-before-the-probe,
+    and its round 2) on the probe's states, bucket by bucket (qUCB apart with `by_acquisition`).
 
     Each candidate (the current choice `ABLATION` and the probe's optimizers) is *fast* when its median CPU
     seconds over the bucket's states are at most `TIME_TARGET` times the faster BoTorch mode's median; the choice is
@@ -345,11 +362,11 @@ def batch_rule(probes: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], dic
     faster), or the candidate of lowest median time if none is fast.
 
     Returns:
-        `(d bucket, q bucket) -> {"states", "faster mode" (median seconds), "candidates": name -> {"time", "fast",
+        `(d bucket, q bucket[, acquisition]) -> {"states", "faster mode" (median seconds), "candidates": name -> {"time", "fast",
         "wtl" (against the current choice), "vs default" (W/T/L against BoTorch's joint default)}, "choice"}`.
     """
     rules = {}
-    for bucket, states in pooled_states(probes).items():
+    for bucket, states in pooled_states(probes, by_acquisition).items():
         names = [ABLATION, *(n for n in states[0][1] if n not in (ABLATION, "iteration", *BOTORCH_MODES))]
         faster = statistics.median(min(s[m]["cpu_time"] for m in BOTORCH_MODES if m in s) for _, s in states)
         candidates = {}
@@ -368,18 +385,19 @@ def batch_rule(probes: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], dic
     return rules
 
 
-def _batch_section(report: Report, probes: Sequence[Mapping[str, Any]]) -> None:
-    report.section("Dev states: the batch-strategy lever").paragraph(
-        "The [rule](../design.md#the-batch-strategy-lever-the-rule-committed-before-the-probe) on the dev states of "
-        "d < 30 with q > 1: each candidate's W/T/L in acquisition value against the current choice "
-        f"(`{ABLATION}`) and against BoTorch's joint default (ties within {VALUE_TOLERANCE:g}), its median CPU "
-        "seconds per call, and whether that is within "
+def _batch_section(report: Report, lever: str, probes: Sequence[Mapping[str, Any]]) -> None:
+    anchor = "" if lever == "batch-strategy lever" else "-round-2"
+    report.section(f"Dev states: the {lever}").paragraph(
+        f"The [rule](../design.md#the-batch-strategy-lever{anchor}-the-rule-committed-before-the-probe) on the dev "
+        "states of d < 30 with q > 1: each candidate's W/T/L in acquisition value against the current choice "
+        f"(`{ABLATION}` when the probe ran) and against BoTorch's joint default (ties within {VALUE_TOLERANCE:g}), "
+        "its median CPU seconds per call, and whether that is within "
         f"{TIME_TARGET:g}x the faster BoTorch mode's median (fast). Every candidate and both modes were measured "
         "on the probe's own loops (driven by BoTorch's default, as the policy's).")
     rows = []
-    for (d, q), rule in sorted(batch_rule(probes).items()):
+    for bucket, rule in sorted(batch_rule(probes, LEVERS[lever].by_acquisition).items()):
         for name, c in rule["candidates"].items():
-            rows.append([f"{d}, {q}", rule["states"], f"`{name}`", "/".join(map(str, c["wtl"])),
+            rows.append([", ".join(bucket), rule["states"], f"`{name}`", "/".join(map(str, c["wtl"])),
                          "/".join(map(str, c["vs default"])), f"{c['time']:.2f}", f"{rule['faster mode']:.2f}",
                          "yes" if c["fast"] else "no", "**chosen**" if name == rule["choice"] else ""])
     report.table(["bucket", "states", "candidate", "vs current", "vs default", "median (s)", "faster mode (s)",

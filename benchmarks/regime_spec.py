@@ -1,10 +1,10 @@
 """The regime map's cells, splits, optimizers and oracle: what `regime-map` runs and its report reads.
 
 A cell is a BO regime: a problem (optionally embedded in a high-dimensional box), a batch size and an acquisition.
-Every regime has a **dev** cell and a **test** cell on different problems, fixed here. The pipeline policy of
-`optimize_acqf_gennes` is chosen on the dev cells at the acquisition level (`--split dev`), by the rule in
-docs/design.md#the-pipeline-policy; the test cells run whole BO loops once, after that choice is committed
-(`--split test`), and the README quotes them.
+Every regime of the test map has a **dev** cell on another problem, fixed here; a few dev cells serve a lever's
+probe only (`LEVERS`). The pipeline policy of `optimize_acqf_gennes` is chosen on the dev cells at the acquisition
+level (`--split dev`), by the rule in docs/design.md#the-pipeline-policy; the test cells run whole BO loops once,
+after that choice is committed (`--split test`), and the README quotes them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 SPLITS = ("dev", "test")
 BOTORCH_MODES = ("botorch-default", "botorch-sequential")
@@ -107,9 +107,39 @@ DEV_CELLS = _cells("dev", [
     ("levy10-q64", "very large batch", "levy", 10, 0, 64, "qlognei", 64, 4, 3, 0),
     ("griewank10-q64", "very large batch", "griewank", 10, 0, 64, "qlognei", 64, 4, 3, 0),
     ("levy10-q16-ucb", "optimistic", "levy", 10, 0, 16, "qucb", 32, 8, 3, 0, UCB_BETA_OPTIMISTIC),
+    ("levy10-q16", "low-d, batch", "levy", 10, 0, 16, "qlognei", 32, 8, 3, 0),
+    ("griewank10-q16", "low-d, batch", "griewank", 10, 0, 16, "qlognei", 32, 8, 3, 0),
     ("levy6-mes-q1", "rugged acquisition", "levy", 6, 0, 1, "qmes", 10, 30, 3, 0),
 ])
 CELLS: dict[str, Cell] = {cell.name: cell for cell in (*TEST_CELLS, *DEV_CELLS)}
+
+
+class Lever(NamedTuple):
+    """A lever probed on dev states after the policy (`--split dev --cells ... --optimizers ...`).
+
+    Attributes:
+        cells: The dev cells whose loops the probe reruns.
+        compared: The optimizers measured on their states, the current choice (`ABLATION`) first; the report finds
+            the lever's records by them.
+        by_acquisition: Whether the rule decides qUCB apart from the other acquisitions in each bucket.
+    """
+
+    cells: tuple[str, ...]
+    compared: tuple[str, ...]
+    by_acquisition: bool = False
+
+
+# Their rules: docs/design.md#the-batch-strategy-lever-the-rule-committed-before-the-probe and its round 2.
+LEVERS: dict[str, Lever] = {
+    "batch-strategy lever": Lever(
+        ("levy10-q16-ucb", "levy10-q64", "griewank10-q64"),
+        (ABLATION, "lbfgs-same-starts-joint", "lbfgs-greedy-2starts", *BOTORCH_MODES)),
+    "batch-strategy lever, round 2": Lever(
+        ("levy10-q16-ucb", "levy10-q16", "griewank10-q16"),
+        (ABLATION, "lbfgs-greedy-cap15", "lbfgs-same-starts-joint", "lbfgs-joint-20starts", *BOTORCH_MODES),
+        by_acquisition=True),
+}
+
 # Iterations at which the dev part measures every compared optimizer on the state of a loop that BoTorch's
 # default drives: early, middle and last.
 DEV_STATES = 3

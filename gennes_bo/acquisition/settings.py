@@ -63,6 +63,9 @@ class AcqfSettings:
         pipeline: `"gennes"` (a GENNES stage, then L-BFGS-B from its best samples and the initial conditions),
             `"lbfgs"` (the same pipeline without the GENNES stage: BoTorch's L-BFGS-B from the initial
             conditions) or `"auto"` (the policy of `gennes_bo.acquisition.policy` picks one per call).
+        step_maxiter: L-BFGS-B iterations of each one-point search of a greedy q-batch (or of `sequential=True`),
+            the final joint polish excepted (a call with q = 1 is one such search); None leaves BoTorch's
+            (`options["maxiter"]`, 200 by default). A caller's `options["maxiter"]` wins. Left out of :meth:`to_dict` when None.
         seed: Seeds the raw samples, the choice of restarts and the generators; each greedy step derives its own
             generator seed from it (:meth:`step_seed`). Not part of :meth:`to_dict`.
     """
@@ -73,6 +76,7 @@ class AcqfSettings:
     batch_strategy: str = "greedy"
     rescreen: float | None = GREEDY_RESCREEN
     pipeline: str = "auto"
+    step_maxiter: int | None = None
     seed: int | None = None
 
     def __post_init__(self) -> None:
@@ -86,7 +90,7 @@ class AcqfSettings:
         elif self.config is not None and not isinstance(self.config, GennesConfig):
             raise ValueError(f"`config` must be a GennesConfig, a mapping of its fields or None, got "
                              f"{type(self.config).__name__}")
-        for name in ("num_restarts", "raw_samples"):
+        for name in ("num_restarts", "raw_samples", "step_maxiter"):
             _check_count(getattr(self, name), name)
         if self.batch_strategy not in BATCH_STRATEGIES:
             raise ValueError(f"`batch_strategy` must be one of {BATCH_STRATEGIES}, got {self.batch_strategy!r}")
@@ -168,8 +172,10 @@ class AcqfSettings:
             config = config.to_dict()
         elif config is not None:
             config = dict(config)
-        return {"config": config, "num_restarts": self.num_restarts, "raw_samples": self.raw_samples,
-                "batch_strategy": self.batch_strategy, "rescreen": self.rescreen, "pipeline": self.pipeline}
+        record = {"config": config, "num_restarts": self.num_restarts, "raw_samples": self.raw_samples,
+                  "batch_strategy": self.batch_strategy, "rescreen": self.rescreen, "pipeline": self.pipeline}
+        # Only when set, so that the records of settings made before the field existed still match.
+        return record if self.step_maxiter is None else {**record, "step_maxiter": self.step_maxiter}
 
 
 def check_rescreen(value: float | None, name: str) -> None:

@@ -27,6 +27,7 @@ SMALL = {"num_restarts": 2, "raw_samples": 16}
         ({"batch_strategy": "sequential"}, "`batch_strategy` must be one of"),
         ({"rescreen": 0}, r"`rescreen` must be in \(0, 1\]"),
         ({"pipeline": "cma"}, "`pipeline` must be one of"),
+        ({"step_maxiter": 0}, "`step_maxiter` must be None or an integer >= 1"),
         ({"seed": 1.0}, "`seed` must be an int or None"),
     ],
 )
@@ -185,3 +186,28 @@ def test_hook_runs_with_settings_in_options(logei, bounds, fast_config):
     a = gen_candidates_gennes(ics, logei, bounds[0], bounds[1], options=options)
     b = gen_candidates_gennes(ics, logei, bounds[0], bounds[1], options=options)
     assert torch.equal(a[0], b[0])
+
+
+def test_step_maxiter_caps_each_greedy_step_but_not_the_joint_polish(qlogei, bounds, monkeypatch):
+    import gennes_bo.acquisition.gen_candidates as hook
+    import gennes_bo.acquisition.optimize as optimize
+
+    caps = {"steps": [], "polish": []}
+
+    def recording(key, original):
+        def wrapped(*args, **kwargs):
+            caps[key].append((kwargs.get("options") or {}).get("maxiter"))
+            return original(*args, **kwargs)
+        return wrapped
+
+    monkeypatch.setattr(hook, "gen_candidates_scipy", recording("steps", gen_candidates_scipy))
+    monkeypatch.setattr(optimize, "gen_candidates_scipy", recording("polish", gen_candidates_scipy))
+    settings = AcqfSettings(pipeline="lbfgs", step_maxiter=3, seed=0, **SMALL)
+    optimize_acqf_gennes(qlogei, bounds, 3, settings=settings)
+    assert caps["steps"] and set(caps["steps"]) == {3}
+    assert caps["polish"] == [default_acqf_config(1).polish_maxiter]
+    assert settings.resolve(3, 2, greedy=True).to_dict()["step_maxiter"] == 3
+    assert "step_maxiter" not in AcqfSettings().resolve(3, 2, greedy=True).to_dict()  # old records still match
+    caps["steps"].clear()
+    optimize_acqf_gennes(qlogei, bounds, 3, settings=settings, options={"maxiter": 7})  # the caller's wins
+    assert set(caps["steps"]) == {7}

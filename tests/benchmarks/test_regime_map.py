@@ -16,7 +16,7 @@ from gennes_bo.compare.registry import AcqfTask, register
 
 
 def test_dev_and_test_cells_cover_the_same_regimes_on_other_problems():
-    assert {c.regime for c in DEV_CELLS} == {c.regime for c in TEST_CELLS}
+    assert {c.regime for c in TEST_CELLS} <= {c.regime for c in DEV_CELLS}
     test_problems = {(c.problem, c.dim) for c in TEST_CELLS}
     assert not test_problems & {(c.problem, c.dim) for c in DEV_CELLS}
     assert all(c.split == "dev" for c in DEV_CELLS) and all(c.split == "test" for c in TEST_CELLS)
@@ -178,6 +178,23 @@ def test_the_batch_rule_takes_the_fast_candidate_of_best_value_else_the_fastest(
     assert rules[("d < 30", "q = 2-32")]["candidates"]["joint"]["wtl"] == (0, 0, 3)
     assert rules[("d < 30", "q >= 33")]["choice"] == "joint"
     assert rules[("d < 30", "q >= 33")]["faster mode"] == 1.0
+    # qUCB apart: the q = 16 states of a qUCB cell and of a qLogNEI cell make two buckets
+    split = batch_rule([probe("levy10-q16-ucb", q16), probe("levy10-q16", q16[:2])], by_acquisition=True)
+    assert {bucket: rule["states"] for bucket, rule in split.items()} == {
+        ("d < 30", "q = 2-32", "qUCB"): 3, ("d < 30", "q = 2-32", "other acquisitions"): 2}
+
+
+def test_a_lever_finds_its_probes_by_the_optimizers_it_compared():
+    from benchmarks.regime_report import lever_probes
+    from benchmarks.regime_spec import LEVERS
+
+    def probe(compared):
+        return {"spec": {"kind": "regime-dev", "cell": "levy10-q16", "seed": 0, "compared": list(compared)},
+                "states": []}
+
+    second = LEVERS["batch-strategy lever, round 2"].compared
+    found = lever_probes([probe(second), probe(second[:3]), {"spec": {"kind": "regime-dev", "cell": "levy6-q1"}}])
+    assert list(found) == ["batch-strategy lever, round 2"] and len(found["batch-strategy lever, round 2"]) == 1
 
 
 def test_the_policy_is_what_the_rule_gave_on_the_committed_dev_states():
@@ -195,12 +212,12 @@ def test_the_policy_is_what_the_rule_gave_on_the_committed_dev_states():
 def test_the_greedy_step_restarts_are_what_the_batch_rule_gave_on_the_committed_probe():
     from pathlib import Path
 
-    from benchmarks.regime_report import batch_rule, is_probe
+    from benchmarks.regime_report import batch_rule, lever_probes
     from gennes_bo.acquisition.policy import GREEDY_STEP_RESTARTS
     from gennes_bo.compare.records import load_records
 
     path = Path(__file__).resolve().parents[2] / "results" / "regime_dev.jsonl"
-    rules = batch_rule([record for record in load_records(path) if is_probe(record)])
+    rules = batch_rule(lever_probes(load_records(path))["batch-strategy lever"])
     restarts = {"lbfgs-same-starts": None, "lbfgs-greedy-2starts": 2}  # what each candidate's choice sets
     assert rules and all(GREEDY_STEP_RESTARTS.get((d == "d >= 30", q)) == restarts[rule["choice"]]
                          for (d, q), rule in rules.items())

@@ -20,9 +20,9 @@ from typing import Any
 from benchmarks.regime_spec import (
     ABLATION,
     BOTORCH_MODES,
-    LEVERS,
     CELLS,
     DEV_CELLS,
+    LEVERS,
     OPTIMIZERS,
     TARGET,
     TEST_CELLS,
@@ -362,8 +362,9 @@ def batch_rule(probes: Sequence[Mapping[str, Any]], by_acquisition: bool = False
     faster), or the candidate of lowest median time if none is fast.
 
     Returns:
-        `(d bucket, q bucket[, acquisition]) -> {"states", "faster mode" (median seconds), "candidates": name -> {"time", "fast",
-        "wtl" (against the current choice), "vs default" (W/T/L against BoTorch's joint default)}, "choice"}`.
+        `(d bucket, q bucket[, acquisition]) -> {"states", "faster mode" (median seconds), "candidates": name ->
+        {"time", "fast", "wtl" (against the current choice), "vs default" (W/T/L against BoTorch's joint default)},
+        "choice"}`.
     """
     rules = {}
     for bucket, states in pooled_states(probes, by_acquisition).items():

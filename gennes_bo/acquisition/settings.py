@@ -65,7 +65,8 @@ class AcqfSettings:
             conditions) or `"auto"` (the policy of `gennes_bo.acquisition.policy` picks one per call).
         step_maxiter: L-BFGS-B iterations of each one-point search of a greedy q-batch (or of `sequential=True`),
             the final joint polish excepted (a call with q = 1 is one such search); None leaves BoTorch's
-            (`options["maxiter"]`, 200 by default). A caller's `options["maxiter"]` wins. Left out of :meth:`to_dict` when None.
+            (`options["maxiter"]`, 200 by default). A caller's `options["maxiter"]` wins. Left out of
+            :meth:`to_dict` when None.
         seed: Seeds the raw samples, the choice of restarts and the generators; each greedy step derives its own
             generator seed from it (:meth:`step_seed`). Not part of :meth:`to_dict`.
     """

@@ -19,6 +19,8 @@ import argparse
 import contextlib
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -80,6 +82,21 @@ class SerialExecutor(Executor):
         return future
 
 
+def exit_when_orphaned(parent: int, interval: float = 2.0, exit_process: Callable[[int], Any] = os._exit) -> None:
+    """Wait until this process's parent is no longer `parent` (it died, and the process was reparented), then end
+    the process: a pool worker whose grid was killed (e.g. `kill PID` of the command) stops its run instead of
+    computing it for nobody."""
+    while os.getppid() == parent:
+        time.sleep(interval)
+    exit_process(1)
+
+
+def _init_worker(parent: int) -> None:
+    """A pool worker's start: one thread for the run, and a watchdog that ends the worker if the grid dies."""
+    limit_threads()
+    threading.Thread(target=exit_when_orphaned, args=(parent,), daemon=True, name="orphan-watchdog").start()
+
+
 @contextlib.contextmanager
 def make_executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Executor]:
     """A local process pool of `workers` processes, or the executor of the Dask cluster at `scheduler`.
@@ -103,7 +120,7 @@ def make_executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Ex
         return
     # `spawn`: a forked child would inherit torch's thread pools and locks from the parent.
     executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=limit_threads)
+                                   initializer=_init_worker, initargs=(os.getpid(),))
     try:
         yield executor
     except BaseException:

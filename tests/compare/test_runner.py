@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -138,3 +142,42 @@ def test_print_estimate_totals_the_cells_and_what_is_not_yet_recorded(tmp_path: 
         "estimated CPU hours: 5.0 for 5 runs (4.8 for the 4 not yet recorded)"]
     with pytest.raises(ValueError, match="costed 2 runs of a grid of 5"):
         print_estimate([CellCost("cheap", specs[:2], 0.25)], specs, out)  # a run left out is a bug, not zero hours
+
+
+def test_the_watchdog_ends_a_worker_whose_parent_is_gone() -> None:
+    from gennes_bo.compare.runner import exit_when_orphaned
+
+    exits = []
+    exit_when_orphaned(os.getppid() + 1, interval=0.01, exit_process=exits.append)  # not our parent: orphaned
+    assert exits == [1]
+
+
+@pytest.mark.slow
+def test_killing_the_grid_process_ends_its_pool_workers(tmp_path: Path) -> None:
+    script = tmp_path / "grid.py"
+    script.write_text(
+        "import os, time\n"
+        "from gennes_bo.compare.runner import make_executor\n"
+        "if __name__ == '__main__':\n"
+        "    with make_executor(1) as executor:\n"
+        "        print(executor.submit(os.getpid).result(), flush=True)\n"
+        "        executor.submit(time.sleep, 120)\n"
+        "        time.sleep(1)\n"
+        "        os._exit(0)  # as `kill` leaves it: no shutdown, the worker in the middle of its run\n")
+    root = str(Path(__file__).resolve().parents[2])  # the checkout, installed or not
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=True,
+                          env=env)
+    worker = int(done.stdout.split()[0])
+    deadline = time.monotonic() + 30
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(worker)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]

@@ -215,10 +215,10 @@ def cell_of(spec: Mapping[str, Any]) -> Cell:
 
 
 def task_of(spec: Mapping[str, Any]) -> Any:
-    """The registry task of a spec: its q and the dimension of its search space."""
+    """The registry task of a spec: its q, the dimension of its search space and its acquisition."""
     from gennes_bo.compare.registry import AcqfTask
 
-    return AcqfTask(q=spec["q"], dim=cell_of(spec).search_dim)
+    return AcqfTask(q=spec["q"], dim=cell_of(spec).search_dim, acquisition=spec["acquisition"])
 
 
 def spec_settings(spec: Mapping[str, Any]) -> dict[str, Any] | None:

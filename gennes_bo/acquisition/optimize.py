@@ -41,6 +41,7 @@ from gennes_bo.acquisition.constraints import FeasibleRegion, check_linear_const
 from gennes_bo.acquisition.counting import count_acqf_evals
 from gennes_bo.acquisition.gen_candidates import gen_candidates_gennes
 from gennes_bo.acquisition.options import GREEDY_RESCREEN, UnsupportedAcqfArgumentError
+from gennes_bo.acquisition.policy import acquisition_family
 from gennes_bo.acquisition.settings import (
     DEPRECATED_ARGUMENTS,
     SETTINGS_KEY,
@@ -197,10 +198,13 @@ def optimize_acqf_gennes(
     inequality_constraints, equality_constraints = inequality_constraints or None, equality_constraints or None
     _check_constraints(bounds, q, inequality_constraints, equality_constraints, fixed_features, sequential)
     inter_point = is_inter_point(inequality_constraints, equality_constraints)
-    greedy = (settings.batch_strategy == "greedy" and q > 1 and not sequential and return_best_only
+    n_free = bounds.shape[1] - len(fixed_features or {})
+    # The policy's batch strategy (sequential=True has its own; a warm start carries greedy steps' generators).
+    if not sequential and warm_start is None and acq_function is not None:
+        settings = settings.with_strategy(q, n_free, acquisition_family(acq_function))
+    greedy = (settings.batch_strategy in ("greedy", "auto") and q > 1 and not sequential and return_best_only
               and batch_initial_conditions is None and acq_function_sequence is None and not return_full_tree
               and not inter_point and _takes_pending_points(acq_function))
-    n_free = bounds.shape[1] - len(fixed_features or {})
     # sequential=True builds the batch one point at a time as the greedy strategy does: the same per-step budget
     # Warm starts carry trained generators: with them, "auto" keeps the GENNES stage whatever the policy says.
     settings = settings.resolve(q, n_free, greedy=greedy or (sequential and q > 1),

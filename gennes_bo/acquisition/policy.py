@@ -7,12 +7,15 @@ BoTorch's L-BFGS-B from the initial conditions alone. The table below is what th
 docs/design.md#the-pipeline-policy gave on the regime map's 84 dev states (docs/results/regime_map.md): in no bucket
 was the GENNES stage clearly better than the same pipeline without it, so the faster of the two runs (in high
 dimensions at q = 2-32 by a few percent). The greedy steps' restarts are what the batch-strategy lever's rule gave
-on the dev states of d < 30 with q > 1 (docs/design.md#the-batch-strategy-lever-the-rule-committed-before-the-probe).
+on the dev states of d < 30 with q > 1 (docs/design.md#the-batch-strategy-lever-the-rule-committed-before-the-probe);
+its second round decided qUCB apart, and there a q-batch is searched jointly, at BoTorch's budget
+(docs/design.md#the-batch-strategy-lever-round-2-the-rule-committed-before-the-probe).
 """
 
 from __future__ import annotations
 
 PIPELINES = ("auto", "gennes", "lbfgs")
+ACQUISITION_FAMILIES = ("qUCB", "other acquisitions")  # what the batch strategy's policy tells apart
 # (search dimension of at least 30, batch size bucket) -> pipeline; the regime map's dev rule (see module doc).
 # d >= 30 with q >= 33 had no dev state: the GENNES stage stays there, as before the policy.
 POLICY = {
@@ -29,6 +32,11 @@ POLICY = {
 # docs/design.md#the-batch-strategy-lever-the-rule-committed-before-the-probe changed them; elsewhere a greedy step
 # takes `recommended_restarts`.
 GREEDY_STEP_RESTARTS = {(False, "q = 2-32"): 2}
+
+# (search dimension of at least 30, batch size bucket, acquisition family) -> (num_restarts, raw_samples) of the
+# joint search that replaces the greedy q-batch there (round 2 of the batch-strategy lever; see module doc). Elsewhere
+# a q-batch is built greedily.
+JOINT_BATCHES = {(False, "q = 2-32", "qUCB"): (20, 1024)}
 
 
 def policy_bucket(*, q: int, d: int) -> tuple[bool, str]:
@@ -62,3 +70,26 @@ def greedy_step_restarts(*, q: int, d: int) -> int | None:
         d: Dimension of the search space (free features).
     """
     return GREEDY_STEP_RESTARTS.get(policy_bucket(q=q, d=d)) if q > 1 else None
+
+
+def acquisition_family(acquisition: object) -> str:
+    """The family of an acquisition function (or of its name as the benchmarks spell it, e.g. `"qucb"`) that the
+    batch strategy's policy tells apart: `"qUCB"` for BoTorch's upper confidence bounds, else
+    `"other acquisitions"`."""
+    if isinstance(acquisition, str):
+        return "qUCB" if acquisition.lower() in ("qucb", "ucb") else "other acquisitions"
+    from botorch.acquisition import UpperConfidenceBound, qUpperConfidenceBound
+
+    return "qUCB" if isinstance(acquisition, (qUpperConfidenceBound, UpperConfidenceBound)) else "other acquisitions"
+
+
+def choose_batch_strategy(*, q: int, d: int, family: str) -> tuple[str, int | None, int | None]:
+    """How a default call searches a q-batch of `q` candidates in `d` dimensions for an acquisition of `family`.
+
+    Returns:
+        `("greedy", None, None)`, or `("joint", num_restarts, raw_samples)` where `JOINT_BATCHES` says so.
+    """
+    if family not in ACQUISITION_FAMILIES:
+        raise ValueError(f"`family` must be one of {ACQUISITION_FAMILIES}, got {family!r}")
+    budget = JOINT_BATCHES.get((*policy_bucket(q=q, d=d), family)) if q > 1 else None
+    return ("joint", *budget) if budget else ("greedy", None, None)

@@ -33,7 +33,7 @@ from gennes_bo.acquisition.options import (
     recommended_restarts,
     split_options,
 )
-from gennes_bo.acquisition.policy import PIPELINES, choose_pipeline, greedy_step_restarts
+from gennes_bo.acquisition.policy import PIPELINES, choose_batch_strategy, choose_pipeline, greedy_step_restarts
 from gennes_bo.gennes.config import GENNES_CONFIG_FIELDS, GennesConfig
 
 SETTINGS_KEY = "gennes_settings"  # the one `options` key that carries the settings to `gen_candidates_gennes`
@@ -55,9 +55,10 @@ class AcqfSettings:
             `num_restarts`; give it once.
         raw_samples: Sobol points screened for those starts; None takes `recommended_restarts(q, strategy)[1]`.
         batch_strategy: How a q-batch is searched when BoTorch's `sequential` is False: `"greedy"` (q single-point
-            searches, each with the chosen points pending, then a joint L-BFGS-B polish) or `"joint"` (generators
-            whose members are whole `q x d` batches). A call that cannot run greedily runs jointly, and its
-            resolved settings say so.
+            searches, each with the chosen points pending, then a joint L-BFGS-B polish), `"joint"` (generators
+            whose members are whole `q x d` batches) or `"auto"` (the policy's `choose_batch_strategy`: greedy,
+            but joint at BoTorch's budget for qUCB below d = 30 at q = 2-32; greedy with a warm start). A call
+            that cannot run greedily runs jointly, and its resolved settings say so.
         rescreen: Greedy q-batches: the share of `raw_samples` that steps after the first screen; None screens
             `raw_samples` fresh points every step.
         pipeline: `"gennes"` (a GENNES stage, then L-BFGS-B from its best samples and the initial conditions),
@@ -74,7 +75,7 @@ class AcqfSettings:
     config: GennesConfig | Mapping[str, Any] | None = None
     num_restarts: int | None = None
     raw_samples: int | None = None
-    batch_strategy: str = "greedy"
+    batch_strategy: str = "auto"
     rescreen: float | None = GREEDY_RESCREEN
     pipeline: str = "auto"
     step_maxiter: int | None = None
@@ -93,8 +94,9 @@ class AcqfSettings:
                              f"{type(self.config).__name__}")
         for name in ("num_restarts", "raw_samples", "step_maxiter"):
             _check_count(getattr(self, name), name)
-        if self.batch_strategy not in BATCH_STRATEGIES:
-            raise ValueError(f"`batch_strategy` must be one of {BATCH_STRATEGIES}, got {self.batch_strategy!r}")
+        if self.batch_strategy not in ("auto", *BATCH_STRATEGIES):
+            raise ValueError(f"`batch_strategy` must be one of {('auto', *BATCH_STRATEGIES)}, got "
+                             f"{self.batch_strategy!r}")
         check_rescreen(self.rescreen, "rescreen")
         if self.pipeline not in PIPELINES:
             raise ValueError(f"`pipeline` must be one of {PIPELINES}, got {self.pipeline!r}")
@@ -112,7 +114,23 @@ class AcqfSettings:
     @property
     def is_resolved(self) -> bool:
         """Whether every default is filled in (what :meth:`resolve` returns)."""
-        return isinstance(self.config, GennesConfig) and self.pipeline != "auto" and self.num_restarts is not None
+        return (isinstance(self.config, GennesConfig) and self.pipeline != "auto" and self.num_restarts is not None
+                and self.batch_strategy != "auto")
+
+    def with_strategy(self, q: int, d: int | None, family: str | None) -> AcqfSettings:
+        """These settings with `batch_strategy="auto"` replaced by the policy's choice for `q` candidates in `d`
+        dimensions and an acquisition of `family` (`policy.acquisition_family`); a joint choice brings its
+        restarts and raw samples where these leave them to the default. Unchanged when the strategy is given, or
+        when `d` or `family` is unknown (a record of a task that does not fix them: the policy decides per call).
+        """
+        if self.batch_strategy != "auto" or d is None or family is None:
+            return self
+        strategy, restarts, raw_samples = choose_batch_strategy(q=q, d=d, family=family)
+        if strategy == "greedy":
+            return replace(self, batch_strategy="greedy")
+        return replace(self, batch_strategy=strategy,
+                       num_restarts=self.num_restarts if self.num_restarts is not None else restarts,
+                       raw_samples=self.raw_samples if self.raw_samples is not None else raw_samples)
 
     def resolve(self, q: int, d: int | None, *, greedy: bool, screens: bool = True, policy: bool = True
                 ) -> AcqfSettings:
@@ -134,7 +152,8 @@ class AcqfSettings:
         """
         if self.is_resolved:
             return self
-        strategy = "greedy" if greedy and q > 1 else ("joint" if q > 1 else self.batch_strategy)
+        auto = self.batch_strategy == "auto"
+        strategy = "greedy" if greedy and q > 1 else ("joint" if q > 1 else "greedy" if auto else self.batch_strategy)
         restarts, raw_samples = recommended_restarts(q, "greedy" if greedy else "joint")
         if greedy and policy and q > 1 and self.num_restarts is None:
             # The policy's restarts a step depend on d: without it (a record of no fixed dimension), each call's.

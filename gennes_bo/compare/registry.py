@@ -58,6 +58,7 @@ from botorch.utils.sampling import draw_sobol_samples, manual_seed
 from torch import Tensor, nn
 
 from gennes_bo.acquisition import AcqfSettings, count_acqf_evals, optimize_acqf_gennes
+from gennes_bo.acquisition.policy import acquisition_family
 
 AcqfOptimizer = Callable[[nn.Module, Tensor, int], tuple[Tensor, Tensor]]
 BOTORCH_DEFAULT = {"num_restarts": 20, "raw_samples": 1024}  # `botorch-default`, and the call of import paths
@@ -79,12 +80,15 @@ class AcqfTask:
         paper_iterations: Iterations of `gennes` (the paper: 20 for digits, 30 for Alpine1).
         dim: Dimension of the search space, when the task fixes it: `optimize_acqf_gennes`'s recorded settings then
             name the pipeline its policy picks (None: "auto", the policy deciding per call).
+        acquisition: The acquisition's name as the benchmarks spell it (`"qlognei"`, `"qucb"`, ...), when the task
+            fixes it: with `dim`, the recorded settings then name the batch strategy the policy picks.
     """
 
     q: int = 1
     paper_starts: int = 20
     paper_iterations: int = 20
     dim: int | None = None
+    acquisition: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("q", "paper_starts", "paper_iterations"):
@@ -215,8 +219,16 @@ def describe_acqf_optimizers() -> list[tuple[str, str]]:
 
 def _gennes_settings(task: AcqfTask, *, sequential: bool = False, **fields: Any) -> dict[str, Any]:
     """The settings that `optimize_acqf_gennes(settings=AcqfSettings(**fields))` resolves to for `task`."""
-    greedy = task.q > 1 and (sequential or fields.get("batch_strategy", "greedy") == "greedy")
-    record = AcqfSettings(**fields).resolve(task.q, task.dim, greedy=greedy).to_dict()
+    settings = AcqfSettings(**fields)
+    if sequential:
+        settings = settings.replace(batch_strategy="greedy")
+    else:
+        family = None if task.acquisition is None else acquisition_family(task.acquisition)
+        settings = settings.with_strategy(task.q, task.dim, family)
+    greedy = task.q > 1 and settings.batch_strategy in ("greedy", "auto")
+    record = settings.resolve(task.q, task.dim, greedy=greedy).to_dict()
+    if settings.batch_strategy == "auto" and task.q > 1:
+        record["batch_strategy"] = "auto"  # the task fixes no dimension or acquisition: each call's policy
     return {"sequential": True, **record} if sequential else record
 
 

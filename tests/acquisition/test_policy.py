@@ -1,4 +1,5 @@
-"""The pipeline policy: one pipeline per bucket of dimension and batch size, and the greedy steps' restarts."""
+"""The pipeline policy: one pipeline per bucket of dimension and batch size, the greedy steps' restarts, and the
+batch strategy (qUCB apart)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ import pytest
 
 from gennes_bo.acquisition.policy import (
     GREEDY_STEP_RESTARTS,
+    JOINT_BATCHES,
     POLICY,
+    acquisition_family,
+    choose_batch_strategy,
     choose_pipeline,
     greedy_step_restarts,
     policy_bucket,
@@ -39,3 +43,46 @@ def test_greedy_steps_take_the_policys_restarts_where_it_sets_them_and_an_explic
     assert AcqfSettings(num_restarts=5).resolve(16, 10, greedy=True).num_restarts == 5
     assert AcqfSettings().resolve(16, 10, greedy=True, policy=False).num_restarts == 4  # the hook's, as before
     assert AcqfSettings().resolve(16, None, greedy=True).num_restarts is None  # a record of no fixed dimension
+
+
+def test_qucb_is_told_apart_by_object_and_by_name(gp_model, qlogei):
+    from botorch.acquisition import qUpperConfidenceBound
+
+    assert acquisition_family(qUpperConfidenceBound(gp_model, beta=10.0)) == "qUCB"
+    assert acquisition_family(qlogei) == "other acquisitions"
+    assert acquisition_family("qucb") == "qUCB" and acquisition_family("qlognei") == "other acquisitions"
+
+
+def test_the_batch_strategy_is_joint_at_botorchs_budget_only_where_the_table_says():
+    assert choose_batch_strategy(q=16, d=10, family="qUCB") == ("joint", *JOINT_BATCHES[(False, "q = 2-32", "qUCB")])
+    assert choose_batch_strategy(q=16, d=10, family="other acquisitions") == ("greedy", None, None)
+    assert choose_batch_strategy(q=16, d=60, family="qUCB") == ("greedy", None, None)
+    assert choose_batch_strategy(q=64, d=10, family="qUCB") == ("greedy", None, None)
+    assert choose_batch_strategy(q=1, d=10, family="qUCB") == ("greedy", None, None)
+    with pytest.raises(ValueError, match="`family` must be one of"):
+        choose_batch_strategy(q=4, d=3, family="qucb")
+    auto = AcqfSettings()
+    assert auto.with_strategy(16, 10, "qUCB").to_dict() == {
+        **auto.to_dict(), "batch_strategy": "joint", "num_restarts": 20, "raw_samples": 1024}
+    assert AcqfSettings(num_restarts=6).with_strategy(16, 10, "qUCB").num_restarts == 6  # the caller's wins
+    assert AcqfSettings(batch_strategy="greedy").with_strategy(16, 10, "qUCB").batch_strategy == "greedy"
+    assert auto.with_strategy(16, None, "qUCB") is auto and auto.with_strategy(16, 10, None) is auto
+
+
+def test_a_default_call_searches_a_qucb_batch_jointly_and_a_given_strategy_stays(gp_model, bounds, qlogei):
+    from botorch.acquisition import qUpperConfidenceBound
+
+    from gennes_bo import optimize_acqf_gennes
+
+    qucb = qUpperConfidenceBound(gp_model, beta=10.0)
+    small = {"raw_samples": 32}
+    _, _, info = optimize_acqf_gennes(qucb, bounds, 2, seed=0, return_info=True, **small)
+    assert (info.settings.batch_strategy, info.settings.num_restarts) == ("joint", 20)
+    _, _, info = optimize_acqf_gennes(qucb, bounds, 2, seed=0, return_info=True,
+                                      settings=AcqfSettings(batch_strategy="greedy", **small))
+    assert info.settings.batch_strategy == "greedy" and info.settings.num_restarts == 2
+    _, _, info = optimize_acqf_gennes(qucb, bounds, 2, seed=0, return_info=True, sequential=True, **small)
+    assert info.settings.batch_strategy == "greedy"  # sequential=True builds the batch one point at a time
+    _, _, info = optimize_acqf_gennes(qlogei, bounds, 2, seed=0, return_info=True, **small)
+    assert info.settings.batch_strategy == "greedy"
+

@@ -135,7 +135,9 @@ def test_settings_spell_out_what_each_built_in_name_runs_with() -> None:
               "batch_strategy": "greedy", "rescreen": GREEDY_RESCREEN, "pipeline": "auto"}
     assert settings_of("gennes-hybrid", 1) == single
     _, raw = recommended_restarts(4)  # per greedy step; its restarts depend on d (the policy), left to each call
-    assert settings_of("gennes-hybrid", 4) == {**single, "num_restarts": None, "raw_samples": raw}
+    # ... and so does the batch strategy (qUCB below d = 30 runs jointly): "auto" in the record
+    assert settings_of("gennes-hybrid", 4) == {**single, "num_restarts": None, "raw_samples": raw,
+                                               "batch_strategy": "auto"}
     assert settings_of("gennes-stage", 4)["pipeline"] == "gennes"
     assert settings_of("gennes", 1, paper_iterations=30)["config"] == \
         PAPER_BO_CONFIG.replace(n_iterations=30).to_dict()

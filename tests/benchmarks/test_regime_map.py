@@ -221,3 +221,19 @@ def test_the_greedy_step_restarts_are_what_the_batch_rule_gave_on_the_committed_
     restarts = {"lbfgs-same-starts": None, "lbfgs-greedy-2starts": 2}  # what each candidate's choice sets
     assert rules and all(GREEDY_STEP_RESTARTS.get((d == "d >= 30", q)) == restarts[rule["choice"]]
                          for (d, q), rule in rules.items())
+
+
+def test_the_joint_batches_are_what_round_2_of_the_rule_gave_on_the_committed_probe():
+    from pathlib import Path
+
+    from benchmarks.regime_report import batch_rule, lever_probes
+    from benchmarks.regime_spec import LEVERS
+    from gennes_bo.acquisition.policy import JOINT_BATCHES
+    from gennes_bo.compare.records import load_records
+
+    path = Path(__file__).resolve().parents[2] / "results" / "regime_dev.jsonl"
+    rules = batch_rule(lever_probes(load_records(path))["batch-strategy lever, round 2"], by_acquisition=True)
+    joint = {"lbfgs-joint-20starts": (20, 1024), "lbfgs-same-starts": None}  # what each choice puts in the table
+    assert rules and all(JOINT_BATCHES.get((d == "d >= 30", q, family)) == joint[rule["choice"]]
+                         for (d, q, family), rule in rules.items())
+    assert LEVERS["batch-strategy lever, round 2"].by_acquisition

@@ -1,5 +1,6 @@
-"""Which pipeline an acquisition optimization runs when its settings say `pipeline="auto"`, and how many restarts each
-step of a greedy q-batch takes when its settings leave `num_restarts` to the default.
+"""Which pipeline an acquisition optimization runs when its settings say `pipeline="auto"`, how many restarts each
+step of a greedy q-batch takes when its settings leave `num_restarts` to the default, and whether a q-batch is built
+greedily or searched jointly when they say `batch_strategy="auto"`.
 
 Two pipelines share everything (raw-sample screen, restarts, greedy steps, joint polish) but one stage:
 `"gennes"` trains generators before the L-BFGS-B polish and adds their best samples to its starts; `"lbfgs"` runs

@@ -231,6 +231,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--optimizers", nargs="+", metavar="NAME",
                         help="test split: optimizers (default each cell's); dev split: optimizers compared on the "
                         "states (default the policy's four)")
+    parser.add_argument("--loops", action="store_true",
+                        help="dev split: whole BO loops of each of --optimizers on the dev cells, as the test split "
+                        "runs them (a lever decided on BO outcomes)")
     parser.add_argument("--estimate", action="store_true",
                         help="time one acquisition call per optimizer and cell, print the grid's CPU hours and exit")
     parser.add_argument("--dev-out", default=DEFAULT_OUT["dev"], metavar="JSONL",
@@ -265,7 +268,7 @@ def _main(args: argparse.Namespace) -> int:
     try:
         specs = make_specs(args.split, args.cells or preset.get("cells"),
                            args.optimizers or preset.get("optimizers"), args.seeds or preset.get("seeds"),
-                           preset.get("iterations"))
+                           preset.get("iterations"), loops=args.loops)
     except ValueError as err:
         raise SystemExit(f"gennes-bo regime-map: {err}") from err
     todo = pending(specs, args.out)

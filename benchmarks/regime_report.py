@@ -38,12 +38,13 @@ Runs = dict[str, dict[int, Mapping[str, Any]]]  # optimizer -> seed -> record
 fmt = number_format(3)
 
 
-def group_test(records: Sequence[Mapping[str, Any]]) -> dict[str, Runs]:
-    """Test records by cell, optimizer and seed (the last record of a spec wins)."""
+def group_test(records: Sequence[Mapping[str, Any]], kind: str = "regime-test") -> dict[str, Runs]:
+    """Test records (or the dev loops of `kind="regime-dev-loop"`) by cell, optimizer and seed (the last record of
+    a spec wins)."""
     cells: dict[str, Runs] = defaultdict(lambda: defaultdict(dict))
     for record in records:
         spec = record["spec"]
-        if spec.get("kind") == "regime-test":
+        if spec.get("kind") == kind:
             cells[spec["cell"]][spec["optimizer"]][spec["seed"]] = record
     return cells
 
@@ -207,6 +208,9 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
                       for (d, q), rule in sorted(rules.items())])
     for lever, probes in lever_probes(records).items():
         _batch_section(report, lever, probes)
+    loops = group_test(records, "regime-dev-loop")
+    for lever in (name for name, lever in LEVERS.items() if lever.loops and any(c in loops for c in lever.cells)):
+        _loop_section(report, lever, loops)
     report.section("Cells").table(
         ["cell", "split", "problem", "d", "embedded in", "q", "acquisition", "initial points", "iterations", "seeds",
          "oracle seeds", "oracle's 10x modes"],
@@ -311,6 +315,8 @@ def lever_probes(records: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping
     """The dev records of each lever of `LEVERS` that has any (a lever's probe compares exactly its optimizers)."""
     probes: dict[str, list[Mapping[str, Any]]] = {}
     for name, lever in LEVERS.items():
+        if lever.loops:
+            continue
         found = [record for record in records if record["spec"].get("kind") == "regime-dev" and is_probe(record)
                  and tuple(record["spec"]["compared"]) == lever.compared]
         if found:
@@ -405,6 +411,61 @@ def _batch_section(report: Report, lever: str, probes: Sequence[Mapping[str, Any
                          "yes" if c["fast"] else "no", "**chosen**" if name == rule["choice"] else ""])
     report.table(["bucket", "states", "candidate", "vs current", "vs default", "median (s)", "faster mode (s)",
                   "fast", "choice"], rows)
+
+
+def loop_rule(runs: Runs, compared: Sequence[str]) -> dict[str, Any]:
+    """Round 3's rule (docs/design.md#the-batch-strategy-lever-round-3-the-rule-committed-before-the-loops) on the
+    dev loops of one cell: `runs` by optimizer and seed, `compared[0]` the current choice.
+
+    Each candidate (every compared optimizer but BoTorch's modes) is *fast* when its median acquisition CPU seconds
+    per iteration are at most `TIME_TARGET` times the faster mode's. A fast candidate beats the current choice when
+    it ends lower in mean final regret and its wins minus losses over the paired seeds are at least 2 and at least
+    20 % of them; the choice is the one of lowest mean among those, else the current choice.
+
+    Returns:
+        `{"faster mode" (seconds), "candidates": name -> {"mean", "time", "fast", "wtl", "p", "beats current"},
+        "choice"}`.
+    """
+    current = compared[0]
+    modes = [mode for mode in BOTORCH_MODES if runs.get(mode)]
+    faster = min((median_acqf_time(runs[mode]) for mode in modes), default=math.nan)
+    candidates = {}
+    for name in (n for n in compared if n not in BOTORCH_MODES and runs.get(n)):
+        (w, t, l), p, seeds = paired(runs[name], runs[current]) if name != current else ((0, 0, 0), math.nan, [])
+        time = median_acqf_time(runs[name])
+        candidates[name] = {"mean": mean_regret(runs[name]), "time": time, "fast": time <= TIME_TARGET * faster,
+                            "wtl": (w, t, l), "p": p, "beats current": name != current and bool(seeds)
+                            and w - l >= max(2, 0.2 * len(seeds))
+                            and mean_regret(runs[name]) < mean_regret(runs[current])}
+    better = [n for n, c in candidates.items() if c["fast"] and c["beats current"]]
+    choice = min(better, key=lambda n: candidates[n]["mean"]) if better else current
+    return {"faster mode": faster, "candidates": candidates, "choice": choice}
+
+
+def _loop_section(report: Report, lever: str, cells: Mapping[str, Runs]) -> None:
+    report.section(f"Dev loops: the {lever}").paragraph(
+        "The [rule](../design.md#the-batch-strategy-lever-round-3-the-rule-committed-before-the-loops) on whole BO "
+        "loops of each optimizer on the dev cells: mean final regret; median acquisition CPU seconds per iteration "
+        f"and its ratio to the faster BoTorch mode's (fast: at most {TIME_TARGET:g}x); W/T/L of each candidate "
+        f"against the current choice (`{LEVERS[lever].compared[0]}` when the loops ran; lower regret wins; "
+        "two-sided Wilcoxon p).")
+    rows = []
+    for name in LEVERS[lever].cells:
+        runs = cells.get(name, {})
+        rule = loop_rule(runs, LEVERS[lever].compared)
+        for optimizer in LEVERS[lever].compared:
+            if not runs.get(optimizer):
+                continue
+            c = rule["candidates"].get(optimizer)
+            time = median_acqf_time(runs[optimizer])
+            rows.append([name, f"`{optimizer}`", _mean_cell(runs, optimizer), f"{time:.2f}",
+                         f"{time / rule['faster mode']:.2f}x",
+                         "" if c is None or optimizer == LEVERS[lever].compared[0] else
+                         f"{'/'.join(map(str, c['wtl']))}, p = {c['p']:.2g}",
+                         "" if c is None else "yes" if c["fast"] else "no",
+                         "**chosen**" if optimizer == rule["choice"] else ""])
+    report.table(["dev cell", "optimizer", "final regret", "median (s)", "vs faster mode", "vs current", "fast",
+                  "choice"], rows)
 
 
 def dev_wtl(states: Sequence[Mapping[str, Any]], cell: Cell, ours: str, theirs: str) -> tuple[int, int, int]:

@@ -122,14 +122,17 @@ class Lever(NamedTuple):
         compared: The optimizers measured on their states, the current choice (`ABLATION`) first; the report finds
             the lever's records by them.
         by_acquisition: Whether the rule decides qUCB apart from the other acquisitions in each bucket.
+        loops: Whether the probe runs whole BO loops of each compared optimizer (`--loops`) rather than measuring
+            them on the states of loops driven by BoTorch's default.
     """
 
     cells: tuple[str, ...]
     compared: tuple[str, ...]
     by_acquisition: bool = False
+    loops: bool = False
 
 
-# Their rules: docs/design.md#the-batch-strategy-lever-the-rule-committed-before-the-probe and its round 2.
+# Their rules: docs/design.md#the-batch-strategy-lever-the-rule-committed-before-the-probe and its rounds 2 and 3.
 LEVERS: dict[str, Lever] = {
     "batch-strategy lever": Lever(
         ("levy10-q16-ucb", "levy10-q64", "griewank10-q64"),
@@ -138,6 +141,9 @@ LEVERS: dict[str, Lever] = {
         ("levy10-q16-ucb", "levy10-q16", "griewank10-q16"),
         (ABLATION, "lbfgs-greedy-cap15", "lbfgs-same-starts-joint", "lbfgs-joint-20starts", *BOTORCH_MODES),
         by_acquisition=True),
+    "batch-strategy lever, round 3": Lever(
+        ("levy10-q16-ucb",),
+        (TARGET, "lbfgs-greedy-2starts", "gennes-sequential", "lbfgs-greedy-cap15", *BOTORCH_MODES), loops=True),
 }
 
 # Iterations at which the dev part measures every compared optimizer on the state of a loop that BoTorch's
@@ -152,7 +158,7 @@ def capture_iterations(cell: Cell) -> tuple[int, ...]:
 
 
 def make_specs(split: str = "test", cells: Sequence[str] | None = None, optimizers: Sequence[str] | None = None,
-               seeds: int | None = None, iterations: int | None = None) -> list[dict[str, Any]]:
+               seeds: int | None = None, iterations: int | None = None, loops: bool = False) -> list[dict[str, Any]]:
     """The runs of a split, seed-major: every cell and optimizer of seed 0, then of seed 1, ...
 
     Args:
@@ -163,12 +169,17 @@ def make_specs(split: str = "test", cells: Sequence[str] | None = None, optimize
             states (default `DEV_OPTIMIZERS`), recorded in the spec as `compared` (a lever's probe).
         seeds: Seeds per cell replacing the cells' (the oracle keeps at most its own number).
         iterations: BO iterations replacing the cells' (`--quick`).
+        loops: Dev split: whole BO loops of each of `optimizers` on the dev cells (kind `"regime-dev-loop"`), as
+            the test split runs them, for a lever decided on BO outcomes rather than on states.
 
     Raises:
-        ValueError: For an unknown split or cell, or a cell of the other split.
+        ValueError: For an unknown split or cell, a cell of the other split, or `loops` without dev optimizers.
     """
     if split not in SPLITS:
         raise ValueError(f"`split` must be one of {SPLITS}, got {split!r}")
+    if loops and (split != "dev" or not optimizers):
+        raise ValueError("dev loops need the dev split and the optimizers to run (`--split dev --loops "
+                         "--optimizers ...`)")
     chosen = [cell for cell in (TEST_CELLS if split == "test" else DEV_CELLS)
               if cells is None or cell.name in cells]
     unknown = sorted(set(cells or ()) - {cell.name for cell in chosen})
@@ -180,6 +191,10 @@ def make_specs(split: str = "test", cells: Sequence[str] | None = None, optimize
         for cell in chosen:
             n_seeds = seeds or cell.seeds
             if seed >= n_seeds:
+                continue
+            if loops:
+                specs.extend({**_spec(cell, seed, optimizer, iterations), "kind": "regime-dev-loop"}
+                             for optimizer in optimizers)
                 continue
             if split == "dev":
                 spec = _spec(cell, seed, "dev-probe", iterations)

@@ -237,3 +237,32 @@ def test_the_joint_batches_are_what_round_2_of_the_rule_gave_on_the_committed_pr
     assert rules and all(JOINT_BATCHES.get((d == "d >= 30", q, family)) == joint[rule["choice"]]
                          for (d, q, family), rule in rules.items())
     assert LEVERS["batch-strategy lever, round 2"].by_acquisition
+
+
+def test_dev_loops_run_each_named_optimizer_on_the_dev_cells():
+    specs = make_specs("dev", ["levy10-q16-ucb"], ["gennes-hybrid", "botorch-default"], seeds=2, loops=True)
+    assert [(s["kind"], s["optimizer"], s["seed"]) for s in specs] == [
+        ("regime-dev-loop", "gennes-hybrid", 0), ("regime-dev-loop", "botorch-default", 0),
+        ("regime-dev-loop", "gennes-hybrid", 1), ("regime-dev-loop", "botorch-default", 1)]
+    with pytest.raises(ValueError, match="dev loops need"):
+        make_specs("test", loops=True, optimizers=["gennes-hybrid"])
+    with pytest.raises(ValueError, match="dev loops need"):
+        make_specs("dev", loops=True)
+
+
+def test_the_loop_rule_takes_a_fast_candidate_that_beats_the_current_choice_else_keeps_it():
+    from benchmarks.regime_report import loop_rule
+
+    def runs(regrets, time):
+        return {seed: {"final_regret": r, "acqf_cpu_time": [time] * 3, "acqf_time": [time] * 3}
+                for seed, r in enumerate(regrets)}
+
+    current = runs([5.0] * 10, 1.0)
+    table = {"current": current, "better": runs([4.0] * 9 + [6.0], 1.05), "slow": runs([1.0] * 10, 3.0),
+             "close": runs([4.8] * 5 + [5.1] * 5, 1.0), "botorch-default": runs([5.0] * 10, 1.0),
+             "botorch-sequential": runs([4.0] * 10, 2.0)}
+    rule = loop_rule(table, ["current", "better", "slow", "close", "botorch-default", "botorch-sequential"])
+    assert rule["faster mode"] == 1.0 and rule["choice"] == "better"
+    assert not rule["candidates"]["slow"]["fast"] and not rule["candidates"]["close"]["beats current"]
+    assert rule["candidates"]["better"]["wtl"] == (9, 0, 1)
+    assert loop_rule({**table, "better": runs([5.0] * 10, 1.0)}, list(table))["choice"] == "current"

@@ -24,8 +24,8 @@ import path `package.module:function` of an `optimize_acqf`-compatible callable,
                            what the generators add
 `lbfgs-same-starts-joint`  the L-BFGS-only pipeline with the q-batch searched jointly
                            (`batch_strategy="joint"`: 12 restarts of the `q x d` problem, 512 raw samples)
-`lbfgs-greedy-2starts`     the L-BFGS-only greedy pipeline with two restarts a step at every q and d (the default's
-                           count only below d = 30 at q = 2-32, `policy.greedy_step_restarts`)
+`lbfgs-greedy-2starts`     the L-BFGS-only greedy pipeline with two restarts a step at every q, d and acquisition
+                           (the default's count only below d = 30 at q = 2-32, `policy.greedy_step_restarts`)
 `lbfgs-greedy-cap15`       `lbfgs-greedy-2starts` with each greedy step's L-BFGS-B capped at 15 iterations
                            (`step_maxiter=15`; the final joint polish keeps its budget)
 `lbfgs-joint-20starts`     the L-BFGS-only joint search at BoTorch's budget (20 restarts, 1024 raw samples)
@@ -286,9 +286,10 @@ _gennes_entry("lbfgs-same-starts", "gennes-hybrid's restarts and greedy q-batch 
 _gennes_entry("lbfgs-same-starts-joint", "the L-BFGS-only pipeline with the q-batch searched jointly "
               "(pipeline='lbfgs', batch_strategy='joint')", pipeline="lbfgs", batch_strategy="joint")
 _gennes_entry("lbfgs-greedy-2starts", "the L-BFGS-only greedy pipeline with two restarts a step (pipeline='lbfgs', "
-              "num_restarts=2)", pipeline="lbfgs", num_restarts=2)
+              "batch_strategy='greedy', num_restarts=2)", pipeline="lbfgs", batch_strategy="greedy", num_restarts=2)
 _gennes_entry("lbfgs-greedy-cap15", "lbfgs-greedy-2starts with each greedy step's L-BFGS-B capped at 15 "
-              "iterations (step_maxiter=15)", pipeline="lbfgs", num_restarts=2, step_maxiter=15)
+              "iterations (step_maxiter=15)", pipeline="lbfgs", batch_strategy="greedy", num_restarts=2,
+              step_maxiter=15)
 _gennes_entry("lbfgs-joint-20starts", "the L-BFGS-only joint search at BoTorch's budget (pipeline='lbfgs', "
               "batch_strategy='joint', 20 restarts, 1024 raw samples)", pipeline="lbfgs", batch_strategy="joint",
               num_restarts=20, raw_samples=1024)

@@ -266,3 +266,15 @@ def test_the_loop_rule_takes_a_fast_candidate_that_beats_the_current_choice_else
     assert not rule["candidates"]["slow"]["fast"] and not rule["candidates"]["close"]["beats current"]
     assert rule["candidates"]["better"]["wtl"] == (9, 0, 1)
     assert loop_rule({**table, "better": runs([5.0] * 10, 1.0)}, list(table))["choice"] == "current"
+
+
+def test_the_greedy_candidates_stay_greedy_where_the_policy_searches_jointly():
+    from benchmarks.regime_spec import task_of
+
+    spec = make_specs("dev", ["levy10-q16-ucb"], ["gennes-hybrid"], seeds=1, loops=True)[0]
+    assert spec_settings(spec)["batch_strategy"] == "joint"  # the policy's choice for qUCB at d = 10, q = 16
+    for name in ("lbfgs-greedy-2starts", "lbfgs-greedy-cap15"):
+        from gennes_bo.compare.registry import get_acqf_optimizer
+
+        settings = get_acqf_optimizer(name).resolved_settings(task_of(spec))
+        assert (settings["batch_strategy"], settings["num_restarts"], settings["raw_samples"]) == ("greedy", 2, 512)

@@ -96,7 +96,7 @@ def gen_candidates_gennes(
     b, q, d = ics.shape
     settings, botorch_options = settings_from_options(options)
     settings = settings.resolve(q, d - len(fixed_features or {}), greedy=False, screens=False, policy=False)
-    if settings.step_maxiter is not None and settings.batch_strategy == "greedy" and q == 1:
+    if settings.step_maxiter is not None and settings.batch_strategy in ("greedy", "sequential") and q == 1:
         botorch_options = {"maxiter": settings.step_maxiter, **botorch_options}  # a greedy step's cap
     if settings.pipeline == "lbfgs":  # no GENNES stage: BoTorch's own candidate generator, as optimize_acqf runs it
         return gen_candidates_scipy(initial_conditions, acquisition_function, lower_bounds=lower_bounds,

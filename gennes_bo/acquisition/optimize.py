@@ -203,9 +203,12 @@ def optimize_acqf_gennes(
     # The policy's batch strategy (sequential=True has its own; a warm start carries greedy steps' generators).
     if not sequential and warm_start is None and acq_function is not None:
         settings = settings.with_strategy(q, n_free, acquisition_family(acq_function))
-    greedy = (settings.batch_strategy in ("greedy", "auto") and q > 1 and not sequential and return_best_only
-              and batch_initial_conditions is None and acq_function_sequence is None and not return_full_tree
-              and not inter_point and _takes_pending_points(acq_function))
+    one_at_a_time = (q > 1 and not sequential and return_best_only and batch_initial_conditions is None
+                     and acq_function_sequence is None and not return_full_tree and not inter_point
+                     and _takes_pending_points(acq_function))
+    greedy = one_at_a_time and settings.batch_strategy in ("greedy", "auto")
+    # batch_strategy="sequential" is BoTorch's sequential=True with ours' steps (fresh screens, no joint polish).
+    sequential = sequential or (one_at_a_time and settings.batch_strategy == "sequential")
     # sequential=True builds the batch one point at a time as the greedy strategy does: the same per-step budget
     # Warm starts carry trained generators: with them, "auto" keeps the GENNES stage whatever the policy says.
     settings = settings.resolve(q, n_free, greedy=greedy or (sequential and q > 1),

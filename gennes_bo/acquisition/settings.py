@@ -36,6 +36,7 @@ from gennes_bo.acquisition.options import (
 from gennes_bo.acquisition.policy import PIPELINES, choose_batch_strategy, choose_pipeline, greedy_step_restarts
 from gennes_bo.gennes.config import GENNES_CONFIG_FIELDS, GennesConfig
 
+SETTINGS_STRATEGIES = ("auto", *BATCH_STRATEGIES, "sequential")  # what `AcqfSettings.batch_strategy` takes
 SETTINGS_KEY = "gennes_settings"  # the one `options` key that carries the settings to `gen_candidates_gennes`
 _SEED_MODULUS = 2**31 - 1
 _STEP_STRIDE = 0x9E3779B1  # a large odd stride: seeds of consecutive greedy steps differ in many bits
@@ -55,10 +56,12 @@ class AcqfSettings:
             `num_restarts`; give it once.
         raw_samples: Sobol points screened for those starts; None takes `recommended_restarts(q, strategy)[1]`.
         batch_strategy: How a q-batch is searched when BoTorch's `sequential` is False: `"greedy"` (q single-point
-            searches, each with the chosen points pending, then a joint L-BFGS-B polish), `"joint"` (generators
-            whose members are whole `q x d` batches) or `"auto"` (the policy's `choose_batch_strategy`: greedy,
-            but joint at BoTorch's budget for qUCB below d = 30 at q = 2-32; greedy with a warm start). A call
-            that cannot run greedily runs jointly, and its resolved settings say so.
+            searches, each with the chosen points pending, then a joint L-BFGS-B polish), `"sequential"` (the same
+            steps in BoTorch's `sequential=True` scheme: each step screens fresh raw samples, and no joint polish),
+            `"joint"` (generators whose members are whole `q x d` batches) or `"auto"` (the policy's
+            `choose_batch_strategy`: greedy, but joint at BoTorch's budget for qUCB below d = 30 at q = 2-32;
+            greedy with a warm start). A call that cannot run one point at a time runs jointly, and its resolved
+            settings say so.
         rescreen: Greedy q-batches: the share of `raw_samples` that steps after the first screen; None screens
             `raw_samples` fresh points every step.
         pipeline: `"gennes"` (a GENNES stage, then L-BFGS-B from its best samples and the initial conditions),
@@ -94,9 +97,8 @@ class AcqfSettings:
                              f"{type(self.config).__name__}")
         for name in ("num_restarts", "raw_samples", "step_maxiter"):
             _check_count(getattr(self, name), name)
-        if self.batch_strategy not in ("auto", *BATCH_STRATEGIES):
-            raise ValueError(f"`batch_strategy` must be one of {('auto', *BATCH_STRATEGIES)}, got "
-                             f"{self.batch_strategy!r}")
+        if self.batch_strategy not in SETTINGS_STRATEGIES:
+            raise ValueError(f"`batch_strategy` must be one of {SETTINGS_STRATEGIES}, got {self.batch_strategy!r}")
         check_rescreen(self.rescreen, "rescreen")
         if self.pipeline not in PIPELINES:
             raise ValueError(f"`pipeline` must be one of {PIPELINES}, got {self.pipeline!r}")
@@ -153,7 +155,9 @@ class AcqfSettings:
         if self.is_resolved:
             return self
         auto = self.batch_strategy == "auto"
-        strategy = "greedy" if greedy and q > 1 else ("joint" if q > 1 else "greedy" if auto else self.batch_strategy)
+        one_point = "greedy" if auto else self.batch_strategy
+        strategy = ("sequential" if self.batch_strategy == "sequential" else "greedy") if greedy and q > 1 else (
+            "joint" if q > 1 else one_point)
         restarts, raw_samples = recommended_restarts(q, "greedy" if greedy else "joint")
         if greedy and policy and q > 1 and self.num_restarts is None:
             # The policy's restarts a step depend on d: without it (a record of no fixed dimension), each call's.

@@ -225,7 +225,7 @@ def _gennes_settings(task: AcqfTask, *, sequential: bool = False, **fields: Any)
     else:
         family = None if task.acquisition is None else acquisition_family(task.acquisition)
         settings = settings.with_strategy(task.q, task.dim, family)
-    greedy = task.q > 1 and settings.batch_strategy in ("greedy", "auto")
+    greedy = task.q > 1 and settings.batch_strategy in ("greedy", "auto", "sequential")
     record = settings.resolve(task.q, task.dim, greedy=greedy).to_dict()
     if settings.batch_strategy == "auto" and task.q > 1:
         record["batch_strategy"] = "auto"  # the task fixes no dimension or acquisition: each call's policy

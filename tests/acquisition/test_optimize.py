@@ -202,7 +202,7 @@ def test_greedy_runs_only_where_botorch_sequential_mode_can(qlogei, bounds, fast
     optimize_acqf_gennes(qlogei, bounds, 2, seed=0, settings=fast(fast_config, batch_strategy="joint"), **SMALL)
     assert calls == [1]
     with pytest.raises(ValueError, match="`batch_strategy` must be one of"):
-        AcqfSettings(batch_strategy="sequential")
+        AcqfSettings(batch_strategy="batched")
 
 
 def test_greedy_with_scipy_steps_honors_fixed_features_and_post_processing(qlogei, bounds):

@@ -24,7 +24,7 @@ SMALL = {"num_restarts": 2, "raw_samples": 16}
         ({"config": 3}, "`config` must be a GennesConfig, a mapping"),
         ({"num_restarts": 0}, "`num_restarts` must be None or an integer >= 1"),
         ({"raw_samples": 2.5}, "`raw_samples` must be None or an integer"),
-        ({"batch_strategy": "sequential"}, "`batch_strategy` must be one of"),
+        ({"batch_strategy": "batched"}, "`batch_strategy` must be one of"),
         ({"rescreen": 0}, r"`rescreen` must be in \(0, 1\]"),
         ({"pipeline": "cma"}, "`pipeline` must be one of"),
         ({"step_maxiter": 0}, "`step_maxiter` must be None or an integer >= 1"),
@@ -211,3 +211,16 @@ def test_step_maxiter_caps_each_greedy_step_but_not_the_joint_polish(qlogei, bou
     caps["steps"].clear()
     optimize_acqf_gennes(qlogei, bounds, 3, settings=settings, options={"maxiter": 7})  # the caller's wins
     assert set(caps["steps"]) == {7}
+
+
+def test_the_sequential_strategy_is_botorchs_sequential_mode_with_our_steps(qlogei, bounds, monkeypatch):
+    import gennes_bo.acquisition.optimize as optimize
+
+    polishes = []
+    monkeypatch.setattr(optimize, "gen_candidates_scipy", lambda *a, **k: polishes.append(1) or gen_candidates_scipy(
+        *a, **k))
+    settings = AcqfSettings(batch_strategy="sequential", pipeline="lbfgs", seed=0, **SMALL)
+    candidates, _, info = optimize_acqf_gennes(qlogei, bounds, 3, settings=settings, return_info=True)
+    assert candidates.shape == (3, 3) and not polishes  # no joint polish of the batch
+    assert info.settings.batch_strategy == "sequential" and info.settings.num_restarts == SMALL["num_restarts"]
+    assert AcqfSettings(batch_strategy="sequential").resolve(1, 3, greedy=False).batch_strategy == "sequential"

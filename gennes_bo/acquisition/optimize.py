@@ -6,7 +6,7 @@ features, `return_best_only`) with :func:`gen_candidates_gennes` as the candidat
 only where they should: how each restart is improved.
 
 q-batches (`q > 1`, `sequential=False`) are searched greedily by default (`AcqfSettings.batch_strategy`; the
-policy searches qUCB batches below d = 30 at q = 2-32 jointly, at BoTorch's budget): q single-point GENNES searches,
+policy builds qUCB batches below d = 30 at q = 2-32 in BoTorch's sequential scheme): q single-point GENNES searches,
 each with the points already chosen pending (BoTorch's sequential greedy scheme), then one joint L-BFGS-B polish of
 the whole `q x d` batch. Only the first step screens `raw_samples`
 points; later steps re-screen the best of them (`AcqfSettings.rescreen`). :func:`optimize_acqf_greedy` is the same

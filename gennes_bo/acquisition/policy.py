@@ -8,9 +8,10 @@ BoTorch's L-BFGS-B from the initial conditions alone. The table below is what th
 docs/design.md#the-pipeline-policy gave on the regime map's 84 dev states (docs/results/regime_map.md): in no bucket
 was the GENNES stage clearly better than the same pipeline without it, so the faster of the two runs (in high
 dimensions at q = 2-32 by a few percent). The greedy steps' restarts are what the batch-strategy lever's rule gave
-on the dev states of d < 30 with q > 1 (docs/design.md#the-batch-strategy-lever-the-rule-committed-before-the-probe);
-its second round decided qUCB apart, and there a q-batch is searched jointly, at BoTorch's budget
-(docs/design.md#the-batch-strategy-lever-round-2-the-rule-committed-before-the-probe).
+on the dev states of d < 30 with q > 1 (docs/design.md#the-batch-strategy-lever-the-rule-committed-before-the-probe).
+Its second round decided qUCB apart, and its third decided qUCB on whole dev BO loops: there a q-batch is built in
+BoTorch's sequential scheme, without the joint polish
+(docs/design.md#the-batch-strategy-lever-round-3-the-rule-committed-before-the-loops).
 """
 
 from __future__ import annotations
@@ -34,10 +35,10 @@ POLICY = {
 # takes `recommended_restarts`.
 GREEDY_STEP_RESTARTS = {(False, "q = 2-32"): 2}
 
-# (search dimension of at least 30, batch size bucket, acquisition family) -> (num_restarts, raw_samples) of the
-# joint search that replaces the greedy q-batch there (round 2 of the batch-strategy lever; see module doc). Elsewhere
-# a q-batch is built greedily.
-JOINT_BATCHES = {(False, "q = 2-32", "qUCB"): (20, 1024)}
+# (search dimension of at least 30, batch size bucket, acquisition family) -> (batch strategy, num_restarts,
+# raw_samples; None: the strategy's defaults) where a default call does not build its q-batch greedily (round 3 of
+# the batch-strategy lever; see module doc).
+BATCH_POLICY = {(False, "q = 2-32", "qUCB"): ("sequential", None, None)}
 
 
 def policy_bucket(*, q: int, d: int) -> tuple[bool, str]:
@@ -88,9 +89,9 @@ def choose_batch_strategy(*, q: int, d: int, family: str) -> tuple[str, int | No
     """How a default call searches a q-batch of `q` candidates in `d` dimensions for an acquisition of `family`.
 
     Returns:
-        `("greedy", None, None)`, or `("joint", num_restarts, raw_samples)` where `JOINT_BATCHES` says so.
+        `(strategy, num_restarts, raw_samples)`: `BATCH_POLICY`'s entry, else `("greedy", None, None)`.
     """
     if family not in ACQUISITION_FAMILIES:
         raise ValueError(f"`family` must be one of {ACQUISITION_FAMILIES}, got {family!r}")
-    budget = JOINT_BATCHES.get((*policy_bucket(q=q, d=d), family)) if q > 1 else None
-    return ("joint", *budget) if budget else ("greedy", None, None)
+    choice = BATCH_POLICY.get((*policy_bucket(q=q, d=d), family)) if q > 1 else None
+    return choice or ("greedy", None, None)

@@ -59,8 +59,8 @@ class AcqfSettings:
             searches, each with the chosen points pending, then a joint L-BFGS-B polish), `"sequential"` (the same
             steps in BoTorch's `sequential=True` scheme: each step screens fresh raw samples, and no joint polish),
             `"joint"` (generators whose members are whole `q x d` batches) or `"auto"` (the policy's
-            `choose_batch_strategy`: greedy, but joint at BoTorch's budget for qUCB below d = 30 at q = 2-32;
-            greedy with a warm start). A call that cannot run one point at a time runs jointly, and its resolved
+            `choose_batch_strategy`: greedy, but sequential for qUCB below d = 30 at q = 2-32; greedy with a warm
+            start). A call that cannot run one point at a time runs jointly, and its resolved
             settings say so.
         rescreen: Greedy q-batches: the share of `raw_samples` that steps after the first screen; None screens
             `raw_samples` fresh points every step.
@@ -121,15 +121,13 @@ class AcqfSettings:
 
     def with_strategy(self, q: int, d: int | None, family: str | None) -> AcqfSettings:
         """These settings with `batch_strategy="auto"` replaced by the policy's choice for `q` candidates in `d`
-        dimensions and an acquisition of `family` (`policy.acquisition_family`); a joint choice brings its
-        restarts and raw samples where these leave them to the default. Unchanged when the strategy is given, or
+        dimensions and an acquisition of `family` (`policy.acquisition_family`), with the restarts and raw samples
+        the policy names for it where these leave them to the default. Unchanged when the strategy is given, or
         when `d` or `family` is unknown (a record of a task that does not fix them: the policy decides per call).
         """
         if self.batch_strategy != "auto" or d is None or family is None:
             return self
         strategy, restarts, raw_samples = choose_batch_strategy(q=q, d=d, family=family)
-        if strategy == "greedy":
-            return replace(self, batch_strategy="greedy")
         return replace(self, batch_strategy=strategy,
                        num_restarts=self.num_restarts if self.num_restarts is not None else restarts,
                        raw_samples=self.raw_samples if self.raw_samples is not None else raw_samples)

@@ -4,10 +4,11 @@ batch strategy (qUCB apart)."""
 from __future__ import annotations
 
 import pytest
+import torch
 
 from gennes_bo.acquisition.policy import (
+    BATCH_POLICY,
     GREEDY_STEP_RESTARTS,
-    JOINT_BATCHES,
     POLICY,
     acquisition_family,
     choose_batch_strategy,
@@ -53,8 +54,9 @@ def test_qucb_is_told_apart_by_object_and_by_name(gp_model, qlogei):
     assert acquisition_family("qucb") == "qUCB" and acquisition_family("qlognei") == "other acquisitions"
 
 
-def test_the_batch_strategy_is_joint_at_botorchs_budget_only_where_the_table_says():
-    assert choose_batch_strategy(q=16, d=10, family="qUCB") == ("joint", *JOINT_BATCHES[(False, "q = 2-32", "qUCB")])
+def test_the_batch_strategy_is_sequential_for_qucb_only_where_the_table_says():
+    assert choose_batch_strategy(q=16, d=10, family="qUCB") == BATCH_POLICY[(False, "q = 2-32", "qUCB")]
+    assert choose_batch_strategy(q=16, d=10, family="qUCB")[0] == "sequential"
     assert choose_batch_strategy(q=16, d=10, family="other acquisitions") == ("greedy", None, None)
     assert choose_batch_strategy(q=16, d=60, family="qUCB") == ("greedy", None, None)
     assert choose_batch_strategy(q=64, d=10, family="qUCB") == ("greedy", None, None)
@@ -62,27 +64,26 @@ def test_the_batch_strategy_is_joint_at_botorchs_budget_only_where_the_table_say
     with pytest.raises(ValueError, match="`family` must be one of"):
         choose_batch_strategy(q=4, d=3, family="qucb")
     auto = AcqfSettings()
-    assert auto.with_strategy(16, 10, "qUCB").to_dict() == {
-        **auto.to_dict(), "batch_strategy": "joint", "num_restarts": 20, "raw_samples": 1024}
+    assert auto.with_strategy(16, 10, "qUCB") == auto.replace(batch_strategy="sequential")
+    assert auto.with_strategy(16, 10, "qUCB").resolve(16, 10, greedy=True).num_restarts == 2  # the greedy steps'
     assert AcqfSettings(num_restarts=6).with_strategy(16, 10, "qUCB").num_restarts == 6  # the caller's wins
     assert AcqfSettings(batch_strategy="greedy").with_strategy(16, 10, "qUCB").batch_strategy == "greedy"
     assert auto.with_strategy(16, None, "qUCB") is auto and auto.with_strategy(16, 10, None) is auto
 
 
-def test_a_default_call_searches_a_qucb_batch_jointly_and_a_given_strategy_stays(gp_model, bounds, qlogei):
+def test_a_default_call_builds_a_qucb_batch_sequentially_as_sequential_true_does(gp_model, bounds, qlogei):
     from botorch.acquisition import qUpperConfidenceBound
 
     from gennes_bo import optimize_acqf_gennes
 
     qucb = qUpperConfidenceBound(gp_model, beta=10.0)
     small = {"raw_samples": 32}
-    _, _, info = optimize_acqf_gennes(qucb, bounds, 2, seed=0, return_info=True, **small)
-    assert (info.settings.batch_strategy, info.settings.num_restarts) == ("joint", 20)
+    default, _, info = optimize_acqf_gennes(qucb, bounds, 2, seed=0, return_info=True, **small)
+    assert (info.settings.batch_strategy, info.settings.num_restarts) == ("sequential", 2)
+    explicit, _ = optimize_acqf_gennes(qucb, bounds, 2, seed=0, sequential=True, **small)
+    assert torch.equal(default, explicit)  # the policy's choice is the `sequential=True` call, point for point
     _, _, info = optimize_acqf_gennes(qucb, bounds, 2, seed=0, return_info=True,
                                       settings=AcqfSettings(batch_strategy="greedy", **small))
-    assert info.settings.batch_strategy == "greedy" and info.settings.num_restarts == 2
-    _, _, info = optimize_acqf_gennes(qucb, bounds, 2, seed=0, return_info=True, sequential=True, **small)
-    assert info.settings.batch_strategy == "greedy"  # sequential=True builds the batch one point at a time
+    assert info.settings.batch_strategy == "greedy"
     _, _, info = optimize_acqf_gennes(qlogei, bounds, 2, seed=0, return_info=True, **small)
     assert info.settings.batch_strategy == "greedy"
-

@@ -67,7 +67,10 @@ def _constant(offset: float):
     return optimizer
 
 
-def test_oracle_returns_the_batch_of_highest_value_and_records_the_pick():
+def test_oracle_returns_the_batch_of_highest_value_and_records_the_pick(monkeypatch):
+    import gennes_bo.compare.registry as registry
+
+    monkeypatch.setattr(registry, "ACQF_OPTIMIZERS", dict(registry.ACQF_OPTIMIZERS))  # the test names stay here
     for name, offset in (("test-low", 0.1), ("test-high", 0.6)):
         register(name, lambda task, offset=offset: _constant(offset), replace=True)
     oracle = Oracle(["test-low", "test-high"], AcqfTask(q=2))
@@ -223,21 +226,23 @@ def test_the_greedy_step_restarts_are_what_the_batch_rule_gave_on_the_committed_
                          for (d, q), rule in rules.items())
 
 
-def test_the_joint_batches_are_what_round_2_of_the_rule_gave_on_the_committed_probe():
+def test_the_batch_policy_is_what_rounds_2_and_3_of_the_rule_gave_on_the_committed_records():
     from pathlib import Path
 
-    from benchmarks.regime_report import batch_rule, lever_probes
+    from benchmarks.regime_report import batch_rule, group_test, lever_probes, loop_rule
     from benchmarks.regime_spec import LEVERS
-    from gennes_bo.acquisition.policy import JOINT_BATCHES
+    from gennes_bo.acquisition.policy import BATCH_POLICY
     from gennes_bo.compare.records import load_records
 
-    path = Path(__file__).resolve().parents[2] / "results" / "regime_dev.jsonl"
-    rules = batch_rule(lever_probes(load_records(path))["batch-strategy lever, round 2"], by_acquisition=True)
-    joint = {"lbfgs-joint-20starts": (20, 1024), "lbfgs-same-starts": None}  # what each choice puts in the table
-    assert rules and all(JOINT_BATCHES.get((d == "d >= 30", q, family)) == joint[rule["choice"]]
-                         for (d, q, family), rule in rules.items())
-    assert LEVERS["batch-strategy lever, round 2"].by_acquisition
-
+    records = load_records(Path(__file__).resolve().parents[2] / "results" / "regime_dev.jsonl")
+    round2 = batch_rule(lever_probes(records)["batch-strategy lever, round 2"], by_acquisition=True)
+    # Round 2: the other acquisitions stay greedy (no entry); its qUCB choice was replaced by round 3's.
+    assert round2[("d < 30", "q = 2-32", "other acquisitions")]["choice"] == "lbfgs-same-starts"
+    assert (False, "q = 2-32", "other acquisitions") not in BATCH_POLICY
+    lever = LEVERS["batch-strategy lever, round 3"]
+    round3 = loop_rule(group_test(records, "regime-dev-loop")[lever.cells[0]], lever.compared)
+    strategy = {"gennes-sequential": "sequential", "gennes-hybrid": None}  # what each choice puts in the table
+    assert strategy[round3["choice"]] == (BATCH_POLICY.get((False, "q = 2-32", "qUCB")) or (None,))[0]
 
 def test_dev_loops_run_each_named_optimizer_on_the_dev_cells():
     specs = make_specs("dev", ["levy10-q16-ucb"], ["gennes-hybrid", "botorch-default"], seeds=2, loops=True)
@@ -268,11 +273,11 @@ def test_the_loop_rule_takes_a_fast_candidate_that_beats_the_current_choice_else
     assert loop_rule({**table, "better": runs([5.0] * 10, 1.0)}, list(table))["choice"] == "current"
 
 
-def test_the_greedy_candidates_stay_greedy_where_the_policy_searches_jointly():
+def test_the_greedy_candidates_stay_greedy_where_the_policy_builds_batches_otherwise():
     from benchmarks.regime_spec import task_of
 
     spec = make_specs("dev", ["levy10-q16-ucb"], ["gennes-hybrid"], seeds=1, loops=True)[0]
-    assert spec_settings(spec)["batch_strategy"] == "joint"  # the policy's choice for qUCB at d = 10, q = 16
+    assert spec_settings(spec)["batch_strategy"] == "sequential"  # the policy's choice for qUCB at d = 10, q = 16
     for name in ("lbfgs-greedy-2starts", "lbfgs-greedy-cap15"):
         from gennes_bo.compare.registry import get_acqf_optimizer
 

@@ -98,8 +98,9 @@ def cell_summary(cell: Cell, runs: Runs) -> dict[str, Any]:
         faster = min((median_acqf_time(runs[mode]) for mode in modes), default=math.nan)
         summary["time_ratio"] = median_acqf_time(runs[TARGET]) / faster if faster > 0 else math.nan
         settings = next(iter(runs[TARGET].values())).get("settings") or {}
-        joint = settings.get("batch_strategy") == "joint" and cell.q > 1
-        summary["pipeline"] = settings.get("pipeline", "?") + (", joint batch" if joint else "")
+        strategy = settings.get("batch_strategy")
+        built = f", {strategy} batch" if cell.q > 1 and strategy in ("joint", "sequential") else ""
+        summary["pipeline"] = settings.get("pipeline", "?") + built
     return summary
 
 
@@ -173,7 +174,7 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
             "closes (n/a elsewhere: a gap within noise has no share to speak of); ours against each "
             "mode over every seed (W/T/L of ours, lower regret wins; two-sided Wilcoxon p); time: ours' median "
             "acquisition CPU seconds per iteration over the faster mode's; pipeline: what ours' policy ran (and where "
-            "it searched the q-batch jointly rather than greedily).")
+            "it built the q-batch jointly or sequentially rather than greedily).")
         report.table(["cell", "regime", "d", "q", "acquisition", "best mode", "best mode's regret", "oracle",
                       "headroom", "ours", "capture", "ours vs default", "ours vs sequential", "time", "pipeline"],
                      [_cell_row(s) for s in summaries])

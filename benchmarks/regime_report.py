@@ -29,6 +29,7 @@ from benchmarks.regime_spec import (
     Cell,
     relative_improvement,
 )
+from gennes_bo.acquisition.policy import acquisition_family, policy_bucket
 from gennes_bo.compare.report import Report, number_format, paired_p_value, win_tie_loss
 
 ALPHA = 0.05
@@ -292,8 +293,6 @@ def policy_records(records: Sequence[Mapping[str, Any]]) -> list[Mapping[str, An
 def bucket_of(d: int, q: int) -> tuple[str, str]:
     """The policy's bucket of a search dimension and batch size (docs/design.md#the-pipeline-policy), as the
     report prints it."""
-    from gennes_bo.acquisition.policy import policy_bucket
-
     high, q_bucket = policy_bucket(q=q, d=d)
     return ("d >= 30" if high else "d < 30"), q_bucket
 
@@ -307,7 +306,7 @@ def pooled_states(records: Sequence[Mapping[str, Any]], by_acquisition: bool = F
         cell = CELLS[record["spec"]["cell"]]
         bucket = bucket_of(cell.search_dim, cell.q)
         if by_acquisition:
-            bucket = (*bucket, "qUCB" if cell.acquisition == "qucb" else "other acquisitions")
+            bucket = (*bucket, acquisition_family(cell.acquisition))
         pooled[bucket].extend((cell, state) for state in record["states"])
     return pooled
 

@@ -1,6 +1,6 @@
 """Which pipeline an acquisition optimization runs when its settings say `pipeline="auto"`, how many restarts each
-step of a greedy q-batch takes when its settings leave `num_restarts` to the default, and whether a q-batch is built
-greedily or searched jointly when they say `batch_strategy="auto"`.
+step of a greedy q-batch takes when its settings leave `num_restarts` to the default, and how a q-batch is built
+when they say `batch_strategy="auto"`.
 
 Two pipelines share everything (raw-sample screen, restarts, greedy steps, joint polish) but one stage:
 `"gennes"` trains generators before the L-BFGS-B polish and adds their best samples to its starts; `"lbfgs"` runs
@@ -35,10 +35,9 @@ POLICY = {
 # takes `recommended_restarts`.
 GREEDY_STEP_RESTARTS = {(False, "q = 2-32"): 2}
 
-# (search dimension of at least 30, batch size bucket, acquisition family) -> (batch strategy, num_restarts,
-# raw_samples; None: the strategy's defaults) where a default call does not build its q-batch greedily (round 3 of
-# the batch-strategy lever; see module doc).
-BATCH_POLICY = {(False, "q = 2-32", "qUCB"): ("sequential", None, None)}
+# (search dimension of at least 30, batch size bucket, acquisition family) -> batch strategy, where a default call
+# does not build its q-batch greedily (round 3 of the batch-strategy lever; see module doc).
+BATCH_POLICY = {(False, "q = 2-32", "qUCB"): "sequential"}
 
 
 def policy_bucket(*, q: int, d: int) -> tuple[bool, str]:
@@ -85,13 +84,15 @@ def acquisition_family(acquisition: object) -> str:
     return "qUCB" if isinstance(acquisition, (qUpperConfidenceBound, UpperConfidenceBound)) else "other acquisitions"
 
 
-def choose_batch_strategy(*, q: int, d: int, family: str) -> tuple[str, int | None, int | None]:
-    """How a default call searches a q-batch of `q` candidates in `d` dimensions for an acquisition of `family`.
+def choose_batch_strategy(*, q: int, d: int, family: str) -> str:
+    """How a default call builds a q-batch of `q` candidates in `d` dimensions for an acquisition of `family`.
 
     Returns:
-        `(strategy, num_restarts, raw_samples)`: `BATCH_POLICY`'s entry, else `("greedy", None, None)`.
+        `BATCH_POLICY`'s strategy for the call's bucket, else `"greedy"`.
+
+    Raises:
+        ValueError: For a family outside `ACQUISITION_FAMILIES`, or bad `q` or `d`.
     """
     if family not in ACQUISITION_FAMILIES:
         raise ValueError(f"`family` must be one of {ACQUISITION_FAMILIES}, got {family!r}")
-    choice = BATCH_POLICY.get((*policy_bucket(q=q, d=d), family)) if q > 1 else None
-    return choice or ("greedy", None, None)
+    return BATCH_POLICY.get((*policy_bucket(q=q, d=d), family), "greedy") if q > 1 else "greedy"

@@ -121,16 +121,12 @@ class AcqfSettings:
 
     def with_strategy(self, q: int, d: int | None, family: str | None) -> AcqfSettings:
         """These settings with `batch_strategy="auto"` replaced by the policy's choice for `q` candidates in `d`
-        dimensions and an acquisition of `family` (`policy.acquisition_family`), with the restarts and raw samples
-        the policy names for it where these leave them to the default. Unchanged when the strategy is given, or
-        when `d` or `family` is unknown (a record of a task that does not fix them: the policy decides per call).
-        """
+        dimensions and an acquisition of `family` (`policy.acquisition_family`). Unchanged when the strategy is
+        given, or when `d` or `family` is unknown (a record of a task that does not fix them: the policy decides per
+        call)."""
         if self.batch_strategy != "auto" or d is None or family is None:
             return self
-        strategy, restarts, raw_samples = choose_batch_strategy(q=q, d=d, family=family)
-        return replace(self, batch_strategy=strategy,
-                       num_restarts=self.num_restarts if self.num_restarts is not None else restarts,
-                       raw_samples=self.raw_samples if self.raw_samples is not None else raw_samples)
+        return replace(self, batch_strategy=choose_batch_strategy(q=q, d=d, family=family))
 
     def resolve(self, q: int, d: int | None, *, greedy: bool, screens: bool = True, policy: bool = True
                 ) -> AcqfSettings:

@@ -56,11 +56,11 @@ def test_qucb_is_told_apart_by_object_and_by_name(gp_model, qlogei):
 
 def test_the_batch_strategy_is_sequential_for_qucb_only_where_the_table_says():
     assert choose_batch_strategy(q=16, d=10, family="qUCB") == BATCH_POLICY[(False, "q = 2-32", "qUCB")]
-    assert choose_batch_strategy(q=16, d=10, family="qUCB")[0] == "sequential"
-    assert choose_batch_strategy(q=16, d=10, family="other acquisitions") == ("greedy", None, None)
-    assert choose_batch_strategy(q=16, d=60, family="qUCB") == ("greedy", None, None)
-    assert choose_batch_strategy(q=64, d=10, family="qUCB") == ("greedy", None, None)
-    assert choose_batch_strategy(q=1, d=10, family="qUCB") == ("greedy", None, None)
+    assert choose_batch_strategy(q=16, d=10, family="qUCB") == "sequential"
+    assert choose_batch_strategy(q=16, d=10, family="other acquisitions") == "greedy"
+    assert choose_batch_strategy(q=16, d=60, family="qUCB") == "greedy"
+    assert choose_batch_strategy(q=64, d=10, family="qUCB") == "greedy"
+    assert choose_batch_strategy(q=1, d=10, family="qUCB") == "greedy"
     with pytest.raises(ValueError, match="`family` must be one of"):
         choose_batch_strategy(q=4, d=3, family="qucb")
     auto = AcqfSettings()

@@ -19,9 +19,15 @@ default, and at an early, a middle and the last iteration every compared optimiz
 two pipelines) maximizes that iteration's acquisition; value and CPU time are recorded. The pipeline policy of
 `optimize_acqf_gennes` is chosen from these records by the rule of docs/design.md#the-pipeline-policy.
 
+`--timing` measures the time target: the loops above run one per process, often under different loads, so their
+CPU times do not compare across optimizers. Instead, per test cell and seed, a loop driven by BoTorch's default
+stops at an early, a middle and the last iteration, and BoTorch's two modes and ours each maximize that state's
+acquisition, one after the other in the same process (an order rotated from state to state).
+
     gennes-bo regime-map --estimate               # CPU hours of the test map, from one call per optimizer and cell
     gennes-bo regime-map --split dev --workers 2  # the dev states into results/regime_dev.jsonl (resumes)
     gennes-bo regime-map --workers 2              # the test map into results/regime_map.jsonl (resumes)
+    gennes-bo regime-map --timing                 # the time target's states into results/regime_timing.jsonl
     gennes-bo regime-map --report                 # docs/results/regime_map.md and its heat map
 """
 
@@ -38,6 +44,8 @@ from benchmarks.regime_spec import (
     DEFAULT_OUT,
     DEFAULT_REPORT,
     SPLITS,
+    STATE_PROBES,
+    TIMING_SEEDS,
     capture_iterations,
     cell_of,
     compared_of,
@@ -88,8 +96,9 @@ def run_regime_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     `acqf_points`, `acqf_value` and `fit_time`, the run's `wall_time` and `cpu_time`, and for the oracle `picks`
     (the component that gave each batch).
 
-    Dev split: one BO loop driven by `botorch-default`; `states` holds, for each captured iteration, every compared
-    optimizer's acquisition value and CPU seconds on that iteration's acquisition.
+    Dev split, and the test split's timing (`"timing-probe"`): one BO loop driven by `botorch-default`; `states`
+    holds, for each captured iteration, every compared optimizer's acquisition value and CPU seconds on that
+    iteration's acquisition (timing: in an order rotated from state to state).
     """
     import torch
 
@@ -101,7 +110,7 @@ def run_regime_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     f_star = float(problem.optimal_value)
     bounds = problem.bounds.to(torch.float64)
     task = task_of(spec)
-    dev = spec["optimizer"] == "dev-probe"
+    dev = spec["optimizer"] in STATE_PROBES
     names = (compared_of(spec) if dev else oracle_components(spec) if spec["optimizer"] == "oracle"
              else [spec["optimizer"]])
     for name in dict.fromkeys([*names, *(["botorch-default"] if dev else [])]):  # no run pays one-time import costs
@@ -117,7 +126,9 @@ def run_regime_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
             if iteration not in captured:
                 return
             state: dict[str, Any] = {"iteration": iteration}
-            for name in names:
+            # Timing: each optimizer goes first on some states, so that no one pays for a colder cache more often.
+            shift = (len(states) + spec["seed"]) % len(names) if spec["optimizer"] == "timing-probe" else 0
+            for name in [*names[shift:], *names[:shift]]:
                 run = run_acqf_optimizer(get_acqf_optimizer(name).make(task), acq_function, bounds, task.q,
                                          seed=spec["seed"] * 1000 + iteration)
                 state[name] = {"value": run.value, "cpu_time": run.cpu_time, "points": run.n_evals}
@@ -187,7 +198,7 @@ def estimate(specs: Sequence[Mapping[str, Any]], pending_keys: set[str] | None =
                                              X_baseline=X, beta=cell.beta, bounds=bounds)
             calls: dict[str, float] = {}
             for spec in cell_specs:
-                names = (compared_of(spec) if spec["optimizer"] == "dev-probe" else oracle_components(spec)
+                names = (compared_of(spec) if spec["optimizer"] in STATE_PROBES else oracle_components(spec)
                          if spec["optimizer"] == "oracle" else [spec["optimizer"]])
                 for optimizer in names:
                     if optimizer in calls or (cell.q == 1 and optimizer == "botorch-sequential"):
@@ -199,7 +210,7 @@ def estimate(specs: Sequence[Mapping[str, Any]], pending_keys: set[str] | None =
                     calls[optimizer] = time.process_time() - start
         for optimizer in dict.fromkeys(spec["optimizer"] for spec in cell_specs):
             runs = [spec for spec in cell_specs if spec["optimizer"] == optimizer]
-            if optimizer == "dev-probe":
+            if optimizer in STATE_PROBES:
                 call = calls["botorch-default"] * cell.iterations + len(capture_iterations(cell)) * sum(
                     calls.get(name, 0.0) for name in compared_of(runs[0]))
             elif optimizer == "oracle":
@@ -234,15 +245,22 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--loops", action="store_true",
                         help="dev split: whole BO loops of each of --optimizers on the dev cells, as the test split "
                         "runs them (a lever decided on BO outcomes)")
+    parser.add_argument("--timing", action="store_true",
+                        help="test split: time BoTorch's two modes and ours one after the other on the same states "
+                        f"of loops driven by BoTorch's default ({TIMING_SEEDS} seeds a cell; records in "
+                        f"{DEFAULT_OUT['timing']}): the time target's measure")
+    parser.add_argument("--timing-out", default=DEFAULT_OUT["timing"], metavar="JSONL",
+                        help=f"--report: the timing records read beside --out's (default {DEFAULT_OUT['timing']})")
     parser.add_argument("--estimate", action="store_true",
                         help="time one acquisition call per optimizer and cell, print the grid's CPU hours and exit")
     parser.add_argument("--dev-out", default=DEFAULT_OUT["dev"], metavar="JSONL",
                         help=f"--report: the dev records read beside --out's (default {DEFAULT_OUT['dev']})")
     parser.add_argument("--yes", action="store_true",
                         help=f"start a grid estimated above {LONG_GRID_HOURS:g} CPU hour without asking")
-    add_grid_arguments(parser, default_out="results/regime_map.jsonl (results/regime_dev.jsonl with --split dev)",
-                       default_report=DEFAULT_REPORT, default_seeds="each cell's (10 test, 3 dev; oracle 5)",
-                       quick=QUICK)
+    add_grid_arguments(parser, default_out="results/regime_map.jsonl (results/regime_dev.jsonl with --split dev, "
+                       "results/regime_timing.jsonl with --timing)",
+                       default_report=DEFAULT_REPORT, quick=QUICK,
+                       default_seeds=f"each cell's (10 test, 3 dev; oracle 5; timing {TIMING_SEEDS})")
     parser.set_defaults(run=_main)
 
 
@@ -251,24 +269,26 @@ def _main(args: argparse.Namespace) -> int:
     from gennes_bo.compare.runner import run_grid_command
 
     if args.out.startswith("results/regime_map.jsonl ("):
-        args.out = DEFAULT_OUT[args.split]
+        args.out = DEFAULT_OUT["timing" if args.timing else args.split]
     if args.report:
         from pathlib import Path
 
         from benchmarks.regime_report import write_report
         from gennes_bo.compare.records import load_records
 
-        records = [record for path in (args.out, args.dev_out) if Path(path).exists() for record in load_records(path)]
+        paths = (args.out, args.dev_out, args.timing_out)
+        records = [record for path in paths if Path(path).exists() for record in load_records(path)]
         if not records:
-            raise SystemExit(f"gennes-bo regime-map: no records in {args.out} or {args.dev_out}; run the grid first")
-        command = f"gennes-bo regime-map --out {args.out} --dev-out {args.dev_out} --report {args.report}"
+            raise SystemExit(f"gennes-bo regime-map: no records in {', '.join(paths)}; run the grid first")
+        command = (f"gennes-bo regime-map --out {args.out} --dev-out {args.dev_out} --timing-out {args.timing_out} "
+                   f"--report {args.report}")
         print(write_report(records, args.report, command))
         return 0
     preset = QUICK if args.quick else {}
     try:
         specs = make_specs(args.split, args.cells or preset.get("cells"),
                            args.optimizers or preset.get("optimizers"), args.seeds or preset.get("seeds"),
-                           preset.get("iterations"), loops=args.loops)
+                           preset.get("iterations"), loops=args.loops, timing=args.timing)
     except ValueError as err:
         raise SystemExit(f"gennes-bo regime-map: {err}") from err
     todo = pending(specs, args.out)

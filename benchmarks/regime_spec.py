@@ -22,8 +22,14 @@ ABLATION = "lbfgs-same-starts"
 OPTIMIZERS = ("botorch-default", "botorch-sequential", TARGET, ABLATION, "oracle", "sobol")
 # Compared on the dev states: the two pipelines of the policy and BoTorch's two modes.
 DEV_OPTIMIZERS = ("botorch-default", "botorch-sequential", "gennes-stage", ABLATION)
+# Timed on the same states by `--timing`: the time target's measure (docs/design.md#the-time-target-on-the-same-states).
+TIMED = (*BOTORCH_MODES, TARGET)
+TIMING_SEEDS = 3
+# The optimizer field of a spec whose loop BoTorch's default drives while other optimizers are measured on its states.
+STATE_PROBES = ("dev-probe", "timing-probe")
 UCB_BETA_OPTIMISTIC = 10.0
-DEFAULT_OUT = {"test": "results/regime_map.jsonl", "dev": "results/regime_dev.jsonl"}
+DEFAULT_OUT = {"test": "results/regime_map.jsonl", "dev": "results/regime_dev.jsonl",
+               "timing": "results/regime_timing.jsonl"}
 DEFAULT_REPORT = "docs/results/regime_map.md"
 
 
@@ -158,7 +164,8 @@ def capture_iterations(cell: Cell) -> tuple[int, ...]:
 
 
 def make_specs(split: str = "test", cells: Sequence[str] | None = None, optimizers: Sequence[str] | None = None,
-               seeds: int | None = None, iterations: int | None = None, loops: bool = False) -> list[dict[str, Any]]:
+               seeds: int | None = None, iterations: int | None = None, loops: bool = False,
+               timing: bool = False) -> list[dict[str, Any]]:
     """The runs of a split, seed-major: every cell and optimizer of seed 0, then of seed 1, ...
 
     Args:
@@ -171,15 +178,23 @@ def make_specs(split: str = "test", cells: Sequence[str] | None = None, optimize
         iterations: BO iterations replacing the cells' (`--quick`).
         loops: Dev split: whole BO loops of each of `optimizers` on the dev cells (kind `"regime-dev-loop"`), as
             the test split runs them, for a lever decided on BO outcomes rather than on states.
+        timing: Test split: per seed (default `TIMING_SEEDS`) one loop driven by BoTorch's default, on whose early,
+            middle and last states `optimizers` (default `TIMED`) are timed one after the other in one process
+            (kind `"regime-timing"`).
 
     Raises:
-        ValueError: For an unknown split or cell, a cell of the other split, or `loops` without dev optimizers.
+        ValueError: For an unknown split or cell, a cell of the other split, `loops` without dev optimizers, or
+            `timing` on the dev split.
     """
     if split not in SPLITS:
         raise ValueError(f"`split` must be one of {SPLITS}, got {split!r}")
     if loops and (split != "dev" or not optimizers):
         raise ValueError("dev loops need the dev split and the optimizers to run (`--split dev --loops "
                          "--optimizers ...`)")
+    if timing and split != "test":
+        raise ValueError("timing measures the test cells (`--split test --timing`)")
+    if timing:
+        seeds = seeds or TIMING_SEEDS
     chosen = [cell for cell in (TEST_CELLS if split == "test" else DEV_CELLS)
               if cells is None or cell.name in cells]
     unknown = sorted(set(cells or ()) - {cell.name for cell in chosen})
@@ -195,6 +210,10 @@ def make_specs(split: str = "test", cells: Sequence[str] | None = None, optimize
             if loops:
                 specs.extend({**_spec(cell, seed, optimizer, iterations), "kind": "regime-dev-loop"}
                              for optimizer in optimizers)
+                continue
+            if timing:
+                specs.append({**_spec(cell, seed, "timing-probe", iterations), "kind": "regime-timing",
+                              "compared": list(optimizers or TIMED)})
                 continue
             if split == "dev":
                 spec = _spec(cell, seed, "dev-probe", iterations)
@@ -219,7 +238,7 @@ def _spec(cell: Cell, seed: int, optimizer: str, iterations: int | None = None) 
 
 
 def compared_of(spec: Mapping[str, Any]) -> tuple[str, ...]:
-    """The optimizers a dev spec measures on its states (BoTorch's sequential mode only where q > 1)."""
+    """The optimizers a dev or timing spec measures on its states (BoTorch's sequential mode only where q > 1)."""
     return tuple(name for name in spec.get("compared", DEV_OPTIMIZERS)
                  if spec["q"] > 1 or name != "botorch-sequential")
 
@@ -240,7 +259,7 @@ def spec_settings(spec: Mapping[str, Any]) -> dict[str, Any] | None:
     """What the spec's optimizer resolves to for its cell, recorded with each run (the oracle: its components')."""
     from gennes_bo.compare.registry import get_acqf_optimizer
 
-    if spec["optimizer"] == "dev-probe":
+    if spec["optimizer"] in STATE_PROBES:
         return {name: get_acqf_optimizer(name).resolved_settings(task_of(spec)) for name in compared_of(spec)}
     if spec["optimizer"] == "oracle":
         return {name: get_acqf_optimizer(name).resolved_settings(task_of(spec)) for name in oracle_components(spec)}

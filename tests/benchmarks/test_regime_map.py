@@ -128,7 +128,7 @@ def test_quick_run_records_and_reports(tmp_path):
     assert {r["spec"]["optimizer"] for r in records} == {"botorch-default", "sobol"}
     assert all(len(r["regret"]) == 10 + 3 and r["settings"] for r in records)  # --quick: 3 iterations
     assert main(["regime-map", "--out", str(out), "--dev-out", str(tmp_path / "none.jsonl"),
-                 "--report", str(report)]) == 0
+                 "--timing-out", str(tmp_path / "none.jsonl"), "--report", str(report)]) == 0
     text = report.read_text()
     assert "| hartmann6-q1 | low-d, sequential | 6 | 1 | qlognei | `botorch-default` |" in text
     assert text == write_report(records, report, text.split("`")[1])
@@ -283,3 +283,42 @@ def test_the_greedy_candidates_stay_greedy_where_the_policy_builds_batches_other
 
         settings = get_acqf_optimizer(name).resolved_settings(task_of(spec))
         assert (settings["batch_strategy"], settings["num_restarts"], settings["raw_samples"]) == ("greedy", 2, 512)
+
+
+def test_timing_specs_time_botorchs_modes_and_ours_on_the_states_of_test_cells():
+    from benchmarks.regime_spec import TIMED, TIMING_SEEDS, compared_of
+
+    specs = make_specs("test", ["hartmann6-q1", "hartmann6-q64"], timing=True)
+    assert {s["kind"] for s in specs} == {"regime-timing"} and {s["optimizer"] for s in specs} == {"timing-probe"}
+    assert len(specs) == 2 * TIMING_SEEDS
+    by_cell = {s["cell"]: s for s in specs}
+    assert compared_of(by_cell["hartmann6-q64"]) == TIMED
+    assert compared_of(by_cell["hartmann6-q1"]) == ("botorch-default", "gennes-hybrid")  # one BoTorch mode at q = 1
+    assert set(spec_settings(by_cell["hartmann6-q64"])) == set(TIMED)
+    with pytest.raises(ValueError, match="timing measures the test cells"):
+        make_specs("dev", timing=True)
+
+
+def _timed(default: float, sequential: float, ours: float) -> dict:
+    return {"botorch-default": {"cpu_time": default}, "botorch-sequential": {"cpu_time": sequential},
+            "gennes-hybrid": {"cpu_time": ours}}
+
+
+def test_the_time_ratio_comes_from_the_same_states_where_a_cell_has_them():
+    from benchmarks.regime_report import _cell_row, timing_states
+
+    cell = CELLS["ackley10-q16-ucb"]
+    runs = {name: {seed: _record(cell.name, name, seed, 1.0) for seed in range(2)}
+            for name in ("botorch-default", "botorch-sequential", "gennes-hybrid")}
+    runs["gennes-hybrid"][0]["acqf_cpu_time"] = runs["gennes-hybrid"][1]["acqf_cpu_time"] = [3.0]  # 3x in loops
+    loops_only = cell_summary(cell, runs)
+    assert loops_only["time_ratio"] == pytest.approx(3.0) and _cell_row(loops_only)[13] == "3.00x (loops)"
+    records = [{"spec": {"kind": "regime-timing", "cell": cell.name, "seed": seed},
+                "states": [_timed(2.0, 4.0, 2.1), _timed(1.0, 3.0, 1.2), _timed(3.0, 5.0, 2.9)]} for seed in range(2)]
+    states = timing_states(records)[cell.name]
+    summary = cell_summary(cell, runs, states)
+    assert len(states) == 6 and summary["time_ratio"] == pytest.approx(2.1 / 2.0)  # medians: 2.1 over 2.0
+    assert summary["loop_time_ratio"] == pytest.approx(3.0) and _cell_row(summary)[13] == "1.05x"
+    assert "met." in verdicts([summary])[-1]
+    assert "from loop records" in verdicts([loops_only])[-1] and "missed in ackley10-q16-ucb 3.00x" in \
+        verdicts([loops_only])[-1]

@@ -101,6 +101,9 @@ TEST_CELLS = _cells("test", [
     ("hartmann6-q64", "very large batch", "hartmann", 6, 0, 64, "qlognei", 64, 3, 5, 5, 2.0, _SEQUENTIAL_10X),
     ("ackley10-q64", "very large batch", "ackley", 10, 0, 64, "qlognei", 64, 3, 5, 5, 2.0, _SEQUENTIAL_10X),
     ("ackley10-q16-ucb", "optimistic", "ackley", 10, 0, 16, "qucb", 32, 8, 10, 5, UCB_BETA_OPTIMISTIC, _BOTH_10X),
+    # Added after round 3 to confirm its qUCB policy on a problem no round has seen (docs/design.md, "Round 3's check").
+    ("styblinski10-q16-ucb", "optimistic", "styblinski_tang", 10, 0, 16, "qucb", 32, 8, 10, 5, UCB_BETA_OPTIMISTIC,
+     _BOTH_10X),
     ("hartmann6-mes-q1", "rugged acquisition", "hartmann", 6, 0, 1, "qmes", 10, 30, 10, 10),
 ])
 DEV_CELLS = _cells("dev", [

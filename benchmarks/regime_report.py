@@ -240,6 +240,15 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
                      [[f"{d}, {q}", rule["states"], "/".join(map(str, rule["wtl"])), f"{rule['times']['gennes']:.2f}",
                        f"{rule['times']['lbfgs']:.2f}", f"{rule['times']['faster mode']:.2f}", f"`{rule['choice']}`"]
                       for (d, q), rule in sorted(rules.items())])
+    dev_timing = dev_timing_rows(records)
+    if dev_timing:
+        report.section("Dev timing: time levers on the same states").paragraph(
+            "`gennes-bo regime-map --split dev --timing --optimizers ...`: as the test cells' timing, on a dev cell "
+            "with the optimizers a time lever compares (the current choice first). Median CPU seconds per call over "
+            "the states, over the faster BoTorch mode's; W/T/L in acquisition value against the current choice "
+            f"(ties within {VALUE_TOLERANCE:g}, relative for qUCB).")
+        report.table(["dev cell", "states", "optimizer", "median (s)", "vs faster mode", "value vs current"],
+                     dev_timing)
     for lever, probes in lever_probes(records).items():
         _batch_section(report, lever, probes)
     loops = group_test(records, "regime-dev-loop")
@@ -295,6 +304,25 @@ def _timing_section(report: Report, summaries: Sequence[Mapping[str, Any]],
                      *(f"{times[name]:.2f}" if name in times else "" for name in (*BOTORCH_MODES, TARGET)),
                      f"{times['ratio']:.2f}x", f"{summary.get('loop_time_ratio', math.nan):.2f}x"])
     report.table(["cell", "states", *BOTORCH_MODES, TARGET, "ours / faster mode", "in the loops"], rows)
+
+
+def dev_timing_rows(records: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
+    """One row per dev cell and timed optimizer of the dev `--timing` records: median CPU seconds per call over the
+    states, its ratio to the faster BoTorch mode's, and W/T/L in acquisition value against the first optimizer
+    timed (the current choice)."""
+    rows = []
+    for name, states in timing_states(records).items():
+        cell = CELLS[name]
+        if cell.split != "dev":
+            continue
+        compared = next(r["spec"]["compared"] for r in records
+                        if r["spec"].get("kind") == "regime-timing" and r["spec"]["cell"] == name)
+        medians = {n: statistics.median(s[n]["cpu_time"] for s in states) for n in compared if n in states[0]}
+        faster = min((medians[m] for m in BOTORCH_MODES if m in medians), default=math.nan)
+        for optimizer, median in medians.items():
+            vs = "" if optimizer == compared[0] else _dev_wtl(states, cell, optimizer, compared[0])
+            rows.append([name, len(states), f"`{optimizer}`", f"{median:.2f}", f"{median / faster:.2f}x", vs])
+    return rows
 
 
 def _mean_of(means: Mapping[str, float], name: str | None) -> str:

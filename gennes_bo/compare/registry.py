@@ -29,6 +29,9 @@ import path `package.module:function` of an `optimize_acqf`-compatible callable,
 `lbfgs-greedy-cap15`       `lbfgs-greedy-2starts` with each greedy step's L-BFGS-B capped at 15 iterations
                            (`step_maxiter=15`; the final joint polish keeps its budget)
 `lbfgs-joint-20starts`     the L-BFGS-only joint search at BoTorch's budget (20 restarts, 1024 raw samples)
+`lbfgs-seq-cap15-1start`   the L-BFGS-only sequential build (`batch_strategy="sequential"`) with one restart a step,
+                           each capped at 15 L-BFGS-B iterations (a time lever for qUCB batches)
+`lbfgs-seq-cap10-1start`   the same, capped at 10 iterations
 `random`                   a floor: a uniformly random batch, not optimized (one acquisition evaluation, its value)
 `sobol`                    a floor: a scrambled Sobol batch, not optimized (one acquisition evaluation, its value)
 =========================  ===================================================================================
@@ -293,6 +296,11 @@ _gennes_entry("lbfgs-greedy-cap15", "lbfgs-greedy-2starts with each greedy step'
 _gennes_entry("lbfgs-joint-20starts", "the L-BFGS-only joint search at BoTorch's budget (pipeline='lbfgs', "
               "batch_strategy='joint', 20 restarts, 1024 raw samples)", pipeline="lbfgs", batch_strategy="joint",
               num_restarts=20, raw_samples=1024)
+_gennes_entry("lbfgs-seq-cap15-1start", "the L-BFGS-only sequential build with one restart a step, each capped at 15 "
+              "L-BFGS-B iterations (pipeline='lbfgs', batch_strategy='sequential', num_restarts=1, step_maxiter=15)",
+              pipeline="lbfgs", batch_strategy="sequential", num_restarts=1, step_maxiter=15)
+_gennes_entry("lbfgs-seq-cap10-1start", "as lbfgs-seq-cap15-1start with each step capped at 10 iterations",
+              pipeline="lbfgs", batch_strategy="sequential", num_restarts=1, step_maxiter=10)
 register("random", lambda task: random_batch, {"batch": "uniform", "optimized": False},
          description="a floor: a uniformly random q-batch, not optimized (one acquisition evaluation)")
 register("sobol", lambda task: sobol_batch, {"batch": "scrambled sobol", "optimized": False},

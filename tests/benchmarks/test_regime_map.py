@@ -295,8 +295,8 @@ def test_timing_specs_time_botorchs_modes_and_ours_on_the_states_of_test_cells()
     assert compared_of(by_cell["hartmann6-q64"]) == TIMED
     assert compared_of(by_cell["hartmann6-q1"]) == ("botorch-default", "gennes-hybrid")  # one BoTorch mode at q = 1
     assert set(spec_settings(by_cell["hartmann6-q64"])) == set(TIMED)
-    with pytest.raises(ValueError, match="timing measures the test cells"):
-        make_specs("dev", timing=True)
+    dev = make_specs("dev", ["levy10-q16-ucb"], ["lbfgs-seq-cap10-1start", "botorch-default"], timing=True)
+    assert [s["compared"] for s in dev] == [["lbfgs-seq-cap10-1start", "botorch-default"]] * TIMING_SEEDS
 
 
 def _timed(default: float, sequential: float, ours: float) -> dict:
@@ -322,3 +322,17 @@ def test_the_time_ratio_comes_from_the_same_states_where_a_cell_has_them():
     assert "met." in verdicts([summary])[-1]
     assert "from loop records" in verdicts([loops_only])[-1] and "missed in ackley10-q16-ucb 3.00x" in \
         verdicts([loops_only])[-1]
+
+
+def test_dev_timing_rows_time_a_levers_candidates_against_the_faster_mode():
+    from benchmarks.regime_report import dev_timing_rows
+
+    compared = ["gennes-hybrid", "lbfgs-seq-cap10-1start", "botorch-default", "botorch-sequential"]
+    state = {"gennes-hybrid": {"cpu_time": 3.0, "value": 10.0}, "lbfgs-seq-cap10-1start": {"cpu_time": 1.5,
+             "value": 9.0}, "botorch-default": {"cpu_time": 2.0, "value": 12.0},
+             "botorch-sequential": {"cpu_time": 6.0, "value": 11.0}}
+    records = [{"spec": {"kind": "regime-timing", "cell": "levy10-q16-ucb", "seed": 0, "compared": compared},
+                "states": [state, state]}]
+    rows = {row[2]: row for row in dev_timing_rows(records)}
+    assert rows["`gennes-hybrid`"][3:] == ["3.00", "1.50x", ""]
+    assert rows["`lbfgs-seq-cap10-1start`"][3:] == ["1.50", "0.75x", "0/0/2"]  # 10 % lower in value on both

@@ -96,7 +96,7 @@ def run_regime_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     `acqf_points`, `acqf_value` and `fit_time`, the run's `wall_time` and `cpu_time`, and for the oracle `picks`
     (the component that gave each batch).
 
-    Dev split, and the test split's timing (`"timing-probe"`): one BO loop driven by `botorch-default`; `states`
+    Dev split, and timing on either split (`"timing-probe"`): one BO loop driven by `botorch-default`; `states`
     holds, for each captured iteration, every compared optimizer's acquisition value and CPU seconds on that
     iteration's acquisition (timing: in an order rotated from state to state).
     """
@@ -246,9 +246,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                         help="dev split: whole BO loops of each of --optimizers on the dev cells, as the test split "
                         "runs them (a lever decided on BO outcomes)")
     parser.add_argument("--timing", action="store_true",
-                        help="test split: time BoTorch's two modes and ours one after the other on the same states "
-                        f"of loops driven by BoTorch's default ({TIMING_SEEDS} seeds a cell; records in "
-                        f"{DEFAULT_OUT['timing']}): the time target's measure")
+                        help="time BoTorch's two modes and ours (or --optimizers) one after the other on the same "
+                        f"states of loops driven by BoTorch's default ({TIMING_SEEDS} seeds a cell; records in "
+                        f"{DEFAULT_OUT['timing']}): on test the time target's measure, on dev a time lever's")
     parser.add_argument("--timing-out", default=DEFAULT_OUT["timing"], metavar="JSONL",
                         help=f"--report: the timing records read beside --out's (default {DEFAULT_OUT['timing']})")
     parser.add_argument("--estimate", action="store_true",

@@ -81,14 +81,15 @@ def timing_states(records: Sequence[Mapping[str, Any]]) -> dict[str, list[Mappin
     return cells
 
 
-def state_times(states: Sequence[Mapping[str, Any]]) -> dict[str, float]:
-    """Median CPU seconds of each timed optimizer over `states`, and `"ratio"`: ours' over the faster BoTorch mode's
-    (the mode of lower median)."""
+def state_times(states: Sequence[Mapping[str, Any]], names: Sequence[str] = (*BOTORCH_MODES, TARGET)
+                ) -> dict[str, float]:
+    """Median CPU seconds of each of `names` timed on `states`, `"faster mode"`: the lower of BoTorch's two modes'
+    medians, and `"ratio"`: ours' over it."""
     medians = {name: statistics.median(s[name]["cpu_time"] for s in states if name in s)
-               for name in (*BOTORCH_MODES, TARGET) if any(name in s for s in states)}
+               for name in names if any(name in s for s in states)}
     faster = min((medians[mode] for mode in BOTORCH_MODES if mode in medians), default=math.nan)
-    medians["ratio"] = medians.get(TARGET, math.nan) / faster if faster > 0 else math.nan
-    return medians
+    return {**medians, "faster mode": faster,
+            "ratio": medians.get(TARGET, math.nan) / faster if faster > 0 else math.nan}
 
 
 def cell_summary(cell: Cell, runs: Runs, timing: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
@@ -317,11 +318,11 @@ def dev_timing_rows(records: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
             continue
         compared = next(r["spec"]["compared"] for r in records
                         if r["spec"].get("kind") == "regime-timing" and r["spec"]["cell"] == name)
-        medians = {n: statistics.median(s[n]["cpu_time"] for s in states) for n in compared if n in states[0]}
-        faster = min((medians[m] for m in BOTORCH_MODES if m in medians), default=math.nan)
-        for optimizer, median in medians.items():
+        times = state_times(states, compared)
+        for optimizer in (n for n in compared if n in times):
             vs = "" if optimizer == compared[0] else _dev_wtl(states, cell, optimizer, compared[0])
-            rows.append([name, len(states), f"`{optimizer}`", f"{median:.2f}", f"{median / faster:.2f}x", vs])
+            rows.append([name, len(states), f"`{optimizer}`", f"{times[optimizer]:.2f}",
+                         f"{times[optimizer] / times['faster mode']:.2f}x", vs])
     return rows
 
 

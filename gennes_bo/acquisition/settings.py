@@ -149,9 +149,12 @@ class AcqfSettings:
         if self.is_resolved:
             return self
         auto = self.batch_strategy == "auto"
-        one_point = "greedy" if auto else self.batch_strategy
-        strategy = ("sequential" if self.batch_strategy == "sequential" else "greedy") if greedy and q > 1 else (
-            "joint" if q > 1 else one_point)
+        if q > 1 and greedy:
+            strategy = "sequential" if self.batch_strategy == "sequential" else "greedy"
+        elif q > 1:
+            strategy = "joint"
+        else:
+            strategy = "greedy" if auto else self.batch_strategy
         restarts, raw_samples = recommended_restarts(q, "greedy" if greedy else "joint")
         if greedy and policy and q > 1 and self.num_restarts is None:
             # The policy's restarts a step depend on d: without it (a record of no fixed dimension), each call's.

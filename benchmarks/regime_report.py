@@ -501,59 +501,80 @@ def _batch_section(report: Report, lever: str, probes: Sequence[Mapping[str, Any
                   "fast", "choice"], rows)
 
 
-def loop_rule(runs: Runs, compared: Sequence[str]) -> dict[str, Any]:
-    """Round 3's rule (docs/design.md#the-batch-strategy-lever-round-3-the-rule-committed-before-the-loops) on the
-    dev loops of one cell: `runs` by optimizer and seed, `compared[0]` the current choice.
+def loop_rule(cells: Mapping[str, Runs], compared: Sequence[str], reference: str | None = None) -> dict[str, Any]:
+    """A batch-strategy lever's rule on whole dev loops (docs/design.md, rounds 3 and 5): `cells` maps each dev cell
+    to its runs by optimizer and seed, `compared[0]` is the current choice.
 
     Each candidate (every compared optimizer but BoTorch's modes) is *fast* when its median acquisition CPU seconds
-    per iteration are at most `TIME_TARGET` times the faster mode's. A fast candidate beats the current choice when
-    it ends lower in mean final regret and its wins minus losses over the paired seeds are at least 2 and at least
-    20 % of them; the choice is the one of lowest mean among those, else the current choice.
+    per iteration, over every loop of every cell, are at most `TIME_TARGET` times the reference's: `reference`'s, or
+    the faster BoTorch mode's when None. A candidate beats the current choice when its wins minus losses over the
+    paired (cell, seed) loops are at least 2 and at least 20 % of the pairs, and it ends lower in mean final regret
+    in every cell. The choice is the fast candidate that beats the current choice with the lowest mean final regret
+    relative to the current choice's (averaged over cells), else the current choice.
 
     Returns:
-        `{"faster mode" (seconds), "candidates": name -> {"mean", "time", "fast", "wtl", "p", "beats current"},
-        "choice"}`.
+        `{"reference time" (seconds), "candidates": name -> {"means" (cell -> mean final regret), "time", "fast",
+        "wtl", "beats current"}, "choice"}`.
     """
     current = compared[0]
-    modes = [mode for mode in BOTORCH_MODES if runs.get(mode)]
-    faster = min((median_acqf_time(runs[mode]) for mode in modes), default=math.nan)
+
+    def pooled_time(name: str) -> float:
+        times = [t for runs in cells.values() for record in runs.get(name, {}).values()
+                 for t in record.get("acqf_cpu_time", record["acqf_time"])]
+        return statistics.median(times) if times else math.nan
+
+    modes = [mode for mode in BOTORCH_MODES if any(runs.get(mode) for runs in cells.values())]
+    reference_time = (pooled_time(reference) if reference is not None
+                      else min((pooled_time(mode) for mode in modes), default=math.nan))
     candidates = {}
-    for name in (n for n in compared if n not in BOTORCH_MODES and runs.get(n)):
-        (w, t, l), p, seeds = paired(runs[name], runs[current]) if name != current else ((0, 0, 0), math.nan, [])
-        time = median_acqf_time(runs[name])
-        candidates[name] = {"mean": mean_regret(runs[name]), "time": time, "fast": time <= TIME_TARGET * faster,
-                            "wtl": (w, t, l), "p": p, "beats current": name != current and bool(seeds)
-                            and w - l >= max(2, 0.2 * len(seeds))
-                            and mean_regret(runs[name]) < mean_regret(runs[current])}
+    names = dict.fromkeys(n for runs in cells.values() for n in compared if n not in BOTORCH_MODES and runs.get(n))
+    for name in names:
+        wtl, pairs, means, lower = [0, 0, 0], 0, {}, True
+        for cell, runs in cells.items():
+            means[cell] = mean_regret(runs.get(name, {}))
+            if name != current:
+                (w, t, l), _, seeds = paired(runs.get(name, {}), runs.get(current, {}))
+                wtl, pairs = [wtl[0] + w, wtl[1] + t, wtl[2] + l], pairs + len(seeds)
+                lower = lower and means[cell] < mean_regret(runs.get(current, {}))
+        time = pooled_time(name)
+        candidates[name] = {"means": means, "time": time, "fast": time <= TIME_TARGET * reference_time,
+                            "wtl": tuple(wtl), "beats current": name != current and pairs > 0 and lower
+                            and wtl[0] - wtl[2] >= max(2, 0.2 * pairs)}
+
+    def relative(name: str) -> float:
+        return statistics.fmean(candidates[name]["means"][c] / candidates[current]["means"][c] for c in cells)
+
     better = [n for n, c in candidates.items() if c["fast"] and c["beats current"]]
-    choice = min(better, key=lambda n: candidates[n]["mean"]) if better else current
-    return {"faster mode": faster, "candidates": candidates, "choice": choice}
+    choice = min(better, key=relative) if better else current
+    return {"reference time": reference_time, "candidates": candidates, "choice": choice}
 
 
 def _loop_section(report: Report, lever: str, cells: Mapping[str, Runs]) -> None:
+    spec = LEVERS[lever]
+    current = spec.compared[0]
+    reference = "the faster BoTorch mode's" if spec.time_reference is None else f"`{spec.time_reference}`'s"
+    chosen = {c: cells.get(c, {}) for c in spec.cells}
+    rule = loop_rule(chosen, spec.compared, spec.time_reference)
     report.section(f"Dev loops: the {lever}").paragraph(
-        "The [rule](../design.md#the-batch-strategy-lever-round-3-the-rule-committed-before-the-loops) on whole BO "
-        "loops of each optimizer on the dev cells: mean final regret; median acquisition CPU seconds per iteration "
-        f"and its ratio to the faster BoTorch mode's (fast: at most {TIME_TARGET:g}x); W/T/L of each candidate "
-        f"against the current choice (`{LEVERS[lever].compared[0]}` when the loops ran; lower regret wins; "
-        "two-sided Wilcoxon p).")
+        f"The [rule](../design.md#{spec.anchor}) on whole BO loops of each optimizer on the dev cells. Per cell: mean "
+        "final regret, median acquisition CPU seconds per iteration, and W/T/L against the current choice "
+        f"(`{current}` when the loops ran; lower regret wins; two-sided Wilcoxon p).")
     rows = []
-    for name in LEVERS[lever].cells:
-        runs = cells.get(name, {})
-        rule = loop_rule(runs, LEVERS[lever].compared)
-        for optimizer in LEVERS[lever].compared:
-            if not runs.get(optimizer):
-                continue
-            c = rule["candidates"].get(optimizer)
-            time = median_acqf_time(runs[optimizer])
-            rows.append([name, f"`{optimizer}`", _mean_cell(runs, optimizer), f"{time:.2f}",
-                         f"{time / rule['faster mode']:.2f}x",
-                         "" if c is None or optimizer == LEVERS[lever].compared[0] else
-                         f"{'/'.join(map(str, c['wtl']))}, p = {c['p']:.2g}",
-                         "" if c is None else "yes" if c["fast"] else "no",
-                         "**chosen**" if optimizer == rule["choice"] else ""])
-    report.table(["dev cell", "optimizer", "final regret", "median (s)", "vs faster mode", "vs current", "fast",
-                  "choice"], rows)
+    for name, runs in chosen.items():
+        for optimizer in (o for o in spec.compared if runs.get(o)):
+            (w, t, l), p, _ = paired(runs[optimizer], runs.get(current, {}))
+            rows.append([name, f"`{optimizer}`", _mean_cell(runs, optimizer), f"{median_acqf_time(runs[optimizer]):.2f}",
+                         "" if optimizer == current or optimizer not in rule["candidates"] else
+                         f"{w}/{t}/{l}, p = {p:.2g}"])
+    report.table(["dev cell", "optimizer", "final regret", "median (s)", "vs current"], rows)
+    report.paragraph(f"The rule over every cell's loops: median time over {reference} (fast: at most "
+                     f"{TIME_TARGET:g}x), W/T/L over the paired loops, and whether the candidate beats the current "
+                     "choice (wins minus losses at least 2 and 20 % of the pairs, lower mean in every cell).")
+    report.table(["optimizer", "median (s)", "vs reference", "W/T/L vs current", "fast", "beats current", "choice"],
+                 [[f"`{name}`", f"{c['time']:.2f}", f"{c['time'] / rule['reference time']:.2f}x",
+                   "" if name == current else "/".join(map(str, c["wtl"])), "yes" if c["fast"] else "no",
+                   "" if name == current else "yes" if c["beats current"] else "no",
+                   "**chosen**" if name == rule["choice"] else ""] for name, c in rule["candidates"].items()])
 
 
 def dev_wtl(states: Sequence[Mapping[str, Any]], cell: Cell, ours: str, theirs: str) -> tuple[int, int, int]:

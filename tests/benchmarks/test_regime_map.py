@@ -240,7 +240,7 @@ def test_the_batch_policy_is_what_rounds_2_and_3_of_the_rule_gave_on_the_committ
     assert round2[("d < 30", "q = 2-32", "other acquisitions")]["choice"] == "lbfgs-same-starts"
     assert (False, "q = 2-32", "other acquisitions") not in BATCH_POLICY
     lever = LEVERS["batch-strategy lever, round 3"]
-    round3 = loop_rule(group_test(records, "regime-dev-loop")[lever.cells[0]], lever.compared)
+    round3 = loop_rule({lever.cells[0]: group_test(records, "regime-dev-loop")[lever.cells[0]]}, lever.compared)
     strategy = {"gennes-sequential": "sequential", "gennes-hybrid": None}  # what each choice puts in the table
     assert strategy[round3["choice"]] == BATCH_POLICY.get((False, "q = 2-32", "qUCB"))
 
@@ -266,11 +266,32 @@ def test_the_loop_rule_takes_a_fast_candidate_that_beats_the_current_choice_else
     table = {"current": current, "better": runs([4.0] * 9 + [6.0], 1.05), "slow": runs([1.0] * 10, 3.0),
              "close": runs([4.8] * 5 + [5.1] * 5, 1.0), "botorch-default": runs([5.0] * 10, 1.0),
              "botorch-sequential": runs([4.0] * 10, 2.0)}
-    rule = loop_rule(table, ["current", "better", "slow", "close", "botorch-default", "botorch-sequential"])
-    assert rule["faster mode"] == 1.0 and rule["choice"] == "better"
+    rule = loop_rule({"cell": table}, ["current", "better", "slow", "close", "botorch-default", "botorch-sequential"])
+    assert rule["reference time"] == 1.0 and rule["choice"] == "better"
     assert not rule["candidates"]["slow"]["fast"] and not rule["candidates"]["close"]["beats current"]
     assert rule["candidates"]["better"]["wtl"] == (9, 0, 1)
-    assert loop_rule({**table, "better": runs([5.0] * 10, 1.0)}, list(table))["choice"] == "current"
+    assert loop_rule({"cell": {**table, "better": runs([5.0] * 10, 1.0)}}, list(table))["choice"] == "current"
+
+
+def test_the_loop_rule_pools_the_pairs_of_several_cells_and_asks_for_a_lower_mean_in_each():
+    from benchmarks.regime_report import loop_rule
+
+    def runs(regrets, time):
+        return {seed: {"final_regret": r, "acqf_cpu_time": [time] * 3, "acqf_time": [time] * 3}
+                for seed, r in enumerate(regrets)}
+
+    one = {"current": runs([5.0] * 10, 2.0), "candidate": runs([4.0] * 6 + [6.0] * 4, 2.1)}
+    two = {"current": runs([50.0] * 10, 2.0), "candidate": runs([45.0] * 5 + [54.0] * 5, 2.1)}
+    # Time against the current choice (no BoTorch mode ran); 11/0/9 over 20 pairs is short of 20 % (4).
+    rule = loop_rule({"one": one, "two": two}, ["current", "candidate"], reference="current")
+    assert rule["reference time"] == 2.0 and rule["candidates"]["candidate"]["fast"]
+    assert rule["candidates"]["candidate"]["wtl"] == (11, 0, 9) and rule["choice"] == "current"
+    two["candidate"] = runs([40.0] * 8 + [60.0] * 2, 2.1)  # 14/0/6: enough, and lower in both cells
+    assert loop_rule({"one": one, "two": two}, ["current", "candidate"], reference="current")["choice"] == "candidate"
+    two["candidate"] = runs([40.0] * 9 + [200.0], 2.1)  # 15/0/5, but a higher mean in the second cell
+    assert loop_rule({"one": one, "two": two}, ["current", "candidate"], reference="current")["choice"] == "current"
+    two["candidate"] = runs([40.0] * 8 + [60.0] * 2, 2.5)  # 1.25x the current choice's time: not fast
+    assert loop_rule({"one": one, "two": two}, ["current", "candidate"], reference="current")["choice"] == "current"
 
 
 def test_the_greedy_candidates_stay_greedy_where_the_policy_builds_batches_otherwise():

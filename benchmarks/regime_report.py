@@ -563,7 +563,8 @@ def _loop_section(report: Report, lever: str, cells: Mapping[str, Runs]) -> None
     for name, runs in chosen.items():
         for optimizer in (o for o in spec.compared if runs.get(o)):
             (w, t, l), p, _ = paired(runs[optimizer], runs.get(current, {}))
-            rows.append([name, f"`{optimizer}`", _mean_cell(runs, optimizer), f"{median_acqf_time(runs[optimizer]):.2f}",
+            time = median_acqf_time(runs[optimizer])
+            rows.append([name, f"`{optimizer}`", _mean_cell(runs, optimizer), f"{time:.2f}",
                          "" if optimizer == current or optimizer not in rule["candidates"] else
                          f"{w}/{t}/{l}, p = {p:.2g}"])
     report.table(["dev cell", "optimizer", "final regret", "median (s)", "vs current"], rows)

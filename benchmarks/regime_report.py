@@ -555,10 +555,14 @@ def _loop_section(report: Report, lever: str, cells: Mapping[str, Runs]) -> None
     reference = "the faster BoTorch mode's" if spec.time_reference is None else f"`{spec.time_reference}`'s"
     chosen = {c: cells.get(c, {}) for c in spec.cells}
     rule = loop_rule(chosen, spec.compared, spec.time_reference)
+    recorded = sum(len(runs.get(o, {})) for runs in chosen.values() for o in spec.compared)
+    expected = len(chosen) * len(spec.compared) * spec.seeds
     report.section(f"Dev loops: the {lever}").paragraph(
         f"The [rule](../design.md#{spec.anchor}) on whole BO loops of each optimizer on the dev cells. Per cell: mean "
         "final regret, median acquisition CPU seconds per iteration, and W/T/L against the current choice "
-        f"(`{current}` when the loops ran; lower regret wins; two-sided Wilcoxon p).")
+        f"(`{current}` when the loops ran; lower regret wins; two-sided Wilcoxon p)."
+        + ("" if recorded >= expected else f" **In progress:** {recorded} of {expected} loops recorded; the rule "
+           "chooses once all have run."))
     rows = []
     for name, runs in chosen.items():
         for optimizer in (o for o in spec.compared if runs.get(o)):
@@ -575,7 +579,8 @@ def _loop_section(report: Report, lever: str, cells: Mapping[str, Runs]) -> None
                  [[f"`{name}`", f"{c['time']:.2f}", f"{c['time'] / rule['reference time']:.2f}x",
                    "" if name == current else "/".join(map(str, c["wtl"])), "yes" if c["fast"] else "no",
                    "" if name == current else "yes" if c["beats current"] else "no",
-                   "**chosen**" if name == rule["choice"] else ""] for name, c in rule["candidates"].items()])
+                   "**chosen**" if name == rule["choice"] and recorded >= expected else ""]
+                  for name, c in rule["candidates"].items()])
 
 
 def dev_wtl(states: Sequence[Mapping[str, Any]], cell: Cell, ours: str, theirs: str) -> tuple[int, int, int]:

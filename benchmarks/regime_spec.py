@@ -138,6 +138,7 @@ class Lever(NamedTuple):
         time_reference: Loops: the optimizer whose median time a fast candidate stays within `TIME_TARGET` of
             (None: the faster BoTorch mode, which the loops then run too).
         anchor: Loops: the design notes' section that states the rule.
+        seeds: Loops: seeds of each compared optimizer in each cell (`--seeds`); the rule is read once all have run.
     """
 
     cells: tuple[str, ...]
@@ -146,6 +147,7 @@ class Lever(NamedTuple):
     loops: bool = False
     time_reference: str | None = None
     anchor: str = ""
+    seeds: int = 10
 
 
 # Their rules: docs/design.md#the-batch-strategy-lever-the-rule-committed-before-the-probe and its rounds 2, 3 and 5.

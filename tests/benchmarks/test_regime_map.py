@@ -294,6 +294,29 @@ def test_the_loop_rule_pools_the_pairs_of_several_cells_and_asks_for_a_lower_mea
     assert loop_rule({"one": one, "two": two}, ["current", "candidate"], reference="current")["choice"] == "current"
 
 
+def test_a_dev_loop_section_names_no_choice_until_every_loop_has_run(tmp_path):
+    from benchmarks.regime_report import _loop_section
+    from benchmarks.regime_spec import LEVERS
+    from gennes_bo.compare.report import Report
+
+    lever = LEVERS["batch-strategy lever, round 5"]
+    current, candidate = lever.compared
+
+    def runs(regret, n):
+        return {seed: {"final_regret": regret, "acqf_cpu_time": [1.0] * 4, "acqf_time": [1.0] * 4}
+                for seed in range(n)}
+
+    partial = {cell: {current: runs(5.0, 3), candidate: runs(1.0, 3)} for cell in lever.cells}
+    report = Report(tmp_path / "r.md", "r")
+    _loop_section(report, "batch-strategy lever, round 5", partial)
+    assert "In progress:** 12 of 40 loops" in report.text and "**chosen**" not in report.text
+    complete = {cell: {current: runs(5.0, 10), candidate: runs(1.0, 10)} for cell in lever.cells}
+    report = Report(tmp_path / "r.md", "r")
+    _loop_section(report, "batch-strategy lever, round 5", complete)
+    assert "In progress" not in report.text and f"| `{candidate}` |" in report.text
+    assert report.text.count("**chosen**") == 1
+
+
 def test_the_greedy_candidates_stay_greedy_where_the_policy_builds_batches_otherwise():
     from benchmarks.regime_spec import task_of
 

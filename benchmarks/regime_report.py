@@ -542,7 +542,8 @@ def loop_rule(cells: Mapping[str, Runs], compared: Sequence[str], reference: str
                             and wtl[0] - wtl[2] >= max(2, 0.2 * pairs)}
 
     def relative(name: str) -> float:
-        return statistics.fmean(candidates[name]["means"][c] / candidates[current]["means"][c] for c in cells)
+        return statistics.fmean(candidates[name]["means"][c] / max(candidates[current]["means"][c], 1e-12)
+                                for c in cells)
 
     better = [n for n, c in candidates.items() if c["fast"] and c["beats current"]]
     choice = min(better, key=relative) if better else current

@@ -163,7 +163,7 @@ LEVERS: dict[str, Lever] = {
         ("levy10-q16-ucb",),
         (TARGET, "lbfgs-greedy-2starts", "gennes-sequential", "lbfgs-greedy-cap15", *BOTORCH_MODES), loops=True,
         anchor="the-batch-strategy-lever-round-3-the-rule-committed-before-the-loops"),
-    # Timed against the current choice, which the q = 64 test states time at 0.42-0.53x the faster mode: the loops
+    # Timed against the current choice, which the q = 64 test states time at about half the faster mode's: the loops
     # leave out BoTorch's modes (about 2.6 of their 3.8 CPU hours), and a change is timed again on the test states.
     "batch-strategy lever, round 5": Lever(
         ("levy10-q64", "griewank10-q64"), (TARGET, "gennes-sequential"), loops=True, time_reference=TARGET,

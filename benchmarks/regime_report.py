@@ -66,9 +66,11 @@ def paired(ours: Mapping[int, Mapping[str, Any]], theirs: Mapping[int, Mapping[s
     return wtl, paired_p_value(differences, alternative) if seeds else math.nan, seeds
 
 
-def median_acqf_time(runs: Mapping[int, Mapping[str, Any]]) -> float:
-    """Median acquisition CPU seconds per iteration over every iteration of every run."""
-    times = [t for record in runs.values() for t in record.get("acqf_cpu_time", record["acqf_time"])]
+def median_acqf_time(*runs: Mapping[int, Mapping[str, Any]]) -> float:
+    """Median acquisition CPU seconds per iteration over every iteration of every run (of one or more optimizer's
+    runs by seed, pooled)."""
+    times = [t for by_seed in runs for record in by_seed.values()
+             for t in record.get("acqf_cpu_time", record["acqf_time"])]
     return statistics.median(times) if times else math.nan
 
 
@@ -483,9 +485,8 @@ def batch_rule(probes: Sequence[Mapping[str, Any]], by_acquisition: bool = False
 
 
 def _batch_section(report: Report, lever: str, probes: Sequence[Mapping[str, Any]]) -> None:
-    anchor = "" if lever == "batch-strategy lever" else "-round-2"
     report.section(f"Dev states: the {lever}").paragraph(
-        f"The [rule](../design.md#the-batch-strategy-lever{anchor}-the-rule-committed-before-the-probe) on the dev "
+        f"The [rule](../design.md#{LEVERS[lever].anchor}) on the dev "
         "states of d < 30 with q > 1: each candidate's W/T/L in acquisition value against the current choice "
         f"(`{ABLATION}` when the probe ran) and against BoTorch's joint default (ties within {VALUE_TOLERANCE:g}), "
         "its median CPU seconds per call, and whether that is within "
@@ -519,9 +520,7 @@ def loop_rule(cells: Mapping[str, Runs], compared: Sequence[str], reference: str
     current = compared[0]
 
     def pooled_time(name: str) -> float:
-        times = [t for runs in cells.values() for record in runs.get(name, {}).values()
-                 for t in record.get("acqf_cpu_time", record["acqf_time"])]
-        return statistics.median(times) if times else math.nan
+        return median_acqf_time(*(runs.get(name, {}) for runs in cells.values()))
 
     modes = [mode for mode in BOTORCH_MODES if any(runs.get(mode) for runs in cells.values())]
     reference_time = (pooled_time(reference) if reference is not None

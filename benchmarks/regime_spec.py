@@ -137,7 +137,7 @@ class Lever(NamedTuple):
             them on the states of loops driven by BoTorch's default.
         time_reference: Loops: the optimizer whose median time a fast candidate stays within `TIME_TARGET` of
             (None: the faster BoTorch mode, which the loops then run too).
-        anchor: Loops: the design notes' section that states the rule.
+        anchor: The design notes' section that states the rule.
         seeds: Loops: seeds of each compared optimizer in each cell (`--seeds`); the rule is read once all have run.
     """
 
@@ -150,15 +150,16 @@ class Lever(NamedTuple):
     seeds: int = 10
 
 
-# Their rules: docs/design.md#the-batch-strategy-lever-the-rule-committed-before-the-probe and its rounds 2, 3 and 5.
+# Their rules: the design notes' sections named by each lever's `anchor` (docs/design.md).
 LEVERS: dict[str, Lever] = {
     "batch-strategy lever": Lever(
         ("levy10-q16-ucb", "levy10-q64", "griewank10-q64"),
-        (ABLATION, "lbfgs-same-starts-joint", "lbfgs-greedy-2starts", *BOTORCH_MODES)),
+        (ABLATION, "lbfgs-same-starts-joint", "lbfgs-greedy-2starts", *BOTORCH_MODES),
+        anchor="the-batch-strategy-lever-the-rule-committed-before-the-probe"),
     "batch-strategy lever, round 2": Lever(
         ("levy10-q16-ucb", "levy10-q16", "griewank10-q16"),
         (ABLATION, "lbfgs-greedy-cap15", "lbfgs-same-starts-joint", "lbfgs-joint-20starts", *BOTORCH_MODES),
-        by_acquisition=True),
+        by_acquisition=True, anchor="the-batch-strategy-lever-round-2-the-rule-committed-before-the-probe"),
     "batch-strategy lever, round 3": Lever(
         ("levy10-q16-ucb",),
         (TARGET, "lbfgs-greedy-2starts", "gennes-sequential", "lbfgs-greedy-cap15", *BOTORCH_MODES), loops=True,

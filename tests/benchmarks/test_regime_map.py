@@ -317,6 +317,18 @@ def test_a_dev_loop_section_names_no_choice_until_every_loop_has_run(tmp_path):
     assert report.text.count("**chosen**") == 1
 
 
+def test_every_lever_links_a_section_of_the_design_notes():
+    import re
+    from pathlib import Path
+
+    from benchmarks.regime_spec import LEVERS
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "design.md").read_text()
+    slugs = {re.sub(r"\s+", "-", re.sub(r"[^\w\s-]", "", line.lstrip("#").strip().lower()))
+             for line in text.splitlines() if line.startswith("#")}
+    assert all(lever.anchor in slugs for lever in LEVERS.values()), [l.anchor for l in LEVERS.values()]
+
+
 def test_the_greedy_candidates_stay_greedy_where_the_policy_builds_batches_otherwise():
     from benchmarks.regime_spec import task_of
 

@@ -23,7 +23,9 @@ from benchmarks.regime_spec import (
     CELLS,
     DEV_CELLS,
     LEVERS,
+    LOOP_RULES,
     OPTIMIZERS,
+    POLICY_CELLS,
     TARGET,
     TEST_CELLS,
     Cell,
@@ -377,7 +379,8 @@ def is_probe(record: Mapping[str, Any]) -> bool:
 
 def policy_records(records: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """The dev records that the pipeline policy was chosen from (no lever probe, no test record)."""
-    return [record for record in records if record["spec"].get("kind") == "regime-dev" and not is_probe(record)]
+    return [record for record in records if record["spec"].get("kind") == "regime-dev" and not is_probe(record)
+            and record["spec"]["cell"] in POLICY_CELLS]
 
 
 def bucket_of(d: int, q: int) -> tuple[str, str]:
@@ -502,25 +505,47 @@ def _batch_section(report: Report, lever: str, probes: Sequence[Mapping[str, Any
                   "fast", "choice"], rows)
 
 
-def loop_rule(cells: Mapping[str, Runs], compared: Sequence[str], reference: str | None = None) -> dict[str, Any]:
-    """A batch-strategy lever's rule on whole dev loops (docs/design.md, rounds 3 and 5): `cells` maps each dev cell
-    to its runs by optimizer and seed, `compared[0]` is the current choice.
+def loop_rule(cells: Mapping[str, Runs], compared: Sequence[str], reference: str | None = None,
+              rule: str = "beats current") -> dict[str, Any]:
+    """A batch-strategy lever's rule on whole dev loops (docs/design.md, rounds 3, 5 and 6): `cells` maps each dev
+    cell to its runs by optimizer and seed, `compared[0]` is the current choice.
 
     Each candidate (every compared optimizer but BoTorch's modes) is *fast* when its median acquisition CPU seconds
     per iteration, over every loop of every cell, are at most `TIME_TARGET` times the reference's: `reference`'s, or
-    the faster BoTorch mode's when None. A candidate beats the current choice when its wins minus losses over the
-    paired (cell, seed) loops are at least 2 and at least 20 % of the pairs, and it ends lower in mean final regret
-    in every cell. The choice is the fast candidate that beats the current choice with the lowest mean final regret
-    relative to the current choice's (averaged over cells), else the current choice.
+    the faster BoTorch mode's when None. One optimizer *beats* another when its wins minus losses over their paired
+    (cell, seed) loops are at least 2 and at least 20 % of the pairs, and its mean final regret is lower in every
+    cell (`"beats current"`) or lower on average over the cells relative to the other's (`"cheapest unbeaten"`).
+
+    - `"beats current"`: the choice is the fast candidate that beats the current choice with the lowest mean final
+      regret relative to the current choice's (averaged over cells), else the current choice.
+    - `"cheapest unbeaten"`: `compared` runs from the cheapest budget to the richest (`compared[-1]`); the choice is
+      the first candidate that the richest does not beat. Time is reported, not ruled on.
 
     Returns:
         `{"reference time" (seconds), "candidates": name -> {"means" (cell -> mean final regret), "time", "fast",
-        "wtl", "beats current"}, "choice"}`.
+        "wtl" (against the current choice), "beats current", and under `"cheapest unbeaten"` "richest wtl" (the
+        richest's W/T/L against it) and "beaten"}, "choice"}`.
     """
-    current = compared[0]
+    if rule not in LOOP_RULES:
+        raise ValueError(f"`rule` must be one of {LOOP_RULES}, got {rule!r}")
+    current, richest = compared[0], compared[-1]
 
     def pooled_time(name: str) -> float:
         return median_acqf_time(*(runs.get(name, {}) for runs in cells.values()))
+
+    def ratio(name: str, other: str) -> float:
+        return statistics.fmean(mean_regret(runs.get(name, {})) / max(mean_regret(runs.get(other, {})), 1e-12)
+                                for runs in cells.values())
+
+    def beats(name: str, other: str) -> tuple[tuple[int, int, int], bool]:
+        wtl, pairs, lower = [0, 0, 0], 0, True
+        for runs in cells.values():
+            (w, t, l), _, seeds = paired(runs.get(name, {}), runs.get(other, {}))
+            wtl, pairs = [wtl[0] + w, wtl[1] + t, wtl[2] + l], pairs + len(seeds)
+            lower = lower and mean_regret(runs.get(name, {})) < mean_regret(runs.get(other, {}))
+        if rule == "cheapest unbeaten":
+            lower = pairs > 0 and ratio(name, other) < 1
+        return tuple(wtl), name != other and pairs > 0 and lower and wtl[0] - wtl[2] >= max(2, 0.2 * pairs)
 
     modes = [mode for mode in BOTORCH_MODES if any(runs.get(mode) for runs in cells.values())]
     reference_time = (pooled_time(reference) if reference is not None
@@ -528,24 +553,18 @@ def loop_rule(cells: Mapping[str, Runs], compared: Sequence[str], reference: str
     candidates = {}
     names = dict.fromkeys(n for runs in cells.values() for n in compared if n not in BOTORCH_MODES and runs.get(n))
     for name in names:
-        wtl, pairs, means, lower = [0, 0, 0], 0, {}, True
-        for cell, runs in cells.items():
-            means[cell] = mean_regret(runs.get(name, {}))
-            if name != current:
-                (w, t, l), _, seeds = paired(runs.get(name, {}), runs.get(current, {}))
-                wtl, pairs = [wtl[0] + w, wtl[1] + t, wtl[2] + l], pairs + len(seeds)
-                lower = lower and means[cell] < mean_regret(runs.get(current, {}))
         time = pooled_time(name)
-        candidates[name] = {"means": means, "time": time, "fast": time <= TIME_TARGET * reference_time,
-                            "wtl": tuple(wtl), "beats current": name != current and pairs > 0 and lower
-                            and wtl[0] - wtl[2] >= max(2, 0.2 * pairs)}
-
-    def relative(name: str) -> float:
-        return statistics.fmean(candidates[name]["means"][c] / max(candidates[current]["means"][c], 1e-12)
-                                for c in cells)
-
-    better = [n for n, c in candidates.items() if c["fast"] and c["beats current"]]
-    choice = min(better, key=relative) if better else current
+        wtl, beats_current = beats(name, current)
+        candidates[name] = {"means": {cell: mean_regret(runs.get(name, {})) for cell, runs in cells.items()},
+                            "time": time, "fast": time <= TIME_TARGET * reference_time, "wtl": wtl,
+                            "beats current": beats_current}
+        if rule == "cheapest unbeaten":
+            candidates[name]["richest wtl"], candidates[name]["beaten"] = beats(richest, name)
+    if rule == "cheapest unbeaten":
+        choice = next((n for n in compared if n in candidates and not candidates[n]["beaten"]), current)
+    else:
+        better = [n for n, c in candidates.items() if c["fast"] and c["beats current"]]
+        choice = min(better, key=lambda n: ratio(n, current)) if better else current
     return {"reference time": reference_time, "candidates": candidates, "choice": choice}
 
 
@@ -554,7 +573,7 @@ def _loop_section(report: Report, lever: str, cells: Mapping[str, Runs]) -> None
     current = spec.compared[0]
     reference = "the faster BoTorch mode's" if spec.time_reference is None else f"`{spec.time_reference}`'s"
     chosen = {c: cells.get(c, {}) for c in spec.cells}
-    rule = loop_rule(chosen, spec.compared, spec.time_reference)
+    rule = loop_rule(chosen, spec.compared, spec.time_reference, spec.rule)
     recorded = sum(len(runs.get(o, {})) for runs in chosen.values() for o in spec.compared)
     expected = len(chosen) * len(spec.compared) * spec.seeds
     report.section(f"Dev loops: the {lever}").paragraph(
@@ -572,6 +591,21 @@ def _loop_section(report: Report, lever: str, cells: Mapping[str, Runs]) -> None
                          "" if optimizer == current or optimizer not in rule["candidates"] else
                          f"{w}/{t}/{l}, p = {p:.2g}"])
     report.table(["dev cell", "optimizer", "final regret", "median (s)", "vs current"], rows)
+    done = recorded >= expected
+    if spec.rule == "cheapest unbeaten":
+        richest = spec.compared[-1]
+        report.paragraph(f"The rule over every cell's loops: the candidates from the cheapest budget to the richest "
+                         f"(`{richest}`); W/T/L of the richest against each over the paired loops, and whether it "
+                         "beats it (wins minus losses at least 2 and 20 % of the pairs, lower mean relative to its "
+                         "own, averaged over the cells). The choice is the cheapest candidate the richest does not "
+                         f"beat. Time, reported beside it: median over {reference}.")
+        report.table(["optimizer", "median (s)", "vs reference", "richest's W/T/L against it", "beaten", "choice"],
+                     [[f"`{name}`", f"{c['time']:.2f}", f"{c['time'] / rule['reference time']:.2f}x",
+                       "" if name == richest else "/".join(map(str, c["richest wtl"])),
+                       "" if name == richest else "yes" if c["beaten"] else "no",
+                       "**chosen**" if name == rule["choice"] and done else ""]
+                      for name, c in rule["candidates"].items()])
+        return
     report.paragraph(f"The rule over every cell's loops: median time over {reference} (fast: at most "
                      f"{TIME_TARGET:g}x), W/T/L over the paired loops, and whether the candidate beats the current "
                      "choice (wins minus losses at least 2 and 20 % of the pairs, lower mean in every cell).")
@@ -579,7 +613,7 @@ def _loop_section(report: Report, lever: str, cells: Mapping[str, Runs]) -> None
                  [[f"`{name}`", f"{c['time']:.2f}", f"{c['time'] / rule['reference time']:.2f}x",
                    "" if name == current else "/".join(map(str, c["wtl"])), "yes" if c["fast"] else "no",
                    "" if name == current else "yes" if c["beats current"] else "no",
-                   "**chosen**" if name == rule["choice"] and recorded >= expected else ""]
+                   "**chosen**" if name == rule["choice"] and done else ""]
                   for name, c in rule["candidates"].items()])
 
 

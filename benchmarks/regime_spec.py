@@ -121,8 +121,15 @@ DEV_CELLS = _cells("dev", [
     ("levy10-q16", "low-d, batch", "levy", 10, 0, 16, "qlognei", 32, 8, 3, 0),
     ("griewank10-q16", "low-d, batch", "griewank", 10, 0, 16, "qlognei", 32, 8, 3, 0),
     ("levy6-mes-q1", "rugged acquisition", "levy", 6, 0, 1, "qmes", 10, 30, 3, 0),
+    # Added for round 6, after round 3's check was refuted: qUCB dev cells beside Levy-10 (docs/design.md, round 6).
+    ("griewank10-q16-ucb", "optimistic", "griewank", 10, 0, 16, "qucb", 32, 8, 10, 0, UCB_BETA_OPTIMISTIC),
+    ("rastrigin10-q16-ucb", "optimistic", "rastrigin", 10, 0, 16, "qucb", 32, 8, 10, 0, UCB_BETA_OPTIMISTIC),
 ])
 CELLS: dict[str, Cell] = {cell.name: cell for cell in (*TEST_CELLS, *DEV_CELLS)}
+# The dev cells the pipeline policy was chosen on (docs/design.md#the-pipeline-policy); the others serve levers only,
+# so the policy's probe (`--split dev` without `--optimizers`) runs these unless cells are named.
+POLICY_CELLS = ("levy6-q1", "branin-in60-q1", "branin-in150-q1", "branin-in60-q16", "branin-in150-q16", "levy60-q1",
+                "levy10-q64", "griewank10-q64", "levy10-q16-ucb", "levy6-mes-q1")
 
 
 class Lever(NamedTuple):
@@ -139,6 +146,9 @@ class Lever(NamedTuple):
             (None: the faster BoTorch mode, which the loops then run too).
         anchor: The design notes' section that states the rule.
         seeds: Loops: seeds of each compared optimizer in each cell (`--seeds`); the rule is read once all have run.
+        rule: Loops: `"beats current"` (a fast candidate that beats the current choice replaces it) or
+            `"cheapest unbeaten"` (`compared` runs from the cheapest budget to the richest, and the choice is the
+            first that the richest does not beat); `benchmarks.regime_report.loop_rule`.
     """
 
     cells: tuple[str, ...]
@@ -148,6 +158,7 @@ class Lever(NamedTuple):
     time_reference: str | None = None
     anchor: str = ""
     seeds: int = 10
+    rule: str = "beats current"
 
 
 # Their rules: the design notes' sections named by each lever's `anchor` (docs/design.md).
@@ -169,7 +180,15 @@ LEVERS: dict[str, Lever] = {
     "batch-strategy lever, round 5": Lever(
         ("levy10-q64", "griewank10-q64"), (TARGET, "gennes-sequential"), loops=True, time_reference=TARGET,
         anchor="the-batch-strategy-lever-round-5-large-batches-the-rule-committed-before-the-loops"),
+    # qUCB's sequential build, from ours' cheap steps (`gennes-sequential` equals the current default there) to
+    # BoTorch's per-step budget run through ours; time is reported beside the choice, from `--split dev --timing`.
+    "batch-strategy lever, round 6": Lever(
+        ("levy10-q16-ucb", "griewank10-q16-ucb", "rastrigin10-q16-ucb"),
+        ("gennes-sequential", "lbfgs-seq-8starts", "lbfgs-seq-20starts"), loops=True,
+        time_reference="gennes-sequential", rule="cheapest unbeaten",
+        anchor="the-batch-strategy-lever-round-6-qucb-step-budgets-the-rule-committed-before-the-loops"),
 }
+LOOP_RULES = ("beats current", "cheapest unbeaten")
 
 # Iterations at which the dev part measures every compared optimizer on the state of a loop that BoTorch's
 # default drives: early, middle and last.
@@ -190,7 +209,7 @@ def make_specs(split: str = "test", cells: Sequence[str] | None = None, optimize
     Args:
         split: `"test"` (whole BO loops of every optimizer) or `"dev"` (one loop per seed driven by BoTorch's
             default, every compared optimizer measured on its states).
-        cells: Cell names of the split (default all).
+        cells: Cell names of the split (default all; the policy's dev probe: `POLICY_CELLS`).
         optimizers: Test split: optimizers to run (default each cell's). Dev split: optimizers compared on the
             states (default `DEV_OPTIMIZERS`), recorded in the spec as `compared` (a lever's probe).
         seeds: Seeds per cell replacing the cells' (the oracle keeps at most its own number).
@@ -211,8 +230,10 @@ def make_specs(split: str = "test", cells: Sequence[str] | None = None, optimize
                          "--optimizers ...`)")
     if timing:
         seeds = seeds or TIMING_SEEDS
+    policy_probe = split == "dev" and not (loops or timing or optimizers)
+    default = POLICY_CELLS if policy_probe else CELLS
     chosen = [cell for cell in (TEST_CELLS if split == "test" else DEV_CELLS)
-              if cells is None or cell.name in cells]
+              if cell.name in (default if cells is None else cells)]
     unknown = sorted(set(cells or ()) - {cell.name for cell in chosen})
     if unknown:
         known = [cell.name for cell in CELLS.values() if cell.split == split]

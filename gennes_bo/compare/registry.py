@@ -32,6 +32,8 @@ import path `package.module:function` of an `optimize_acqf`-compatible callable,
 `lbfgs-seq-cap15-1start`   the L-BFGS-only sequential build (`batch_strategy="sequential"`) with one restart a step,
                            each capped at 15 L-BFGS-B iterations (a time lever for qUCB batches)
 `lbfgs-seq-cap10-1start`   the same, capped at 10 iterations
+`lbfgs-seq-8starts`        the L-BFGS-only sequential build with 8 restarts a step from 1024 raw samples
+`lbfgs-seq-20starts`       the same with 20 restarts a step: BoTorch's `sequential=True` budget run through ours
 `random`                   a floor: a uniformly random batch, not optimized (one acquisition evaluation, its value)
 `sobol`                    a floor: a scrambled Sobol batch, not optimized (one acquisition evaluation, its value)
 =========================  ===================================================================================
@@ -301,6 +303,12 @@ _gennes_entry("lbfgs-seq-cap15-1start", "the L-BFGS-only sequential build with o
               pipeline="lbfgs", batch_strategy="sequential", num_restarts=1, step_maxiter=15)
 _gennes_entry("lbfgs-seq-cap10-1start", "as lbfgs-seq-cap15-1start with each step capped at 10 iterations",
               pipeline="lbfgs", batch_strategy="sequential", num_restarts=1, step_maxiter=10)
+_gennes_entry("lbfgs-seq-8starts", "the L-BFGS-only sequential build with 8 restarts a step from 1024 raw samples "
+              "(pipeline='lbfgs', batch_strategy='sequential', num_restarts=8, raw_samples=1024)",
+              pipeline="lbfgs", batch_strategy="sequential", num_restarts=8, raw_samples=1024)
+_gennes_entry("lbfgs-seq-20starts", "the L-BFGS-only sequential build at BoTorch's per-step budget (pipeline='lbfgs', "
+              "batch_strategy='sequential', num_restarts=20, raw_samples=1024)",
+              pipeline="lbfgs", batch_strategy="sequential", num_restarts=20, raw_samples=1024)
 register("random", lambda task: random_batch, {"batch": "uniform", "optimized": False},
          description="a floor: a uniformly random q-batch, not optimized (one acquisition evaluation)")
 register("sobol", lambda task: sobol_batch, {"batch": "scrambled sobol", "optimized": False},

@@ -10,7 +10,15 @@ import torch
 
 from benchmarks.regime_map import Oracle
 from benchmarks.regime_report import cell_summary, dev_wtl, verdicts, write_report
-from benchmarks.regime_spec import CELLS, DEV_CELLS, TEST_CELLS, make_specs, oracle_components, spec_settings
+from benchmarks.regime_spec import (
+    CELLS,
+    DEV_CELLS,
+    POLICY_CELLS,
+    TEST_CELLS,
+    make_specs,
+    oracle_components,
+    spec_settings,
+)
 from gennes_bo.cli import main
 from gennes_bo.compare.registry import AcqfTask, register
 
@@ -33,7 +41,8 @@ def test_test_specs_run_every_optimizer_and_the_oracle_on_its_seeds_only():
     with pytest.raises(ValueError, match="unknown test cell"):
         make_specs("test", ["levy6-q1"])  # a dev cell
     dev = make_specs("dev")
-    assert {s["optimizer"] for s in dev} == {"dev-probe"} and len(dev) == sum(c.seeds for c in DEV_CELLS)
+    assert {s["optimizer"] for s in dev} == {"dev-probe"} and {s["cell"] for s in dev} == set(POLICY_CELLS)
+    assert len(dev) == sum(CELLS[name].seeds for name in POLICY_CELLS)  # lever-only dev cells run when named
     assert all("compared" not in s for s in dev)  # the policy's probe: the resume keys of its records
 
 
@@ -292,6 +301,31 @@ def test_the_loop_rule_pools_the_pairs_of_several_cells_and_asks_for_a_lower_mea
     assert loop_rule({"one": one, "two": two}, ["current", "candidate"], reference="current")["choice"] == "current"
     two["candidate"] = runs([40.0] * 8 + [60.0] * 2, 2.5)  # 1.25x the current choice's time: not fast
     assert loop_rule({"one": one, "two": two}, ["current", "candidate"], reference="current")["choice"] == "current"
+
+
+def test_the_cheapest_unbeaten_rule_takes_the_first_budget_the_richest_does_not_beat():
+    from benchmarks.regime_report import loop_rule
+
+    def runs(regrets, time=1.0):
+        return {seed: {"final_regret": r, "acqf_cpu_time": [time] * 3, "acqf_time": [time] * 3}
+                for seed, r in enumerate(regrets)}
+
+    order = ["cheap", "middle", "rich"]
+    one = {"cheap": runs([6.0] * 10), "middle": runs([5.0] * 10, 2.0), "rich": runs([5.0] * 7 + [4.0] * 3, 4.0)}
+    two = {"cheap": runs([60.0] * 10), "middle": runs([50.0] * 10, 2.0), "rich": runs([50.0] * 10, 4.0)}
+    rule = loop_rule({"one": one, "two": two}, order, reference="cheap", rule="cheapest unbeaten")
+    # The richest beats the cheap build on every pair; against the middle one 3/17/0 is short of 20 % of 20 pairs.
+    assert rule["candidates"]["cheap"]["richest wtl"] == (20, 0, 0) and rule["candidates"]["cheap"]["beaten"]
+    assert rule["candidates"]["middle"]["richest wtl"] == (3, 17, 0) and not rule["candidates"]["middle"]["beaten"]
+    assert rule["choice"] == "middle" and rule["candidates"]["rich"]["time"] == 4.0
+    one["cheap"], two["cheap"] = runs([5.0] * 10), runs([51.0] * 5 + [49.0] * 5)  # 8/7/5 from the richest
+    assert loop_rule({"one": one, "two": two}, order, rule="cheapest unbeaten")["choice"] == "cheap"
+    one["cheap"] = runs([5.5] * 10)  # 15/0/5: enough pairs, and the richest lower on average relative to it
+    assert loop_rule({"one": one, "two": two}, order, rule="cheapest unbeaten")["choice"] == "middle"
+    two["cheap"] = runs([51.0] * 5 + [10.0] * 5)  # 15/0/5, but the richest higher on average relative to it
+    assert loop_rule({"one": one, "two": two}, order, rule="cheapest unbeaten")["choice"] == "cheap"
+    with pytest.raises(ValueError, match="`rule` must be one of"):
+        loop_rule({"one": one}, order, rule="cheapest")
 
 
 def test_a_dev_loop_section_names_no_choice_until_every_loop_has_run(tmp_path):

@@ -24,7 +24,7 @@ CPU times do not compare across optimizers. Instead, per test cell and seed, a l
 stops at an early, a middle and the last iteration, and BoTorch's two modes and ours each maximize that state's
 acquisition, one after the other in the same process (an order rotated from state to state).
 
-    gennes-bo regime-map --estimate               # CPU hours of the test map, from one call per optimizer and cell
+    gennes-bo regime-map --estimate               # CPU hours of the test map (recorded runs, else one call each)
     gennes-bo regime-map --split dev --workers 2  # the dev states into results/regime_dev.jsonl (resumes)
     gennes-bo regime-map --workers 2              # the test map into results/regime_map.jsonl (resumes)
     gennes-bo regime-map --timing                 # the time target's states into results/regime_timing.jsonl
@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import statistics
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -155,13 +156,16 @@ def run_regime_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------- --estimate
-def estimate(specs: Sequence[Mapping[str, Any]], pending_keys: set[str] | None = None) -> Iterator[str]:
-    """Time one acquisition call per optimizer and cell on a stand-in state, and estimate the grid's CPU hours.
+def estimate(specs: Sequence[Mapping[str, Any]], pending_keys: set[str] | None = None,
+             recorded: Mapping[tuple, Sequence[float]] | None = None) -> Iterator[str]:
+    """Estimate the grid's CPU hours: from its recorded runs where a cell and optimizer have some, else from one
+    acquisition call per optimizer and cell on a stand-in state.
 
-    Each cell's GP is fitted in this process (one thread) to seed 0's initial design plus Sobol points standing for
-    the BO points of the middle iteration; each optimizer (each oracle component, each dev optimizer) is timed once
-    on it (process CPU time). A run costs `iterations x (call + GP fit)`; a dev run costs its loop with BoTorch's
-    default plus one call of every dev optimizer per captured state.
+    Each cell that needs a call fits its GP in this process (one thread) to seed 0's initial design plus Sobol points
+    standing for the BO points of the middle iteration; each optimizer (each oracle component, each dev optimizer)
+    is timed once on it (process CPU time). A run costs `iterations x (call + GP fit)`; a dev run costs its loop with
+    BoTorch's default plus one call of every dev optimizer per captured state. Where `recorded` (`estimate_key` ->
+    the CPU seconds of each recorded run) has runs, their mean is the cost of a run, and nothing is timed.
 
     Yields:
         The lines to print as they are measured, then the totals.
@@ -178,6 +182,7 @@ def estimate(specs: Sequence[Mapping[str, Any]], pending_keys: set[str] | None =
     from gennes_bo.models import fit_gp
 
     limit_threads()
+    recorded = recorded or {}
     by_cell: dict[str, list[Mapping[str, Any]]] = {}
     for spec in specs:
         by_cell.setdefault(spec["cell"], []).append(spec)
@@ -185,46 +190,69 @@ def estimate(specs: Sequence[Mapping[str, Any]], pending_keys: set[str] | None =
     total = left = 0.0
     for name, cell_specs in by_cell.items():
         cell, first = CELLS[name], cell_specs[0]
-        problem = problem_of({**first, "seed": 0})
-        bounds = problem.bounds.to(torch.float64)
-        n_points = cell.n_init + cell.q * (cell.iterations // 2)
-        X = torch.cat([initial_design(bounds, cell.n_init, 0), initial_design(bounds, n_points - cell.n_init, 1)])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fit_start = time.process_time()
-            model = fit_gp(X, -problem.evaluate_true(X), bounds)
-            fit = time.process_time() - fit_start
-            acq_function = build_acquisition(model, model.train_targets.max(), cell.acquisition, cell.q, seed=0,
-                                             X_baseline=X, beta=cell.beta, bounds=bounds)
-            calls: dict[str, float] = {}
-            for spec in cell_specs:
-                names = (compared_of(spec) if spec["optimizer"] in STATE_PROBES else oracle_components(spec)
-                         if spec["optimizer"] == "oracle" else [spec["optimizer"]])
-                for optimizer in names:
-                    if optimizer in calls or (cell.q == 1 and optimizer == "botorch-sequential"):
-                        continue
-                    warm_up(optimizer, cell.acquisition, cell.q)
-                    start = time.process_time()
-                    run_acqf_optimizer(get_acqf_optimizer(optimizer).make(task_of(spec)), acq_function, bounds,
-                                       cell.q, seed=0)
-                    calls[optimizer] = time.process_time() - start
-        for optimizer in dict.fromkeys(spec["optimizer"] for spec in cell_specs):
-            runs = [spec for spec in cell_specs if spec["optimizer"] == optimizer]
-            if optimizer in STATE_PROBES:
-                call = calls["botorch-default"] * cell.iterations + len(capture_iterations(cell)) * sum(
-                    calls.get(name, 0.0) for name in compared_of(runs[0]))
-            elif optimizer == "oracle":
-                call = cell.iterations * sum(calls[name] for name in oracle_components(runs[0]))
+        unrecorded = [spec for spec in cell_specs if not recorded.get(estimate_key(spec))]
+        calls: dict[str, float] = {}
+        fit = 0.0
+        if unrecorded:
+            problem = problem_of({**first, "seed": 0})
+            bounds = problem.bounds.to(torch.float64)
+            n_points = cell.n_init + cell.q * (cell.iterations // 2)
+            X = torch.cat([initial_design(bounds, cell.n_init, 0),
+                           initial_design(bounds, n_points - cell.n_init, 1)])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fit_start = time.process_time()
+                model = fit_gp(X, -problem.evaluate_true(X), bounds)
+                fit = time.process_time() - fit_start
+                acq_function = build_acquisition(model, model.train_targets.max(), cell.acquisition, cell.q, seed=0,
+                                                 X_baseline=X, beta=cell.beta, bounds=bounds)
+                for spec in unrecorded:
+                    names = (compared_of(spec) if spec["optimizer"] in STATE_PROBES else oracle_components(spec)
+                             if spec["optimizer"] == "oracle" else [spec["optimizer"]])
+                    for optimizer in names:
+                        if optimizer in calls or (cell.q == 1 and optimizer == "botorch-sequential"):
+                            continue
+                        warm_up(optimizer, cell.acquisition, cell.q)
+                        start = time.process_time()
+                        run_acqf_optimizer(get_acqf_optimizer(optimizer).make(task_of(spec)), acq_function, bounds,
+                                           cell.q, seed=0)
+                        calls[optimizer] = time.process_time() - start
+        for key in dict.fromkeys(estimate_key(spec) for spec in cell_specs):
+            runs = [spec for spec in cell_specs if estimate_key(spec) == key]
+            optimizer, seconds = key[1], recorded.get(key)
+            if seconds:
+                per_run, source = statistics.fmean(seconds) / 3600, f"{'(recorded)':>9s}"
             else:
-                call = cell.iterations * calls[optimizer]
-            per_run = (call + cell.iterations * fit) / 3600
+                if optimizer in STATE_PROBES:
+                    call = calls["botorch-default"] * cell.iterations + len(capture_iterations(cell)) * sum(
+                        calls.get(name, 0.0) for name in compared_of(runs[0]))
+                elif optimizer == "oracle":
+                    call = cell.iterations * sum(calls[name] for name in oracle_components(runs[0]))
+                else:
+                    call = cell.iterations * calls[optimizer]
+                per_run, source = (call + cell.iterations * fit) / 3600, f"{call / cell.iterations:9.2f}"
             total += per_run * len(runs)
             if pending_keys is not None:
                 left += per_run * sum(run_key(spec) in pending_keys for spec in runs)
-            yield f"{name:22s} {optimizer:24s} {call / cell.iterations:9.2f} {len(runs):5d} {per_run * len(runs):7.2f}"
-        yield f"{name:22s} {'(GP fit)':24s} {fit:9.2f}  ({n_points} points)"
+            yield f"{name:22s} {optimizer:24s} {source} {len(runs):5d} {per_run * len(runs):7.2f}"
+        if unrecorded:
+            yield f"{name:22s} {'(GP fit)':24s} {fit:9.2f}  ({n_points} points)"
     yield (f"estimated CPU hours: {total:.1f} for {len(specs)} runs"
            + (f" ({left:.1f} for the {len(pending_keys)} not yet recorded)" if pending_keys is not None else ""))
+
+
+def estimate_key(spec: Mapping[str, Any]) -> tuple:
+    """What runs of the same cost share: cell, optimizer, kind and the optimizers a probe compares."""
+    return spec["cell"], spec["optimizer"], spec.get("kind"), tuple(spec.get("compared", ()))
+
+
+def recorded_cpu_times(records: Sequence[Mapping[str, Any]]) -> dict[tuple, list[float]]:
+    """`estimate_key` -> the process CPU seconds of each recorded run (for `estimate`)."""
+    times: dict[tuple, list[float]] = {}
+    for record in records:
+        if "cpu_time" in record and "cell" in record["spec"]:
+            times.setdefault(estimate_key(record["spec"]), []).append(record["cpu_time"])
+    return times
 
 
 # ------------------------------------------------------------------------------------------------ the CLI
@@ -252,7 +280,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--timing-out", default=DEFAULT_OUT["timing"], metavar="JSONL",
                         help=f"--report: the timing records read beside --out's (default {DEFAULT_OUT['timing']})")
     parser.add_argument("--estimate", action="store_true",
-                        help="time one acquisition call per optimizer and cell, print the grid's CPU hours and exit")
+                        help="print the grid's CPU hours and exit: from --out's recorded runs of each cell and "
+                        "optimizer, else from one timed acquisition call")
     parser.add_argument("--dev-out", default=DEFAULT_OUT["dev"], metavar="JSONL",
                         help=f"--report: the dev records read beside --out's (default {DEFAULT_OUT['dev']})")
     parser.add_argument("--yes", action="store_true",
@@ -293,7 +322,10 @@ def _main(args: argparse.Namespace) -> int:
         raise SystemExit(f"gennes-bo regime-map: {err}") from err
     todo = pending(specs, args.out)
     if args.estimate or (todo and len(todo) == len(specs) and not args.yes and not args.quick):
-        lines = list(_print(estimate(specs, {run_key(spec) for spec in todo})))
+        from gennes_bo.compare.records import load_records
+
+        recorded = recorded_cpu_times(load_records(args.out))
+        lines = list(_print(estimate(specs, {run_key(spec) for spec in todo}, recorded)))
         hours = float(lines[-1].split(":")[1].split()[0])
         if args.estimate:
             return 0

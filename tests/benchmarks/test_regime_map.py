@@ -426,3 +426,18 @@ def test_dev_timing_rows_time_a_levers_candidates_against_the_faster_mode():
     rows = {row[2]: row for row in dev_timing_rows(records)}
     assert rows["`gennes-hybrid`"][3:] == ["3.00", "1.50x", ""]
     assert rows["`lbfgs-seq-cap10-1start`"][3:] == ["1.50", "0.75x", "0/0/2"]  # 10 % lower in value on both
+
+
+def test_the_estimate_reads_recorded_runs_and_times_nothing_for_them():
+    from benchmarks.regime_map import estimate, estimate_key, recorded_cpu_times
+    from gennes_bo.compare.records import run_key
+
+    specs = make_specs("test", ["hartmann6-q64"], ["sobol", "oracle"])
+    records = [{"spec": spec, "cpu_time": 360.0 if spec["optimizer"] == "sobol" else 7200.0}
+               for spec in specs if spec["seed"] < 2]
+    recorded = recorded_cpu_times(records)
+    assert recorded[estimate_key(specs[0])] == [360.0, 360.0]
+    lines = list(estimate(specs, {run_key(s) for s in specs if s["seed"] >= 2}, recorded))
+    assert "(GP fit)" not in "\n".join(lines) and all("(recorded)" in line for line in lines[1:-1])
+    # Sobol: 10 runs of 0.1 h; the oracle: 5 of 2 h. Left: 8 Sobol runs and 3 oracle runs.
+    assert lines[-1] == "estimated CPU hours: 11.0 for 15 runs (6.8 for the 11 not yet recorded)"

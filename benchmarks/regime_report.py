@@ -76,13 +76,19 @@ def median_acqf_time(*runs: Mapping[int, Mapping[str, Any]]) -> float:
     return statistics.median(times) if times else math.nan
 
 
-def timing_states(records: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
-    """The states of the `--timing` records by test cell (the last record of a spec wins)."""
-    by_spec = {(r["spec"]["cell"], r["spec"]["seed"]): r for r in records if r["spec"].get("kind") == "regime-timing"}
-    cells: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-    for (cell, _), record in sorted(by_spec.items()):
-        cells[cell].extend(record["states"])
-    return cells
+def timing_states(records: Sequence[Mapping[str, Any]], by_compared: bool = False
+                  ) -> dict[Any, list[Mapping[str, Any]]]:
+    """The states of the `--timing` records by test cell (the last record of a spec wins); with `by_compared`, by
+    `(cell, the optimizers timed)`, so that a dev cell timed for two levers keeps them apart."""
+    by_spec = {}
+    for r in records:
+        if r["spec"].get("kind") == "regime-timing":
+            group = (r["spec"]["cell"], tuple(r["spec"]["compared"])) if by_compared else r["spec"]["cell"]
+            by_spec[group, r["spec"]["seed"]] = r
+    groups: dict[Any, list[Mapping[str, Any]]] = defaultdict(list)
+    for (group, _), record in sorted(by_spec.items()):
+        groups[group].extend(record["states"])
+    return groups
 
 
 def state_times(states: Sequence[Mapping[str, Any]], names: Sequence[str] = (*BOTORCH_MODES, TARGET)
@@ -316,12 +322,10 @@ def dev_timing_rows(records: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
     states, its ratio to the faster BoTorch mode's, and W/T/L in acquisition value against the first optimizer
     timed (the current choice)."""
     rows = []
-    for name, states in timing_states(records).items():
+    for (name, compared), states in timing_states(records, by_compared=True).items():
         cell = CELLS[name]
         if cell.split != "dev":
             continue
-        compared = next(r["spec"]["compared"] for r in records
-                        if r["spec"].get("kind") == "regime-timing" and r["spec"]["cell"] == name)
         times = state_times(states, compared)
         for optimizer in (n for n in compared if n in times):
             vs = "" if optimizer == compared[0] else _dev_wtl(states, cell, optimizer, compared[0])

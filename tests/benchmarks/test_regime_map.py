@@ -426,6 +426,12 @@ def test_dev_timing_rows_time_a_levers_candidates_against_the_faster_mode():
     rows = {row[2]: row for row in dev_timing_rows(records)}
     assert rows["`gennes-hybrid`"][3:] == ["3.00", "1.50x", ""]
     assert rows["`lbfgs-seq-cap10-1start`"][3:] == ["1.50", "0.75x", "0/0/2"]  # 10 % lower in value on both
+    # The same cell and seed timed for a second lever: both keep their rows, neither replaces the other's states.
+    other = {"gennes-hybrid": {"cpu_time": 4.0, "value": 10.0}, "botorch-default": {"cpu_time": 2.0, "value": 9.0}}
+    records.append({"spec": {**records[0]["spec"], "compared": ["gennes-hybrid", "botorch-default"]},
+                    "states": [other]})
+    rows = dev_timing_rows(records)
+    assert sorted((row[1], row[3]) for row in rows if row[2] == "`gennes-hybrid`") == [(1, "4.00"), (2, "3.00")]
 
 
 def test_the_estimate_reads_recorded_runs_and_times_nothing_for_them():

@@ -542,14 +542,16 @@ def loop_rule(cells: Mapping[str, Runs], compared: Sequence[str], reference: str
                                 for runs in cells.values())
 
     def beats(name: str, other: str) -> tuple[tuple[int, int, int], bool]:
-        wtl, pairs, lower = [0, 0, 0], 0, True
+        wtl, pairs = [0, 0, 0], 0
         for runs in cells.values():
             (w, t, l), _, seeds = paired(runs.get(name, {}), runs.get(other, {}))
             wtl, pairs = [wtl[0] + w, wtl[1] + t, wtl[2] + l], pairs + len(seeds)
-            lower = lower and mean_regret(runs.get(name, {})) < mean_regret(runs.get(other, {}))
+        if name == other or not pairs or wtl[0] - wtl[2] < max(2, 0.2 * pairs):
+            return tuple(wtl), False
         if rule == "cheapest unbeaten":
-            lower = pairs > 0 and ratio(name, other) < 1
-        return tuple(wtl), name != other and pairs > 0 and lower and wtl[0] - wtl[2] >= max(2, 0.2 * pairs)
+            return tuple(wtl), ratio(name, other) < 1
+        return tuple(wtl), all(mean_regret(runs.get(name, {})) < mean_regret(runs.get(other, {}))
+                               for runs in cells.values())
 
     modes = [mode for mode in BOTORCH_MODES if any(runs.get(mode) for runs in cells.values())]
     reference_time = (pooled_time(reference) if reference is not None

@@ -124,6 +124,11 @@ DEV_CELLS = _cells("dev", [
     # Added for round 6, after round 3's check was refuted: qUCB dev cells beside Levy-10 (docs/design.md, round 6).
     ("griewank10-q16-ucb", "optimistic", "griewank", 10, 0, 16, "qucb", 32, 8, 10, 0, UCB_BETA_OPTIMISTIC),
     ("rastrigin10-q16-ucb", "optimistic", "rastrigin", 10, 0, 16, "qucb", 32, 8, 10, 0, UCB_BETA_OPTIMISTIC),
+    # Timed only, for a qUCB time lever: is BoTorch's joint search as cheap there as on Ackley-10 (docs/design.md,
+    # round 6's "Next")?
+    ("michalewicz10-q16-ucb", "optimistic", "michalewicz", 10, 0, 16, "qucb", 32, 8, 3, 0, UCB_BETA_OPTIMISTIC),
+    ("rosenbrock10-q16-ucb", "optimistic", "rosenbrock", 10, 0, 16, "qucb", 32, 8, 3, 0, UCB_BETA_OPTIMISTIC),
+    ("schwefel10-q16-ucb", "optimistic", "schwefel", 10, 0, 16, "qucb", 32, 8, 3, 0, UCB_BETA_OPTIMISTIC),
 ])
 CELLS: dict[str, Cell] = {cell.name: cell for cell in (*TEST_CELLS, *DEV_CELLS)}
 # The dev cells the pipeline policy was chosen on (docs/design.md#the-pipeline-policy); the others serve levers only,

@@ -36,6 +36,8 @@ from botorch.acquisition.objective import GenericMCObjective
 from botorch.exceptions.errors import ModelFittingError
 from botorch.models.model import Model
 from botorch.sampling import SobolQMCNormalSampler
+from botorch.utils.multi_objective.hypervolume import infer_reference_point
+from botorch.utils.multi_objective.pareto import is_non_dominated
 from botorch.utils.sampling import manual_seed
 from optuna._transform import _SearchSpaceTransform
 from optuna.distributions import BaseDistribution
@@ -61,6 +63,7 @@ __all__ = ["GennesSampler", "SamplerAcquisition", "Surrogate"]
 
 _logger = logging.getLogger(__name__)
 
+REFERENCE_POINTS = ("worst", "pareto")  # SamplerAcquisition.reference_point's choices
 MC_SAMPLES = 128  # Sobol base samples of qLogNEI, as in the project's BO loops
 CONSTRAINTS_KEY = "constraints"  # the system attribute where `constraints_func`'s values are kept (Optuna's key)
 FAILED_FITS_WARNING = 3  # surrogate fits failed in a row before one warning reaches the user
@@ -96,6 +99,10 @@ class SamplerAcquisition:
             (`best_f`: the largest posterior mean at the evaluated points) in place of Monte-Carlo qLogNEI; it needs
             no samples of the joint posterior at the baseline, so a trial costs less. Off by default: it scored
             lower on bayesmark's dev problems (docs/design.md, "What the dev rules gave").
+        reference_point: qLogNEHVI's reference point in multi-objective studies, from the posterior means at the
+            evaluated points: `"worst"`, each objective's worst mean less a tenth of its range over all evaluated
+            points; `"pareto"`, BoTorch's `infer_reference_point` on the Pareto front of the means (its nadir less
+            a tenth of the front's range).
     """
 
     settings: AcqfSettings | None = None
@@ -104,8 +111,12 @@ class SamplerAcquisition:
     avoid_repeats: bool = True
     mc_samples: int = MC_SAMPLES
     analytic: bool = False
+    reference_point: str = "worst"
 
     def __post_init__(self) -> None:
+        if self.reference_point not in REFERENCE_POINTS:
+            raise ValueError(f"`reference_point` must be one of {', '.join(map(repr, REFERENCE_POINTS))}, got "
+                             f"{self.reference_point!r}")
         if self.settings is not None and not isinstance(self.settings, AcqfSettings):
             raise TypeError(f"`settings` must be an AcqfSettings or None, got {type(self.settings).__name__}")
         if self.optimizer is not None and self.settings is not None:
@@ -118,8 +129,8 @@ class SamplerAcquisition:
               n_constraints: int, seed: int) -> AcquisitionFunction:
         """The acquisition over `X_baseline` (`n x d`), with pending points: qLogNEI of output 0 (or LogEI, see
         `analytic`) for one objective,
-        qLogNEHVI of outputs `0 .. n_objectives - 1` for several (reference point: each objective's worst fitted
-        value at the baseline, less a tenth of its range), the outputs after them constrained to <= 0."""
+        qLogNEHVI of outputs `0 .. n_objectives - 1` for several (reference point: see `reference_point`), the
+        outputs after them constrained to <= 0."""
         if self.analytic and n_objectives == 1 and not n_constraints and X_pending is None:
             with torch.no_grad():
                 best_f = model.posterior(X_baseline).mean[..., 0].max()
@@ -135,8 +146,11 @@ class SamplerAcquisition:
                                                     prune_baseline=True)
             with torch.no_grad():
                 fitted = model.posterior(X_baseline).mean[..., :n_objectives]
-            low, high = fitted.min(dim=0).values, fitted.max(dim=0).values
-            ref_point = low - 0.1 * (high - low).clamp_min(1e-6)
+            if self.reference_point == "pareto":
+                ref_point = infer_reference_point(fitted[is_non_dominated(fitted)])
+            else:
+                low, high = fitted.min(dim=0).values, fitted.max(dim=0).values
+                ref_point = low - 0.1 * (high - low).clamp_min(1e-6)
             objective = IdentityMCMultiOutputObjective(outcomes=list(range(n_objectives))) if n_constraints else None
             return qLogNoisyExpectedHypervolumeImprovement(
                 model, ref_point.tolist(), X_baseline, sampler=sampler, objective=objective, constraints=constraints,
@@ -159,7 +173,8 @@ class SamplerAcquisition:
                 + ("; LogEI with one objective, no constraints and no pending points" if self.analytic else ""),
                 "settings": (self.settings or AcqfSettings()).to_dict(),
                 "optimizer": optimizer or "optimize_acqf_gennes", "pending": self.pending,
-                "avoid_repeats": self.avoid_repeats, "mc_samples": self.mc_samples}
+                "avoid_repeats": self.avoid_repeats, "mc_samples": self.mc_samples,
+                **({"reference_point": self.reference_point} if self.reference_point != "worst" else {})}
 
 
 # Keyword arguments of earlier versions -> where they live now (each warns; docs/guides/optuna.md#settings).

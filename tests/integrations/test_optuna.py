@@ -444,6 +444,28 @@ def test_a_two_objective_study_with_constraints_runs_and_fills_the_front(make_sa
     assert hypervolume(feasible) > hypervolume([t for t in feasible if t.number < 5])
 
 
+def test_the_reference_point_of_qlognehvi_is_a_setting():
+    from botorch.utils.multi_objective.hypervolume import infer_reference_point
+    from botorch.utils.multi_objective.pareto import is_non_dominated
+
+    torch.manual_seed(0)
+    X = torch.rand(8, 2, dtype=torch.float64)
+    Y = torch.stack([-(X**2).sum(-1), -((X - 1) ** 2).sum(-1)], dim=-1)
+    model = fit_gp(X, Y)
+    with torch.no_grad():
+        means = model.posterior(X).mean
+    low, high = means.min(dim=0).values, means.max(dim=0).values
+    worst = SamplerAcquisition().build(model, X, None, 2, 0, seed=0)
+    assert torch.allclose(worst.ref_point, low - 0.1 * (high - low))
+    pareto = SamplerAcquisition(reference_point="pareto").build(model, X, None, 2, 0, seed=0)
+    assert torch.allclose(pareto.ref_point, infer_reference_point(means[is_non_dominated(means)]))
+    assert (pareto.ref_point >= worst.ref_point).all()  # the front's nadir is never below the worst point
+    assert "reference_point" not in SamplerAcquisition().to_dict()  # the default's records are unchanged
+    assert SamplerAcquisition(reference_point="pareto").to_dict()["reference_point"] == "pareto"
+    with pytest.raises(ValueError, match="`reference_point` must be one of"):
+        SamplerAcquisition(reference_point="nadir")
+
+
 def test_botorch_warnings_go_to_the_debug_log_and_repeated_fit_failures_warn_once(caplog):
     from botorch.exceptions.errors import ModelFittingError
 

@@ -60,6 +60,9 @@ SAMPLERS: dict[str, Sampler] = {
                              lever=("surrogate", {"refit_every": 3})),
     "gennes-refit5": Sampler("dev lever: as gennes-refit3, fitting on every fifth trial (GPSurrogate(refit_every=5))",
                              lever=("surrogate", {"refit_every": 5})),
+    "gennes-gamma": Sampler("dev lever: GennesSampler whose GP has BoTorch's priors before 0.12 (Matern-5/2, Gamma "
+                            "lengthscale, outputscale and noise priors; GPSurrogate(priors='gamma'))",
+                            lever=("surrogate", {"priors": "gamma"})),
     "hebo": Sampler("HEBO 0.3.6 (the 2020 challenge's winner) in its own virtual environment", seeds=3),
     "vizier": Sampler("Google Vizier's GP bandit (0.1.24) in its own virtual environment", seeds=3),
 }

@@ -87,8 +87,11 @@ SAMPLERS: dict[str, Sampler] = {
                              acquisition={"reference_point": "pareto"}),
     "gennes-nowarp": Sampler("dev lever: the GP fits the objectives standardized, without the Yeo-Johnson output "
                              "warping (GPSurrogate(warp_outputs=False))", surrogate={"warp_outputs": False}),
+    "gennes-gamma": Sampler("dev lever, round 2: the GP's priors are BoTorch's before 0.12 (Matern-5/2, Gamma "
+                            "lengthscale, outputscale and noise priors; GPSurrogate(priors='gamma'))",
+                            surrogate={"priors": "gamma"}),
 }
-DEFAULT_SAMPLERS = {"dev": ("random", "gp", TARGET, "gennes-pareto", "gennes-nowarp"),
+DEFAULT_SAMPLERS = {"dev": ("random", "gp", TARGET, "gennes-pareto", "gennes-nowarp", "gennes-gamma"),
                     "test": ("random", "tpe", "gp", TARGET)}  # `botorch` by name only: 14 s a trial (docs/design.md)
 
 

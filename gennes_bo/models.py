@@ -27,10 +27,12 @@ WARM_FIT_FTOL = 1e-6
 # A fit on every 5th trial: as good on the bayesmark dev problems (20/33/19, p = 0.7) at half the sampler time
 # (docs/design.md#the-time-lever-fewer-gp-fits)
 REFIT_EVERY = 5
+PRIORS = ("dimension-scaled", "gamma")  # make_gp's hyperparameter priors
 
 
-def make_gp(X: Tensor, Y: Tensor, bounds: Tensor | None = None, *, input_warping: bool = False) -> SingleTaskGP:
-    """`SingleTaskGP` with BoTorch's default priors, unfitted.
+def make_gp(X: Tensor, Y: Tensor, bounds: Tensor | None = None, *, input_warping: bool = False,
+            priors: str = "dimension-scaled") -> SingleTaskGP:
+    """`SingleTaskGP` with BoTorch's default priors (or `priors`), unfitted.
 
     Args:
         X: `n x d` inputs.
@@ -38,7 +40,13 @@ def make_gp(X: Tensor, Y: Tensor, bounds: Tensor | None = None, *, input_warping
         bounds: `2 x d` box the inputs are normalized to; None: inputs already in the unit cube.
         input_warping: Learn a Kumaraswamy CDF per input dimension (BoTorch's `Warp`, as HEBO and BoTorch's
             warping tutorial do), its concentrations under LogNormal(0, 0.75) priors, fitted with the GP.
+        priors: `"dimension-scaled"`, BoTorch's default (an RBF kernel whose lengthscales have LogNormal priors
+            scaled with the dimension, Hvarfner et al. 2024); `"gamma"`, BoTorch's default before 0.12 (a Matern-5/2
+            kernel with Gamma(3, 6) lengthscale and Gamma(2, 0.15) outputscale priors, a Gamma(1.1, 0.05) noise
+            prior), through BoTorch's own builders.
     """
+    if priors not in PRIORS:
+        raise ValueError(f"`priors` must be one of {', '.join(map(repr, PRIORS))}, got {priors!r}")
     Y = Y.unsqueeze(-1) if Y.dim() == 1 else Y
     transforms = [] if bounds is None else [Normalize(X.shape[-1], bounds=bounds)]
     if input_warping:
@@ -50,11 +58,21 @@ def make_gp(X: Tensor, Y: Tensor, bounds: Tensor | None = None, *, input_warping
                                concentration0_prior=LogNormalPrior(0.0, 0.75**0.5)))
     transform = (None if not transforms else transforms[0] if len(transforms) == 1
                  else ChainedInputTransform(**{f"tf{i}": t for i, t in enumerate(transforms)}))
-    return SingleTaskGP(X, Y, input_transform=transform, outcome_transform=Standardize(m=Y.shape[-1]))
+    modules = {}
+    if priors == "gamma":
+        from botorch.models.utils.gpytorch_modules import (
+            get_gaussian_likelihood_with_gamma_prior,
+            get_matern_kernel_with_gamma_prior,
+        )
+
+        batch_shape = torch.Size([Y.shape[-1]]) if Y.shape[-1] > 1 else torch.Size()
+        modules = {"covar_module": get_matern_kernel_with_gamma_prior(X.shape[-1], batch_shape=batch_shape),
+                   "likelihood": get_gaussian_likelihood_with_gamma_prior(batch_shape=batch_shape)}
+    return SingleTaskGP(X, Y, input_transform=transform, outcome_transform=Standardize(m=Y.shape[-1]), **modules)
 
 
 def fit_gp(X: Tensor, Y: Tensor, bounds: Tensor | None = None, *, start: dict[str, Tensor] | None = None,
-           ftol: float | None = None, input_warping: bool = False) -> SingleTaskGP:
+           ftol: float | None = None, input_warping: bool = False, priors: str = "dimension-scaled") -> SingleTaskGP:
     """:func:`make_gp`, fitted by maximizing the marginal log-likelihood (`fit_gpytorch_mll`).
 
     Args:
@@ -64,9 +82,9 @@ def fit_gp(X: Tensor, Y: Tensor, bounds: Tensor | None = None, *, start: dict[st
         start: Raw hyperparameters by name (`model.named_parameters()` of an earlier fit of the same shape) that the
             first fitting attempt starts from.
         ftol: L-BFGS-B's relative tolerance on the likelihood (None: BoTorch's default).
-        input_warping: As in :func:`make_gp`.
+        input_warping, priors: As in :func:`make_gp`.
     """
-    model = make_gp(X, Y, bounds, input_warping=input_warping)
+    model = make_gp(X, Y, bounds, input_warping=input_warping, priors=priors)
     if start is not None:
         _load(model, start)
     options = None if ftol is None else {"ftol": ftol}
@@ -123,10 +141,13 @@ class GPSurrogate:
         refit_every: Fit the hyperparameters on every `refit_every`-th call only; the calls in between condition a
             GP with the last fit's hyperparameters on the new data, without fitting. 1 fits on every call. None:
             `REFIT_EVERY` with `warm_start`, 1 without (a value > 1 needs `warm_start`).
+        priors: The GP's hyperparameter priors (:func:`make_gp`).
     """
 
     def __init__(self, *, warp_outputs: bool = True, warm_start: bool = True, input_warping: bool = False,
-                 refit_every: int | None = None) -> None:
+                 refit_every: int | None = None, priors: str = "dimension-scaled") -> None:
+        if priors not in PRIORS:
+            raise ValueError(f"`priors` must be one of {', '.join(map(repr, PRIORS))}, got {priors!r}")
         if refit_every is None:
             refit_every = REFIT_EVERY if warm_start else 1
         if not isinstance(refit_every, int) or isinstance(refit_every, bool) or refit_every < 1:
@@ -137,6 +158,7 @@ class GPSurrogate:
         self.warm_start = bool(warm_start)
         self.input_warping = bool(input_warping)
         self.refit_every = refit_every
+        self.priors = priors
         self._last: tuple[tuple[int, int], dict[str, Tensor]] | None = None  # (input dim, outputs), parameters
         self._since_fit = 0  # calls since the last fit of the hyperparameters
 
@@ -144,13 +166,13 @@ class GPSurrogate:
         if self.warp_outputs:
             Y = torch.cat([warp(Y[:, :n_objectives]), Y[:, n_objectives:]], dim=-1)
         if not self.warm_start:
-            return fit_gp(X, Y, input_warping=self.input_warping)
+            return fit_gp(X, Y, input_warping=self.input_warping, priors=self.priors)
         shape = (X.shape[-1], Y.shape[-1])
         start = self._last[1] if self._last is not None and self._last[0] == shape else None
         if start is not None and self._since_fit + 1 < self.refit_every:
             self._since_fit += 1
-            return _load(make_gp(X, Y, input_warping=self.input_warping), start).eval()
-        model = fit_gp(X, Y, start=start, ftol=WARM_FIT_FTOL, input_warping=self.input_warping)
+            return _load(make_gp(X, Y, input_warping=self.input_warping, priors=self.priors), start).eval()
+        model = fit_gp(X, Y, start=start, ftol=WARM_FIT_FTOL, input_warping=self.input_warping, priors=self.priors)
         self._last = shape, {name: value.detach().clone() for name, value in model.named_parameters()}
         self._since_fit = 0
         return model
@@ -160,4 +182,5 @@ class GPSurrogate:
         return {"model": "SingleTaskGP", "warp_outputs": self.warp_outputs, "warm_start": self.warm_start,
                 **({"input_warping": "Kumaraswamy"} if self.input_warping else {}),
                 **({"refit_every": self.refit_every} if self.refit_every > 1 else {}),
+                **({"priors": self.priors} if self.priors != "dimension-scaled" else {}),
                 **({"ftol": WARM_FIT_FTOL} if self.warm_start else {})}

@@ -444,6 +444,24 @@ def test_a_two_objective_study_with_constraints_runs_and_fills_the_front(make_sa
     assert hypervolume(feasible) > hypervolume([t for t in feasible if t.number < 5])
 
 
+def test_the_gp_priors_are_a_setting():
+    torch.manual_seed(0)
+    X = torch.rand(10, 3, dtype=torch.float64)
+    Y = torch.stack([X.sum(-1), (X**2).sum(-1)], dim=-1)
+    default = fit_gp(X, Y[:, 0])
+    gamma = GPSurrogate(priors="gamma")(X, Y, n_objectives=2)
+    assert type(default.covar_module).__name__ == "RBFKernel"  # BoTorch's default, dimension-scaled priors
+    kernel = gamma.covar_module.base_kernel
+    assert type(kernel).__name__ == "MaternKernel" and kernel.lengthscale.shape == (2, 1, 3)  # one per objective
+    assert type(kernel.lengthscale_prior).__name__ == "GammaPrior"
+    assert "priors" not in GPSurrogate().to_dict()  # the default's records are unchanged
+    assert GPSurrogate(priors="gamma").to_dict()["priors"] == "gamma"
+    with pytest.raises(ValueError, match="`priors` must be one of"):
+        GPSurrogate(priors="lognormal")
+    with pytest.raises(ValueError, match="`priors` must be one of"):
+        fit_gp(X, Y, priors="none")
+
+
 def test_the_reference_point_of_qlognehvi_is_a_setting():
     from botorch.utils.multi_objective.hypervolume import infer_reference_point
     from botorch.utils.multi_objective.pareto import is_non_dominated

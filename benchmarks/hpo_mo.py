@@ -296,9 +296,11 @@ def paired(scores: Mapping[str, Mapping[str, Mapping[int, float]]], ours: str,
     return win_tie_loss(diffs, 1e-9), paired_p_value(diffs), len(diffs)
 
 
-def _mean(column: Sequence[float]) -> str:
+def _mean(column: Sequence[float], fixed: bool = False) -> str:
+    """Mean ± standard error, to 4 significant digits (`fixed`: 1 decimal, for scores)."""
     sem = statistics.stdev(column) / len(column) ** 0.5 if len(column) > 1 else 0.0
-    return f"{statistics.fmean(column):.4g} ± {sem:.2g}"
+    mean = statistics.fmean(column)
+    return f"{mean:.1f} ± {sem:.1f}" if fixed else f"{mean:.4g} ± {sem:.2g}"
 
 
 def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command: str) -> str:
@@ -337,7 +339,8 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
             if sampler != TARGET and any(TARGET in by for by in scores.values()):
                 (w, t, l), p, n = paired(scores, TARGET, sampler)
                 versus = f"{w}/{t}/{l}, p = {p:.2g}" if n else ""
-            rows.append([f"`{sampler}`", len(column), _mean(column), f"{statistics.fmean(clock):.3f}", versus])
+            rows.append([f"`{sampler}`", len(column), _mean(column, fixed=True), f"{statistics.fmean(clock):.3f}",
+                         versus])
         report.table(["sampler", "pairs", "score @30", "sampler s / trial", "`gennes` against it"], rows)
         left = sorted(set(split_volumes) - set(scores))
         if left:

@@ -82,7 +82,8 @@ def fit_gp(X: Tensor, Y: Tensor, bounds: Tensor | None = None, *, start: dict[st
         start: Raw hyperparameters by name (`model.named_parameters()` of an earlier fit of the same shape) that the
             first fitting attempt starts from.
         ftol: L-BFGS-B's relative tolerance on the likelihood (None: BoTorch's default).
-        input_warping, priors: As in :func:`make_gp`.
+        input_warping: As in :func:`make_gp`.
+        priors: As in :func:`make_gp`.
     """
     model = make_gp(X, Y, bounds, input_warping=input_warping, priors=priors)
     if start is not None:

@@ -47,7 +47,7 @@ COMMANDS: dict[str, Command] = {
                           "regime map with an oracle"),
     "hpo-bayesmark": Command("benchmarks.hpo_bayesmark", "HPO on bayesmark's problems (dev/test split): "
                              "GennesSampler against Optuna's samplers, SMAC3, HEBO and Vizier"),
-    "hpo-mo": Command("benchmarks.hpo_mo", "multi-objective studies: GennesSampler against GPSampler"),
+    "hpo-mo": Command("benchmarks.hpo_mo", "multi-objective studies: GennesSampler against Optuna's samplers"),
     "hpo": Command("benchmarks.hpo", "HPO of scikit-learn models: GennesSampler against Optuna's samplers"),
     "device-timing": Command("benchmarks.device_timing",
                              "bo-batch's acquisition time on CPU and CUDA, side by side"),

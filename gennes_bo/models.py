@@ -30,6 +30,12 @@ REFIT_EVERY = 5
 PRIORS = ("dimension-scaled", "gamma")  # make_gp's hyperparameter priors
 
 
+def _check_priors(priors: str) -> None:
+    """Raise ValueError unless `priors` is one of `PRIORS`."""
+    if priors not in PRIORS:
+        raise ValueError(f"`priors` must be one of {', '.join(map(repr, PRIORS))}, got {priors!r}")
+
+
 def make_gp(X: Tensor, Y: Tensor, bounds: Tensor | None = None, *, input_warping: bool = False,
             priors: str = "dimension-scaled") -> SingleTaskGP:
     """`SingleTaskGP` with BoTorch's default priors (or `priors`), unfitted.
@@ -45,8 +51,7 @@ def make_gp(X: Tensor, Y: Tensor, bounds: Tensor | None = None, *, input_warping
             kernel with Gamma(3, 6) lengthscale and Gamma(2, 0.15) outputscale priors, a Gamma(1.1, 0.05) noise
             prior), through BoTorch's own builders.
     """
-    if priors not in PRIORS:
-        raise ValueError(f"`priors` must be one of {', '.join(map(repr, PRIORS))}, got {priors!r}")
+    _check_priors(priors)
     Y = Y.unsqueeze(-1) if Y.dim() == 1 else Y
     transforms = [] if bounds is None else [Normalize(X.shape[-1], bounds=bounds)]
     if input_warping:
@@ -147,8 +152,7 @@ class GPSurrogate:
 
     def __init__(self, *, warp_outputs: bool = True, warm_start: bool = True, input_warping: bool = False,
                  refit_every: int | None = None, priors: str = "dimension-scaled") -> None:
-        if priors not in PRIORS:
-            raise ValueError(f"`priors` must be one of {', '.join(map(repr, PRIORS))}, got {priors!r}")
+        _check_priors(priors)
         if refit_every is None:
             refit_every = REFIT_EVERY if warm_start else 1
         if not isinstance(refit_every, int) or isinstance(refit_every, bool) or refit_every < 1:

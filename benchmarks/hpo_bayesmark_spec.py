@@ -19,6 +19,7 @@ PROTOCOLS = {"sequential": {"batch": 1, "trials": 60, "checkpoints": (20, 40, 60
              "batch8": {"batch": 8, "trials": 64, "checkpoints": (16, 32, 64)}}
 SEEDS = {"dev": 10, "test": 5}
 TARGET = "gennes"
+DEV_DEFAULT = "gennes-refit5"  # the dev runs of today's defaults (`TARGET`'s dev records predate refit_every=5)
 BASELINES = ("tpe", "gp")  # the acceptance's paired comparisons
 DEFAULT_OUT = "results/hpo_bayesmark.jsonl"
 DEFAULT_REPORT = "docs/results/hpo_bayesmark.md"

@@ -12,7 +12,7 @@ pytest.importorskip("sklearn")
 
 from benchmarks.bayesmark_problems import DEV_PROBLEMS, TEST_PROBLEMS  # noqa: E402
 from benchmarks.hpo_bayesmark import make_specs  # noqa: E402
-from benchmarks.hpo_bayesmark_report import common, paired_scores  # noqa: E402
+from benchmarks.hpo_bayesmark_report import common, paired_scores, write_report  # noqa: E402
 from benchmarks.hpo_bayesmark_spec import DEV_LEVERS, PROTOCOLS, SAMPLERS, make_sampler  # noqa: E402
 from gennes_bo.cli import main  # noqa: E402
 
@@ -56,3 +56,26 @@ def test_quick_run_and_report(tmp_path):
     assert main(["hpo-bayesmark", "--out", str(out), "--report", str(report)]) == 0
     text = report.read_text()
     assert "## Dev split, sequential protocol" in text and "| `tpe` |" in text
+
+
+def test_dev_report_compares_the_dev_default_with_later_levers(tmp_path):
+    rng = np.random.default_rng(0)
+    records = [{"spec": {"kind": "hpo-bayesmark", "split": "dev", "protocol": "sequential", "problem": problem,
+                         "sampler": sampler, "seed": seed},
+                "values": rng.uniform(0.0, 1.0, 60).tolist(), "sampler_time": [0.01] * 60}
+               for problem in ("p1", "p2") for seed in range(3)
+               for sampler in ("random", "tpe", "gp", "gennes", "gennes-refit5", "gennes-gamma")]
+    text = write_report(records, tmp_path / "hb.md", "gennes-bo hpo-bayesmark --report")
+    reference = text.split("`gennes-refit5` (today's defaults on dev")[1]
+    assert "| `gennes-gamma` |" in reference and "| `gennes` |" in reference
+    assert "| `gennes-refit5` |" not in reference.split("\n\n")[1]
+
+
+def test_report_holds_back_an_incomplete_test_grid(tmp_path):
+    spec = make_specs("test", samplers=["random"], protocols=["sequential"], seeds=1)[0]
+    record = {"spec": spec, "values": [1.0] * 60, "sampler_time": [0.01] * 60}
+    text = write_report([record], tmp_path / "hb.md", "gennes-bo hpo-bayesmark --report")
+    total = len(make_specs("test", samplers=["random", "tpe", "gp", "botorch", "smac", "gennes"],
+                           protocols=["sequential"]))
+    assert "## Test split, sequential protocol: held back" in text and f"1 of the {total} runs" in text
+    assert "score @60" not in text

@@ -305,7 +305,7 @@ def _mean(column: Sequence[float], fixed: bool = False) -> str:
 
 def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command: str) -> str:
     """The report: per split, each sampler's normalized score and time and ours against each, then the
-    hypervolume per problem, sampler and checkpoint."""
+    hypervolume per problem, sampler and checkpoint, with the sampler's time."""
     from gennes_bo.compare.report import Report
 
     volumes = volumes_of(records)
@@ -351,8 +351,10 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
                 if sampler in by_sampler:
                     seeds = by_sampler[sampler]
                     rows.append([problem, f"`{sampler}`", len(seeds),
-                                 *(_mean([v[k] for v in seeds.values()]) for k in range(len(CHECKPOINTS)))])
-        report.table(["problem", "sampler", "seeds", *(f"hypervolume @{c}" for c in CHECKPOINTS)], rows)
+                                 *(_mean([v[k] for v in seeds.values()]) for k in range(len(CHECKPOINTS))),
+                                 f"{statistics.fmean(times[problem][sampler]):.3f}"])
+        report.table(["problem", "sampler", "seeds", *(f"hypervolume @{c}" for c in CHECKPOINTS),
+                      "sampler s / trial"], rows)
     report.paragraph("Regenerate:").code(command)
     return report.write()
 

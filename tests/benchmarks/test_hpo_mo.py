@@ -79,6 +79,7 @@ def test_quick_run_and_report(tmp_path):
     assert main(["hpo-mo", "--out", str(out), "--report", str(report)]) == 0
     text = report.read_text()
     assert "## Test split (1 problems)" in text and "| constr | `gp` | 1 |" in text
+    assert "| problem | sampler | seeds | hypervolume @20 | hypervolume @30 | sampler s / trial |" in text
 
 
 def test_estimate_costs_each_cell_without_recording(tmp_path, capsys):

@@ -45,13 +45,12 @@ def make_specs(split: str, problems: Sequence[str] | None = None, samplers: Sequ
     Raises:
         ValueError: For an unknown split, problem, sampler or protocol, or a problem of the other split.
     """
-    from benchmarks.bayesmark_problems import DEV_PROBLEMS, TEST_PROBLEMS, get_problem, split_of
-    from benchmarks.hpo_bayesmark_spec import default_samplers
+    from benchmarks.bayesmark_problems import get_problem, split_of
+    from benchmarks.hpo_bayesmark_spec import grid_runs
 
     if split not in SPLITS:
         raise ValueError(f"`split` must be one of {SPLITS}, got {split!r}")
-    names = list(problems or (DEV_PROBLEMS if split == "dev" else TEST_PROBLEMS))
-    for name in names:
+    for name in problems or ():
         get_problem(name)
         if split_of(name) != split:
             raise ValueError(f"problem {name!r} belongs to the {split_of(name)} split, not {split}")
@@ -59,18 +58,9 @@ def make_specs(split: str, problems: Sequence[str] | None = None, samplers: Sequ
         unknown = sorted(set(chosen or ()) - set(known))
         if unknown:
             raise ValueError(f"unknown {kind}(s) {unknown}; known: {', '.join(known)}")
-    n_seeds = seeds or SEEDS[split]
-    specs = []
-    for protocol in protocols or PROTOCOLS:
-        for seed in range(n_seeds):
-            for problem in names:
-                for sampler in samplers or default_samplers(split):
-                    if seed >= min(n_seeds, SAMPLERS[sampler].seeds or n_seeds):
-                        continue
-                    specs.append({"kind": "hpo-bayesmark", "split": split, "problem": problem, "sampler": sampler,
-                                  "protocol": protocol, **{k: PROTOCOLS[protocol][k] for k in ("batch", "trials")},
-                                  "seed": seed})
-    return specs
+    return [{"kind": "hpo-bayesmark", "split": split, "problem": problem, "sampler": sampler, "protocol": protocol,
+             **{k: PROTOCOLS[protocol][k] for k in ("batch", "trials")}, "seed": seed}
+            for protocol, seed, problem, sampler in grid_runs(split, problems, samplers, protocols, seeds)]
 
 
 def spec_settings(spec: Mapping[str, Any]) -> Any:

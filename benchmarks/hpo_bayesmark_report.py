@@ -73,11 +73,10 @@ def paired_scores(runs: Runs, checkpoints: Sequence[int], ours: str, theirs: str
 def recorded_test_runs(records: Sequence[Mapping[str, Any]], protocol: str) -> tuple[int, int]:
     """How many of the test split's runs of one protocol by the samplers that run on every seed (not HEBO's and
     Vizier's, which run on fewer) are recorded, and how many the grid has."""
-    from benchmarks.bayesmark_problems import TEST_PROBLEMS
-    from benchmarks.hpo_bayesmark_spec import SEEDS, default_samplers
+    from benchmarks.hpo_bayesmark_spec import default_samplers, grid_runs
 
     core = [s for s in default_samplers("test") if SAMPLERS[s].seeds is None]
-    keys = {(problem, sampler, seed) for problem in TEST_PROBLEMS for sampler in core for seed in range(SEEDS["test"])}
+    keys = {(problem, sampler, seed) for _, seed, problem, sampler in grid_runs("test", None, core, [protocol])}
     recorded = {(r["spec"]["problem"], r["spec"]["sampler"], r["spec"]["seed"]) for r in records
                 if r["spec"].get("kind") == "hpo-bayesmark" and r["spec"]["split"] == "test"
                 and r["spec"]["protocol"] == protocol}

@@ -11,7 +11,7 @@ and the README quotes test only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +77,29 @@ DEV_LEVERS = {name: sampler.lever for name, sampler in SAMPLERS.items() if sampl
 def default_samplers(split: str) -> list[str]:
     """The samplers a split runs when none are named: all on dev, all but the dev levers on test."""
     return [name for name in SAMPLERS if split == "dev" or name not in DEV_LEVERS]
+
+
+def grid_runs(split: str, problems: Sequence[str] | None = None, samplers: Sequence[str] | None = None,
+              protocols: Sequence[str] | None = None, seeds: int | None = None) -> list[tuple[str, int, str, str]]:
+    """The runs of a split as `(protocol, seed, problem, sampler)`: each protocol in turn, seed-major within it; a
+    sampler with fewer seeds of its own (`Sampler.seeds`) runs on those only. The command's specs and the report's
+    count of the test grid both come from here.
+
+    Args:
+        split: `"dev"` or `"test"`.
+        problems: Problem names (default all of the split's).
+        samplers: Names of `SAMPLERS` (default the split's: `default_samplers`).
+        protocols: Names of `PROTOCOLS` (default both).
+        seeds: Seeds per problem (default the split's).
+    """
+    from benchmarks.bayesmark_problems import DEV_PROBLEMS, TEST_PROBLEMS
+
+    names = problems or (DEV_PROBLEMS if split == "dev" else TEST_PROBLEMS)
+    n_seeds = seeds or SEEDS[split]
+    return [(protocol, seed, problem, sampler)
+            for protocol in protocols or PROTOCOLS for seed in range(n_seeds) for problem in names
+            for sampler in samplers or default_samplers(split)
+            if seed < min(n_seeds, SAMPLERS[sampler].seeds or n_seeds)]
 
 
 def _lever_arguments(name: str) -> dict[str, Any]:

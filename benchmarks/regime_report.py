@@ -160,8 +160,11 @@ def verdicts(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
                      + ", ".join(f"{s['cell'].name} {_percent(s.get('capture'))}" for s in with_headroom) + ".")
     better = [s["cell"].name for s in summaries if _modes(s) and all(_significant(s[f"vs {m}"], better=True)
                                                                        for m in _modes(s))]
+    # Without headroom, beating both modes needs a loop that ends below the oracle's: say so beside a miss.
+    reason = ("; no cell has headroom, so this would take loops that end lower than the oracle's"
+              if len(better) < 2 and not with_headroom else "")
     lines.append(f"**Significantly better than both BoTorch modes (target: at least 2 cells):** {scope}{len(better)}"
-                 + (f" ({', '.join(better)})" if better else "") + ".")
+                 + (f" ({', '.join(better)})" if better else "") + reason + ".")
     worse = [f"{s['cell'].name} vs `{m}`" for s in summaries for m in _modes(s)
              if _significant(s[f"vs {m}"], better=False)]
     lines.append(f"**Never significantly worse than either mode:** {scope}"
@@ -208,6 +211,8 @@ def write_report(records: Sequence[Mapping[str, Any]], path: str | Path, command
                  if cell.name in cells]
     if summaries:
         report.section("Verdicts").bullets(verdicts(summaries))
+        report.paragraph("Why a target is missed, cell by cell, and the levers tried and next: the "
+                         "[design notes](../design.md#the-test-map).")
         report.section("Per cell").paragraph(
             "Mean final regret; headroom: oracle against the better BoTorch mode over the oracle's seeds (W/T/L of "
             "the oracle, one-sided Wilcoxon p); capture: where there is headroom, the share of that gap that ours "

@@ -116,10 +116,13 @@ def test_headroom_capture_and_verdicts_from_records():
     row = _cell_row(cell_summary(cell, no_oracle))  # a cell whose oracle has not run yet: empty, not "nan"
     assert row[7] == "" and row[8] == "" and "nan" not in " ".join(map(str, row))
     assert "not started: hartmann6-in60-q1" in text  # a one-cell map: the verdicts say they are partial
+    assert "would take loops that end lower" not in text  # the reason is given only where no cell has headroom
     for seed in range(cell.oracle_seeds):  # the oracle now ahead in mean but within noise: no capture to speak of
         runs["oracle"][seed] = _record(cell.name, "oracle", seed, 1.0 + seed - (0.5 if seed == 0 else -0.01))
     summary = cell_summary(cell, runs)
     assert not summary["headroom"] and math.isnan(summary["capture"])
+    assert "1 (hartmann6-q1); no cell has headroom, so this would take loops that end lower" in \
+        "\n".join(verdicts([summary]))
 
 
 def test_dev_wtl_compares_log_values_by_difference():

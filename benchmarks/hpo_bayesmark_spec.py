@@ -99,7 +99,7 @@ def grid_runs(split: str, problems: Sequence[str] | None = None, samplers: Seque
     return [(protocol, seed, problem, sampler)
             for protocol in protocols or PROTOCOLS for seed in range(n_seeds) for problem in names
             for sampler in samplers or default_samplers(split)
-            if seed < min(n_seeds, SAMPLERS[sampler].seeds or n_seeds)]
+            if seed < (SAMPLERS[sampler].seeds or n_seeds)]
 
 
 def _lever_arguments(name: str) -> dict[str, Any]:

@@ -90,8 +90,11 @@ SAMPLERS: dict[str, Sampler] = {
     "gennes-gamma": Sampler("dev lever, round 2: the GP's priors are BoTorch's before 0.12 (Matern-5/2, Gamma "
                             "lengthscale, outputscale and noise priors; GPSurrogate(priors='gamma'))",
                             surrogate={"priors": "gamma"}),
+    "gennes-ehvi": Sampler("dev lever, round 3: qLogEHVI over the front of the feasible posterior means at the "
+                           "evaluated points in place of qLogNEHVI (SamplerAcquisition(hypervolume='qLogEHVI'))",
+                           acquisition={"hypervolume": "qLogEHVI"}),
 }
-DEFAULT_SAMPLERS = {"dev": ("random", "gp", TARGET, "gennes-pareto", "gennes-nowarp", "gennes-gamma"),
+DEFAULT_SAMPLERS = {"dev": ("random", "gp", TARGET, "gennes-pareto", "gennes-nowarp", "gennes-gamma", "gennes-ehvi"),
                     "test": ("random", "tpe", "gp", TARGET)}  # `botorch` by name only: 14 s a trial (docs/design.md)
 
 

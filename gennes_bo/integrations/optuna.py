@@ -30,12 +30,16 @@ require("optuna", "optuna", "The Optuna sampler (gennes_bo.integrations.optuna)"
 import numpy as np
 import torch
 from botorch.acquisition import AcquisitionFunction, LogExpectedImprovement, qLogNoisyExpectedImprovement
-from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
+from botorch.acquisition.multi_objective.logei import (
+    qLogExpectedHypervolumeImprovement,
+    qLogNoisyExpectedHypervolumeImprovement,
+)
 from botorch.acquisition.multi_objective.objective import IdentityMCMultiOutputObjective
 from botorch.acquisition.objective import GenericMCObjective
 from botorch.exceptions.errors import ModelFittingError
 from botorch.models.model import Model
 from botorch.sampling import SobolQMCNormalSampler
+from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
 from botorch.utils.multi_objective.hypervolume import infer_reference_point
 from botorch.utils.multi_objective.pareto import is_non_dominated
 from botorch.utils.sampling import manual_seed
@@ -64,6 +68,7 @@ __all__ = ["GennesSampler", "SamplerAcquisition", "Surrogate"]
 _logger = logging.getLogger(__name__)
 
 REFERENCE_POINTS = ("worst", "pareto")  # SamplerAcquisition.reference_point's choices
+HYPERVOLUME_ACQUISITIONS = ("qLogNEHVI", "qLogEHVI")  # SamplerAcquisition.hypervolume's choices
 MC_SAMPLES = 128  # Sobol base samples of qLogNEI, as in the project's BO loops
 CONSTRAINTS_KEY = "constraints"  # the system attribute where `constraints_func`'s values are kept (Optuna's key)
 FAILED_FITS_WARNING = 3  # surrogate fits failed in a row before one warning reaches the user
@@ -99,10 +104,14 @@ class SamplerAcquisition:
             (`best_f`: the largest posterior mean at the evaluated points) in place of Monte-Carlo qLogNEI; it needs
             no samples of the joint posterior at the baseline, so a trial costs less. Off by default: it scored
             lower on bayesmark's dev problems (docs/design.md, "What the dev rules gave").
-        reference_point: qLogNEHVI's reference point in multi-objective studies, from the posterior means at the
-            evaluated points: `"worst"`, each objective's worst mean less a tenth of its range over all evaluated
+        reference_point: The hypervolume's reference point in multi-objective studies, from the posterior means at
+            the evaluated points: `"worst"`, each objective's worst mean less a tenth of its range over all evaluated
             points; `"pareto"`, BoTorch's `infer_reference_point` on the Pareto front of the means (its nadir less
             a tenth of the front's range).
+        hypervolume: The acquisition of multi-objective studies: `"qLogNEHVI"`, which integrates over the posterior
+            at the evaluated points (its Pareto front is sampled with the candidate), or `"qLogEHVI"`, the
+            improvement over one front, the posterior means at the evaluated points whose constraint means are
+            feasible; it samples the posterior at the candidate only, so a trial costs less.
     """
 
     settings: AcqfSettings | None = None
@@ -112,8 +121,12 @@ class SamplerAcquisition:
     mc_samples: int = MC_SAMPLES
     analytic: bool = False
     reference_point: str = "worst"
+    hypervolume: str = "qLogNEHVI"
 
     def __post_init__(self) -> None:
+        if self.hypervolume not in HYPERVOLUME_ACQUISITIONS:
+            raise ValueError(f"`hypervolume` must be one of {', '.join(map(repr, HYPERVOLUME_ACQUISITIONS))}, got "
+                             f"{self.hypervolume!r}")
         if self.reference_point not in REFERENCE_POINTS:
             raise ValueError(f"`reference_point` must be one of {', '.join(map(repr, REFERENCE_POINTS))}, got "
                              f"{self.reference_point!r}")
@@ -128,9 +141,8 @@ class SamplerAcquisition:
     def build(self, model: Model, X_baseline: Tensor, X_pending: Tensor | None, n_objectives: int,
               n_constraints: int, seed: int) -> AcquisitionFunction:
         """The acquisition over `X_baseline` (`n x d`), with pending points: qLogNEI of output 0 (or LogEI, see
-        `analytic`) for one objective,
-        qLogNEHVI of outputs `0 .. n_objectives - 1` for several (reference point: see `reference_point`), the
-        outputs after them constrained to <= 0."""
+        `analytic`) for one objective, qLogNEHVI (or qLogEHVI, see `hypervolume`) of outputs `0 .. n_objectives - 1`
+        for several (reference point: see `reference_point`), the outputs after them constrained to <= 0."""
         if self.analytic and n_objectives == 1 and not n_constraints and X_pending is None:
             with torch.no_grad():
                 best_f = model.posterior(X_baseline).mean[..., 0].max()
@@ -145,13 +157,20 @@ class SamplerAcquisition:
                                                     constraints=constraints, X_pending=X_pending,
                                                     prune_baseline=True)
             with torch.no_grad():
-                fitted = model.posterior(X_baseline).mean[..., :n_objectives]
+                means = model.posterior(X_baseline).mean
+            fitted = means[..., :n_objectives]
             if self.reference_point == "pareto":
                 ref_point = infer_reference_point(fitted[is_non_dominated(fitted)])
             else:
                 low, high = fitted.min(dim=0).values, fitted.max(dim=0).values
                 ref_point = low - 0.1 * (high - low).clamp_min(1e-6)
             objective = IdentityMCMultiOutputObjective(outcomes=list(range(n_objectives))) if n_constraints else None
+            if self.hypervolume == "qLogEHVI":
+                feasible = (means[..., n_objectives:] <= 0).all(dim=-1)
+                partitioning = FastNondominatedPartitioning(ref_point=ref_point, Y=fitted[feasible])
+                return qLogExpectedHypervolumeImprovement(
+                    model, ref_point.tolist(), partitioning, sampler=sampler, objective=objective,
+                    constraints=constraints, X_pending=X_pending)
             return qLogNoisyExpectedHypervolumeImprovement(
                 model, ref_point.tolist(), X_baseline, sampler=sampler, objective=objective, constraints=constraints,
                 X_pending=X_pending, prune_baseline=True)
@@ -174,7 +193,8 @@ class SamplerAcquisition:
                 "settings": (self.settings or AcqfSettings()).to_dict(),
                 "optimizer": optimizer or "optimize_acqf_gennes", "pending": self.pending,
                 "avoid_repeats": self.avoid_repeats, "mc_samples": self.mc_samples,
-                **({"reference_point": self.reference_point} if self.reference_point != "worst" else {})}
+                **({"reference_point": self.reference_point} if self.reference_point != "worst" else {}),
+                **({"hypervolume": self.hypervolume} if self.hypervolume != "qLogNEHVI" else {})}
 
 
 # Keyword arguments of earlier versions -> where they live now (each warns; docs/guides/optuna.md#settings).

@@ -484,6 +484,36 @@ def test_the_reference_point_of_qlognehvi_is_a_setting():
         SamplerAcquisition(reference_point="nadir")
 
 
+def test_qlogehvi_improves_on_the_front_of_the_feasible_posterior_means():
+    from botorch.acquisition.multi_objective.logei import qLogExpectedHypervolumeImprovement
+    from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
+    from botorch.utils.multi_objective.pareto import is_non_dominated
+
+    torch.manual_seed(0)
+    X = torch.rand(8, 2, dtype=torch.float64)
+    # two objectives (maximized) and a constraint, feasible where x0 <= 0.5
+    Y = torch.stack([-(X**2).sum(-1), -((X - 1) ** 2).sum(-1), X[:, 0] - 0.5], dim=-1)
+    model = fit_gp(X, Y)
+    with torch.no_grad():
+        means = model.posterior(X).mean
+    acquisition = SamplerAcquisition(hypervolume="qLogEHVI")
+    acqf = acquisition.build(model, X, None, 2, 1, seed=0)
+    assert isinstance(acqf, qLogExpectedHypervolumeImprovement)
+    front = means[means[:, 2] <= 0, :2]
+    assert 0 < len(front) < len(X)  # the points predicted infeasible are left out of the front
+    expected = FastNondominatedPartitioning(ref_point=acqf.ref_point, Y=front[is_non_dominated(front)])
+    lower, upper = expected.get_hypercell_bounds()
+    assert torch.equal(acqf.cell_lower_bounds, lower) and torch.equal(acqf.cell_upper_bounds, upper)
+    unmasked = FastNondominatedPartitioning(ref_point=acqf.ref_point, Y=means[:, :2]).get_hypercell_bounds()[0]
+    assert unmasked.shape != lower.shape or not torch.equal(unmasked, lower)  # the mask changes the front here
+    X_pending = torch.rand(1, 2, dtype=torch.float64)
+    assert torch.equal(acquisition.build(model, X, X_pending, 2, 1, seed=0).X_pending, X_pending)
+    assert "hypervolume" not in SamplerAcquisition().to_dict()  # the default's records are unchanged
+    assert acquisition.to_dict()["hypervolume"] == "qLogEHVI"
+    with pytest.raises(ValueError, match="`hypervolume` must be one of"):
+        SamplerAcquisition(hypervolume="qEHVI")
+
+
 def test_botorch_warnings_go_to_the_debug_log_and_repeated_fit_failures_warn_once(caplog):
     from botorch.exceptions.errors import ModelFittingError
 

@@ -9,6 +9,7 @@ Means over the studies, on the dev split's problems only.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import time
 from collections import defaultdict
@@ -36,19 +37,13 @@ def timed_study(problem: str, seed: int, hypervolume: str) -> dict[str, float]:
                 spent[part] += time.process_time() - start
         return wrapper
 
-    patches = [mock.patch.object(owner, name, timer(part, getattr(owner, name))) for part, (owner, name)
-               in PARTS.items()]
-    lever = {"gennes": hpo_mo.SAMPLERS[hpo_mo.TARGET],
-             "probe": hpo_mo.Sampler("probe", acquisition={"hypervolume": hypervolume})}
-    with mock.patch.dict(hpo_mo.SAMPLERS, lever):
-        for patch in patches:
-            patch.start()
-        try:
-            record = hpo_mo.run_spec({"kind": "hpo-mo", "problem": problem, "sampler": "probe", "seed": seed,
-                                      "trials": hpo_mo.TRIALS})
-        finally:
-            for patch in patches:
-                patch.stop()
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(mock.patch.dict(
+            hpo_mo.SAMPLERS, {"probe": hpo_mo.Sampler("probe", acquisition={"hypervolume": hypervolume})}))
+        for part, (owner, name) in PARTS.items():
+            stack.enter_context(mock.patch.object(owner, name, timer(part, getattr(owner, name))))
+        record = hpo_mo.run_spec({"kind": "hpo-mo", "problem": problem, "sampler": "probe", "seed": seed,
+                                  "trials": hpo_mo.TRIALS})
     model_trials = hpo_mo.TRIALS - hpo_mo.STARTUP
     return {**{part: spent[part] / model_trials for part in PARTS},
             "ask": statistics.mean(record["sampler_time"][hpo_mo.STARTUP:])}
